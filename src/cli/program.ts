@@ -1,0 +1,52 @@
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../util/errors.js';
+import { registerCommands } from './commands/index.js';
+import type { CliIO } from './io.js';
+
+/** Exit code for usage errors and bad input (the convention of commander-based CLIs). */
+export const EXIT_USAGE = 2;
+
+function buildProgram(io: CliIO): Command {
+  const program = new Command();
+  program
+    .name('dp-canary')
+    .description(
+      'Train language models with differential privacy (DP-SGD) and measure what they memorize ' +
+        '(Secret Sharer canaries: exposure in bits, extraction). Privacy is (epsilon, delta), epsilon in nats, ' +
+        'from an RDP accountant for the Poisson-subsampled Gaussian mechanism.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  registerCommands(program, io);
+  // Commander's own errors (unknown flag, missing argument) become one line and exit 2.
+  const configure = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s, write) => write(s.trimEnd() + '\n'),
+    });
+    cmd.commands.forEach(configure);
+  };
+  configure(program);
+  return program;
+}
+
+/**
+ * Run the CLI on `argv` (user arguments only, without node and script path).
+ * Returns the exit code: 0 success, 2 usage error or bad input. Bugs propagate as exceptions.
+ */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (err instanceof UserError) {
+      io.err(`dp-canary: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
