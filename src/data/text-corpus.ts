@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { join, relative } from 'node:path';
+import { UserError } from '../util/errors.js';
+import { LineCollector, type Corpus, type CorpusLimit } from './corpus.js';
+import { loadBrownCorpus, type BrownOptions } from './brown.js';
+
+/**
+ * All .txt files under a folder, searched RECURSIVELY (sub-folders included), in a stable
+ * order (sorted by path relative to the folder) so the same folder gives the same corpus.
+ * Hidden entries (names starting with '.') are skipped.
+ */
+export function listTextFiles(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      throw new UserError(`cannot read folder '${d}'`);
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.toLowerCase().endsWith('.txt')) found.push(p);
+    }
+  };
+  walk(dir);
+  return found.sort((a, b) => (relative(dir, a) < relative(dir, b) ? -1 : 1));
+}
+
+/**
+ * A user's own text: one file (any name), or a folder whose .txt files are read recursively
+ * in sorted order. Each non-blank line becomes one corpus line (trimmed; \r\n accepted).
+ * Throws UserError for a missing path, an unreadable file, a folder without .txt files, or
+ * text with no non-blank line.
+ */
+export function loadTextCorpus(path: string, opts: CorpusLimit = {}): Corpus {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new UserError(`corpus path '${path}' does not exist`);
+  }
+  let files: string[];
+  if (st.isDirectory()) {
+    files = listTextFiles(path);
+    if (files.length === 0) throw new UserError(`corpus folder '${path}' holds no .txt files`);
+  } else {
+    files = [path];
+  }
+  const collector = new LineCollector(opts.maxChars);
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      throw new UserError(`cannot read corpus file '${f}'`);
+    }
+    for (const line of text.split(/\r?\n|\r/)) {
+      if (!collector.add(line)) break;
+    }
+    if (collector.full) break;
+  }
+  if (collector.lines.length === 0) {
+    const what = collector.full ? 'the character limit is smaller than its first line' : 'it has no non-blank line';
+    throw new UserError(`corpus '${path}' is empty: ${what}`);
+  }
+  return { source: path, lines: collector.lines, chars: collector.chars };
+}
+
+/** Which corpus to load: the embedded Brown Corpus (default) or a user's file/folder. */
+export interface CorpusSpec extends BrownOptions {
+  /** 'brown' (or undefined) for the Brown Corpus, else a path to a text file or folder. */
+  corpus?: string;
+}
+
+/** Load the corpus a user asked for (see {@link CorpusSpec}). */
+export function loadCorpus(spec: CorpusSpec = {}): Corpus {
+  if (spec.corpus === undefined || spec.corpus === 'brown') return loadBrownCorpus(spec);
+  return loadTextCorpus(spec.corpus, spec);
+}
