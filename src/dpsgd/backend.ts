@@ -1,0 +1,171 @@
+/**
+ * Chooses and initialises the TensorFlow.js backend, once per process.
+ *
+ * Order when nothing is forced: 'tensorflow' (native, from the optional dependency
+ * @tensorflow/tfjs-node) > 'wasm' (@tensorflow/tfjs-backend-wasm, single-threaded in Node, with
+ * our kernel fixes from ./kernels) > 'cpu' (pure JavaScript, ~15-20x slower than wasm on a
+ * char-LSTM step). All project code imports tf from '@tensorflow/tfjs-core'; the chosen backend
+ * registers itself in that same core.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { UserError } from '../util/errors.js';
+import { registerWasmKernelFixes } from './kernels/index.js';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/** Environment variable that forces a backend when no explicit choice is given. */
+export const BACKEND_ENV_VAR = 'DP_CANARY_BACKEND';
+
+export interface BackendInfo {
+  name: BackendName;
+  /** One sentence for the run's output: why this backend (and why not a faster one). */
+  reason: string;
+  /** Kernels replaced or added for this backend (see src/dpsgd/kernels); empty if none. */
+  kernelFixes: string[];
+}
+
+let current: BackendInfo | undefined;
+let pending: Promise<BackendInfo> | undefined;
+
+/**
+ * Parses a backend name given by the user (`--backend`, or the environment variable).
+ * `source` names where it came from, for the error message. Empty or 'auto' means no choice.
+ */
+export function parseBackendName(value: string, source: string): BackendName | undefined {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'auto') return undefined;
+  if ((BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName;
+  throw new UserError(`${source} must be one of ${BACKEND_NAMES.join(', ')} or auto, not '${value}'.`);
+}
+
+/** The backend chosen by initBackend, or undefined before it has run. */
+export function currentBackend(): BackendInfo | undefined {
+  return current;
+}
+
+/**
+ * Picks and initialises the fastest available backend and makes it tfjs's active backend.
+ * `preferred` (the CLI's --backend) forces one; else the DP_CANARY_BACKEND environment variable
+ * does; else the first that works of tensorflow > wasm > cpu. A forced backend that cannot run
+ * here is a UserError. Idempotent: later calls return the same info (a later call forcing a
+ * different backend switches to it). Also registers tfjs's gradient functions, which the Node
+ * build of tfjs-core leaves out.
+ */
+export async function initBackend(preferred?: BackendName): Promise<BackendInfo> {
+  const forcedByEnv = preferred === undefined;
+  const choice = preferred ?? parseBackendName(process.env[BACKEND_ENV_VAR] ?? '', BACKEND_ENV_VAR);
+  if (current !== undefined && (choice === undefined || choice === current.name)) {
+    if (tf.getBackend() !== current.name) await tf.setBackend(current.name);
+    return current;
+  }
+  if (pending !== undefined) {
+    const info = await pending;
+    if (choice === undefined || choice === info.name) return info;
+  }
+  const source = forcedByEnv ? `${BACKEND_ENV_VAR}=${choice ?? ''}` : `the requested backend '${choice ?? ''}'`;
+  pending = select(choice, source);
+  try {
+    current = await pending;
+    return current;
+  } finally {
+    pending = undefined;
+  }
+}
+
+async function select(choice: BackendName | undefined, source: string): Promise<BackendInfo> {
+  await ensureGradientsRegistered();
+  if (choice !== undefined) {
+    const failure = await tryBackend(choice);
+    if (failure !== undefined) {
+      throw new UserError(`Backend '${choice}' (from ${source}) is not available here: ${failure}.`);
+    }
+    return { name: choice, reason: `forced by ${source}${threadNote(choice)}`, kernelFixes: fixesFor(choice) };
+  }
+  const skipped: string[] = [];
+  for (const name of BACKEND_NAMES) {
+    const failure = await tryBackend(name);
+    if (failure === undefined) {
+      const why = skipped.length > 0 ? `${skipped.join('; ')}; ` : '';
+      return { name, reason: `${why}using ${name}${threadNote(name)}`, kernelFixes: fixesFor(name) };
+    }
+    skipped.push(failure);
+  }
+  throw new Error(`No TensorFlow.js backend could be initialised: ${skipped.join('; ')}.`);
+}
+
+function threadNote(name: BackendName): string {
+  if (name === 'wasm') return ' (single-threaded in Node)';
+  if (name === 'cpu') return ' (pure JavaScript, slow)';
+  return '';
+}
+
+/** Kernel fixes for the backend (registered now, so call only after it initialised). */
+function fixesFor(name: BackendName): string[] {
+  return name === 'wasm' ? registerWasmKernelFixes() : [];
+}
+
+/** Initialises one backend and makes it active; returns why it failed, or undefined. */
+async function tryBackend(name: BackendName): Promise<string | undefined> {
+  if (name === 'tensorflow') {
+    const failure = await loadTfjsNode();
+    if (failure !== undefined) return failure;
+  } else if (name === 'wasm') {
+    try {
+      await import('@tensorflow/tfjs-backend-wasm');
+    } catch (err) {
+      return `@tensorflow/tfjs-backend-wasm failed to load (${firstLine(err)})`;
+    }
+  }
+  if (tf.findBackendFactory(name) === null) return `no '${name}' backend is registered`;
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (err) {
+    return `the ${name} backend failed to initialise (${firstLine(err)})`;
+  }
+  if (!ok) return `the ${name} backend failed to initialise`;
+  if (name === 'cpu') silenceCpuNodeBanner();
+  return undefined;
+}
+
+/**
+ * Imports the optional native backend. Its name is held in a variable so TypeScript does not
+ * need it installed; it registers the 'tensorflow' backend in the same (deduplicated) tfjs-core.
+ */
+async function loadTfjsNode(): Promise<string | undefined> {
+  const moduleName = '@tensorflow/tfjs-node';
+  try {
+    await import(moduleName);
+    return undefined;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const message = firstLine(err);
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|Failed to load url/i.test(message)) {
+      return `${moduleName} not installed`;
+    }
+    return `${moduleName} failed to load (${message})`;
+  }
+}
+
+/**
+ * tfjs-core's Node build registers no gradient functions (tf.grad would fail for every op);
+ * the Node build of @tensorflow/tfjs-layers registers all of core's gradients into the shared
+ * global registry when loaded, so load it once.
+ */
+async function ensureGradientsRegistered(): Promise<void> {
+  if (tf.getGradient('Sum') === undefined) await import('@tensorflow/tfjs-layers');
+}
+
+/** The cpu backend prints a "install tfjs-node" banner on first use; our reason already says it. */
+function silenceCpuNodeBanner(): void {
+  const cpu = tf.backend() as unknown as { firstUse?: boolean };
+  if (cpu.firstUse === true) cpu.firstUse = false;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0];
+}

@@ -1,0 +1,102 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { bruteForce, randomWindows, relErr, tinyModel, useCpu } from './helpers.js';
+import { makeBatch } from '../../src/dpsgd/data.js';
+import { forwardWithTaps } from '../../src/dpsgd/taps.js';
+import {
+  clipFactors,
+  clipMaterialized,
+  materializedPerExampleGradients,
+  perExampleSquaredNorms,
+  weightedGradientSums,
+  type NormMethod,
+} from '../../src/dpsgd/clipping.js';
+import type { LanguageModelConfig } from '../../src/dpsgd/model.js';
+
+beforeAll(useCpu);
+
+// Tolerance: everything runs in float32 (eps 6e-8); the brute force is tfjs autodiff per
+// example, the fast path Gram matrices. Over T <= 5 steps and dims <= 7 the accumulated
+// rounding is ~1e-6 relative to the largest entry, so 1e-5 (the bound) has margin.
+const TOL = 1e-5;
+
+const cases: Array<[string, Partial<LanguageModelConfig>]> = [
+  ['LSTM (one layer, with Embedding and Dense)', { cell: 'lstm' }],
+  ['GRU (one layer)', { cell: 'gru' }],
+  ['stacked LSTM (3 layers)', { cell: 'lstm', layers: 3 }],
+  ['stacked GRU (2 layers)', { cell: 'gru', layers: 2 }],
+];
+
+describe.each(cases)('%s', (_label, config) => {
+  const T = 5;
+  const B = 6;
+  // A clip norm below the typical norm, so some examples are clipped and some not.
+  const model = tinyModel(config);
+  const windows = randomWindows(B, T, model.config.vocabSize);
+  // Repeat tokens within an example so the embedding's [x_t == x_s] terms are exercised.
+  windows[0]!.set([1, 1, 2, 1, 2, 1]);
+  const brute = bruteForce(model, windows, Infinity);
+  const sortedNorms = [...brute.norms].sort((a, b) => a - b);
+  const clip = sortedNorms[Math.floor(B / 2)]!;
+  const bruteClipped = bruteForce(model, windows, clip);
+
+  it.each(['ghost', 'materialize', 'auto'] as NormMethod[])('per-example norms (%s) equal the brute force', (method) => {
+    const batch = makeBatch(windows, Array.from({ length: B }, (_, i) => i), model.config.vocabSize);
+    const pass = forwardWithTaps(model, batch.inputs, batch.targets);
+    const sq = perExampleSquaredNorms(pass, method);
+    const norms = Array.from(sq.dataSync(), Math.sqrt);
+    expect(relErr(norms, brute.norms)).toBeLessThan(TOL);
+    sq.dispose();
+    pass.dispose();
+    tf.dispose([batch.inputs, batch.targets]);
+  });
+
+  it('fast clipped sums equal the materialised reference and the brute force; each clipped gradient has norm <= C', () => {
+    const batch = makeBatch(windows, Array.from({ length: B }, (_, i) => i), model.config.vocabSize);
+    const pass = forwardWithTaps(model, batch.inputs, batch.targets);
+    const sq = perExampleSquaredNorms(pass, 'auto');
+    const factors = clipFactors(sq, clip);
+    const fast = weightedGradientSums(pass, factors);
+    const perEx = materializedPerExampleGradients(pass);
+    const ref = clipMaterialized(perEx, clip);
+    expect(relErr(Array.from(ref.squaredNorms.dataSync(), Math.sqrt), brute.norms)).toBeLessThan(TOL);
+    for (const name of model.params.keys()) {
+      const b = bruteClipped.sums.get(name)!;
+      expect(relErr(fast.get(name)!.dataSync(), b), name).toBeLessThan(TOL);
+      expect(relErr(ref.sums.get(name)!.dataSync(), b), name).toBeLessThan(TOL);
+    }
+    // Clipped per-example gradients from the materialised path: norm <= C (+ float32 rounding).
+    const f = factors.dataSync();
+    const clippedSq = new Float64Array(B);
+    for (const g of perEx.values()) {
+      const d = g.dataSync();
+      const per = d.length / B;
+      for (let i = 0; i < B; i++) for (let k = 0; k < per; k++) clippedSq[i]! += (f[i]! * d[i * per + k]!) ** 2;
+    }
+    let clippedCount = 0;
+    for (let i = 0; i < B; i++) {
+      expect(Math.sqrt(clippedSq[i]!)).toBeLessThanOrEqual(clip * (1 + 1e-6));
+      if (f[i]! < 1) clippedCount++;
+    }
+    expect(clippedCount).toBeGreaterThan(0);
+    expect(clippedCount).toBeLessThan(B);
+    tf.dispose([sq, factors, ref.squaredNorms, batch.inputs, batch.targets, ...fast.values(), ...perEx.values(), ...ref.sums.values()]);
+    pass.dispose();
+  });
+});
+
+describe('memory', () => {
+  it('a tap pass and clipping leave no tensors behind', () => {
+    const model = tinyModel({ cell: 'gru', layers: 2 });
+    const windows = randomWindows(4, 3, model.config.vocabSize);
+    const batch = makeBatch(windows, [0, 1, 2, 3], model.config.vocabSize);
+    const before = tf.memory().numTensors;
+    const pass = forwardWithTaps(model, batch.inputs, batch.targets);
+    const sq = perExampleSquaredNorms(pass);
+    const factors = clipFactors(sq, 1);
+    const sums = weightedGradientSums(pass, factors);
+    tf.dispose([sq, factors, ...sums.values()]);
+    pass.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * Each wasm kernel fix against the cpu backend (an independent implementation) on seeded random
+ * inputs: forward values and gradients agree to relative error <= 1e-5.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/dpsgd/backend.js';
+import { wasmKernelFixesRegistered } from '../../src/dpsgd/kernels/index.js';
+import { batchMatMulFixConfig } from '../../src/dpsgd/kernels/batch-matmul.js';
+import { unpackFixConfig } from '../../src/dpsgd/kernels/unpack.js';
+import { unsortedSegmentSumConfig } from '../../src/dpsgd/kernels/unsorted-segment-sum.js';
+import { seededRandom, type RandomSource } from '../../src/util/random.js';
+
+const TOLERANCE = 1e-5;
+let previousBackend = '';
+
+beforeAll(async () => {
+  previousBackend = tf.getBackend();
+  await initBackend('wasm');
+});
+
+afterAll(async () => {
+  if (previousBackend !== '' && previousBackend !== tf.getBackend()) await tf.setBackend(previousBackend);
+});
+
+/** Uniform(-1, 1) values of the given shape from a seeded source. */
+function randomValues(rng: RandomSource, shape: number[]): { values: Float32Array; shape: number[] } {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = 2 * rng.uniform() - 1;
+  return { values, shape };
+}
+
+function randomIndices(rng: RandomSource, shape: number[], bound: number): { values: Int32Array; shape: number[] } {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Int32Array(size);
+  for (let i = 0; i < size; i++) values[i] = rng.int(bound);
+  return { values, shape };
+}
+
+interface Result {
+  shape: number[];
+  values: Float32Array | Int32Array | Uint8Array;
+}
+
+/** Runs `f` on the given backend (inputs are re-created there) and reads its outputs. */
+function runOn(backendName: string, f: () => tf.Tensor | tf.Tensor[]): Result[] {
+  tf.setBackend(backendName);
+  return tf.tidy(() => {
+    const out = f();
+    return (Array.isArray(out) ? out : [out]).map((t) => ({ shape: t.shape, values: t.dataSync() as Result['values'] }));
+  });
+}
+
+/** max |wasm - cpu| / max |cpu| over all outputs (0 when both are all zero). */
+function relativeError(wasm: Result[], cpu: Result[]): number {
+  expect(wasm.length).toBe(cpu.length);
+  let diff = 0;
+  let scale = 0;
+  for (let j = 0; j < cpu.length; j++) {
+    expect(wasm[j].shape).toEqual(cpu[j].shape);
+    expect(wasm[j].values.length).toBe(cpu[j].values.length);
+    for (let i = 0; i < cpu[j].values.length; i++) {
+      diff = Math.max(diff, Math.abs(wasm[j].values[i] - cpu[j].values[i]));
+      scale = Math.max(scale, Math.abs(cpu[j].values[i]));
+    }
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+/** Asserts that `f` gives the same outputs on wasm (with fixes) and cpu, and that they are not all zero. */
+function expectSameOnBoth(f: () => tf.Tensor | tf.Tensor[]): void {
+  const wasm = runOn('wasm', f);
+  const cpu = runOn('cpu', f);
+  tf.setBackend('wasm');
+  expect(cpu.some((r) => r.values.some((v) => v !== 0))).toBe(true);
+  expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(TOLERANCE);
+}
+
+const f32 = (v: { values: Float32Array; shape: number[] }): tf.Tensor => tf.tensor(v.values, v.shape, 'float32');
+const i32 = (v: { values: Int32Array; shape: number[] }): tf.Tensor => tf.tensor(v.values, v.shape, 'int32');
+
+describe('wasm kernel fixes are in place', () => {
+  it('serves UnsortedSegmentSum, Unpack, BatchMatMul and GatherV2 from the fixes', () => {
+    expect(wasmKernelFixesRegistered().sort()).toEqual(['BatchMatMul', 'GatherV2', 'Unpack', 'UnsortedSegmentSum']);
+    expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).toBe(batchMatMulFixConfig.kernelFunc);
+    expect(tf.getKernel('Unpack', 'wasm')?.kernelFunc).toBe(unpackFixConfig.kernelFunc);
+    expect(tf.getKernel('UnsortedSegmentSum', 'wasm')?.kernelFunc).toBe(unsortedSegmentSumConfig.kernelFunc);
+    expect(tf.getBackend()).toBe('wasm');
+  });
+});
+
+describe('matMul on wasm equals cpu', () => {
+  const rng = seededRandom('kernels-matmul');
+  // Shapes as stored, for each transpose combination of [m,k] x [k,n] with m=7, k=33, n=12.
+  const combos: [boolean, boolean][] = [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ];
+  for (const [ta, tb] of combos) {
+    it(`2-D, transposeA=${ta} transposeB=${tb}, both shape orders`, () => {
+      for (const [m, k, n] of [
+        [7, 33, 12],
+        [40, 5, 3],
+      ]) {
+        const a = randomValues(rng, ta ? [k, m] : [m, k]);
+        const b = randomValues(rng, tb ? [n, k] : [k, n]);
+        expectSameOnBoth(() => tf.matMul(f32(a), f32(b), ta, tb));
+      }
+    });
+
+    it(`batched with broadcasting, transposeA=${ta} transposeB=${tb}`, () => {
+      const m = 5;
+      const k = 9;
+      const n = 6;
+      const pairs: [number[], number[]][] = [
+        [[4], [4]], // same batch
+        [[4], [1]], // shared right operand
+        [[1], [4]], // shared left operand
+        [[3, 1], [1, 2]], // both broadcast
+        [[2, 3], []], // right operand 2-D
+      ];
+      for (const [batchA, batchB] of pairs) {
+        const a = randomValues(rng, [...batchA, ...(ta ? [k, m] : [m, k])]);
+        const b = randomValues(rng, [...batchB, ...(tb ? [n, k] : [k, n])]);
+        expectSameOnBoth(() => tf.matMul(f32(a), f32(b), ta, tb));
+      }
+    });
+
+    it(`gradients, transposeA=${ta} transposeB=${tb}`, () => {
+      const a = randomValues(rng, [3, ...(ta ? [8, 4] : [4, 8])]);
+      const b = randomValues(rng, tb ? [5, 8] : [8, 5]);
+      const w = randomValues(rng, [3, 4, 5]);
+      expectSameOnBoth(() => {
+        const loss = (x: tf.Tensor, y: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.matMul(x, y, ta, tb), f32(w)));
+        return tf.grads(loss)([f32(a), f32(b)]);
+      });
+    });
+  }
+
+  it('handles an empty inner dimension (all-zero product)', () => {
+    const wasm = runOn('wasm', () => tf.matMul(tf.zeros([2, 0]), tf.zeros([0, 3])));
+    tf.setBackend('wasm');
+    expect(wasm[0].shape).toEqual([2, 3]);
+    expect(Array.from(wasm[0].values)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('unstack on wasm equals cpu', () => {
+  const rng = seededRandom('kernels-unstack');
+  const x = randomValues(rng, [3, 4, 5]);
+  for (const axis of [0, 1, 2, -1]) {
+    it(`axis ${axis}`, () => {
+      expectSameOnBoth(() => tf.unstack(f32(x), axis));
+    });
+  }
+  it('int32 values, and the gradient through unstack', () => {
+    const ints = randomIndices(rng, [4, 6], 100);
+    expectSameOnBoth(() => tf.unstack(i32(ints), 1));
+    const w = randomValues(rng, [4]);
+    expectSameOnBoth(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.unstack(t, 1)[2], f32(w))))(tf.reshape(f32(x), [4, 15])));
+  });
+});
+
+describe('unsortedSegmentSum on wasm equals cpu', () => {
+  const rng = seededRandom('kernels-segments');
+  it('repeated and out-of-order segment ids, 1-D ids', () => {
+    const x = randomValues(rng, [6, 4]);
+    const ids = { values: Int32Array.from([3, 0, 3, 1, 0, 3]), shape: [6] };
+    expectSameOnBoth(() => tf.unsortedSegmentSum(f32(x), i32(ids), 5)); // segment 2 and 4 stay zero
+  });
+  it('2-D ids (a prefix of x shape) and random ids', () => {
+    const x = randomValues(rng, [3, 7, 2]);
+    const ids = randomIndices(rng, [3, 7], 4);
+    expectSameOnBoth(() => tf.unsortedSegmentSum(f32(x), i32(ids), 4));
+  });
+  it('1-D values (slice size 1)', () => {
+    const x = randomValues(rng, [50]);
+    const ids = randomIndices(rng, [50], 9);
+    expectSameOnBoth(() => tf.unsortedSegmentSum(f32(x), i32(ids), 9));
+  });
+  it('sums by brute force on a hand example', () => {
+    const out = runOn('wasm', () =>
+      tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6]]), tf.tensor1d([2, 0, 2], 'int32'), 3),
+    );
+    expect(Array.from(out[0].values)).toEqual([3, 4, 0, 0, 6, 8]);
+  });
+});
+
+describe('gather on wasm equals cpu', () => {
+  const rng = seededRandom('kernels-gather');
+  it('batchDims 0 on each axis (the package kernel, kept)', () => {
+    const x = randomValues(rng, [6, 5, 4]);
+    for (const axis of [0, 1, 2]) {
+      const idx = randomIndices(rng, [2, 3], [6, 5, 4][axis]);
+      expectSameOnBoth(() => tf.gather(f32(x), i32(idx), axis));
+    }
+  });
+  it('batchDims 1 on axes 1 and 2, and batchDims 2', () => {
+    const x = randomValues(rng, [4, 6, 5, 3]);
+    expectSameOnBoth(() => tf.gather(f32(x), i32(randomIndices(rng, [4, 7], 6)), 1, 1));
+    expectSameOnBoth(() => tf.gather(f32(x), i32(randomIndices(rng, [4, 2, 3], 5)), 2, 1));
+    expectSameOnBoth(() => tf.gather(f32(x), i32(randomIndices(rng, [4, 6, 2], 5)), 2, 2));
+    const y = randomValues(rng, [4, 9]);
+    expectSameOnBoth(() => tf.gather(f32(y), i32(randomIndices(rng, [4, 3], 9)), 1, 1));
+  });
+  it('gradient of an embedding lookup (gather, batchDims 0) with repeated ids', () => {
+    const table = randomValues(rng, [10, 4]);
+    const ids = randomIndices(rng, [8, 5], 10);
+    const w = randomValues(rng, [8, 5, 4]);
+    expectSameOnBoth(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, i32(ids)), f32(w))))(f32(table)));
+  });
+  it('rejects an out-of-range index', () => {
+    tf.setBackend('wasm');
+    expect(() => tf.gather(tf.zeros([2, 3]), tf.tensor2d([[0], [3]], [2, 1], 'int32'), 1, 1)).toThrow(/not in \[0, 2\]/);
+  });
+});
