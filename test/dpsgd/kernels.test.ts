@@ -12,15 +12,17 @@ import { unsortedSegmentSumConfig } from '../../src/dpsgd/kernels/unsorted-segme
 import { seededRandom, type RandomSource } from '../../src/util/random.js';
 
 const TOLERANCE = 1e-5;
-let previousBackend = '';
+/** The backend active before this file ran (null: none initialised), restored at the end. */
+let previousBackend: string | null = null;
 
 beforeAll(async () => {
-  previousBackend = tf.getBackend();
+  const active: unknown = tf.engine().backendName;
+  previousBackend = typeof active === 'string' ? active : null;
   await initBackend('wasm');
 });
 
 afterAll(async () => {
-  if (previousBackend !== '' && previousBackend !== tf.getBackend()) await tf.setBackend(previousBackend);
+  if (previousBackend !== null) await tf.setBackend(previousBackend);
 });
 
 /** Uniform(-1, 1) values of the given shape from a seeded source. */
@@ -115,12 +117,13 @@ describe('matMul on wasm equals cpu', () => {
       const m = 5;
       const k = 9;
       const n = 6;
+      // Broadcast patterns the cpu backend supports (one side's batch is 1 or they are equal).
       const pairs: [number[], number[]][] = [
         [[4], [4]], // same batch
         [[4], [1]], // shared right operand
         [[1], [4]], // shared left operand
-        [[3, 1], [1, 2]], // both broadcast
         [[2, 3], []], // right operand 2-D
+        [[], [2, 3]], // left operand 2-D
       ];
       for (const [batchA, batchB] of pairs) {
         const a = randomValues(rng, [...batchA, ...(ta ? [k, m] : [m, k])]);
@@ -131,14 +134,46 @@ describe('matMul on wasm equals cpu', () => {
 
     it(`gradients, transposeA=${ta} transposeB=${tb}`, () => {
       const a = randomValues(rng, [3, ...(ta ? [8, 4] : [4, 8])]);
-      const b = randomValues(rng, tb ? [5, 8] : [8, 5]);
+      const b = randomValues(rng, [3, ...(tb ? [5, 8] : [8, 5])]);
+      const a2 = randomValues(rng, ta ? [8, 4] : [4, 8]);
+      const b2 = randomValues(rng, tb ? [5, 8] : [8, 5]);
       const w = randomValues(rng, [3, 4, 5]);
-      expectSameOnBoth(() => {
-        const loss = (x: tf.Tensor, y: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.matMul(x, y, ta, tb), f32(w)));
-        return tf.grads(loss)([f32(a), f32(b)]);
-      });
+      const w2 = randomValues(rng, [4, 5]);
+      for (const [x, y, weight] of [
+        [a, b, w],
+        [a2, b2, w2],
+      ]) {
+        expectSameOnBoth(() => {
+          const loss = (p: tf.Tensor, q: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), f32(weight)));
+          return tf.grads(loss)([f32(x), f32(y)]);
+        });
+      }
     });
   }
+
+  it('broadcasts batch dimensions [3,1] x [1,2] like numpy (brute-force reference)', () => {
+    // The cpu backend does not broadcast this pattern, so the reference is a plain loop.
+    const [m, k, n] = [4, 6, 3];
+    const a = randomValues(rng, [3, 1, m, k]);
+    const b = randomValues(rng, [1, 2, k, n]);
+    const [out] = runOn('wasm', () => tf.matMul(f32(a), f32(b)));
+    expect(out.shape).toEqual([3, 2, m, n]);
+    let maxDiff = 0;
+    let scale = 0;
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 2; j++) {
+        for (let r = 0; r < m; r++) {
+          for (let c = 0; c < n; c++) {
+            let sum = 0;
+            for (let t = 0; t < k; t++) sum += a.values[(i * m + r) * k + t] * b.values[(j * k + t) * n + c];
+            maxDiff = Math.max(maxDiff, Math.abs(out.values[((i * 2 + j) * m + r) * n + c] - sum));
+            scale = Math.max(scale, Math.abs(sum));
+          }
+        }
+      }
+    }
+    expect(maxDiff / scale).toBeLessThanOrEqual(TOLERANCE);
+  });
 
   it('handles an empty inner dimension (all-zero product)', () => {
     const wasm = runOn('wasm', () => tf.matMul(tf.zeros([2, 0]), tf.zeros([0, 3])));
@@ -169,17 +204,22 @@ describe('unsortedSegmentSum on wasm equals cpu', () => {
   it('repeated and out-of-order segment ids, 1-D ids', () => {
     const x = randomValues(rng, [6, 4]);
     const ids = { values: Int32Array.from([3, 0, 3, 1, 0, 3]), shape: [6] };
-    expectSameOnBoth(() => tf.unsortedSegmentSum(f32(x), i32(ids), 5)); // segment 2 and 4 stay zero
+    expectSameOnBoth(() => tf.unsortedSegmentSum(f32(x), i32(ids) as tf.Tensor1D, 5)); // segment 2 and 4 stay zero
   });
-  it('2-D ids (a prefix of x shape) and random ids', () => {
+  it('2-D ids (a prefix of x shape) against a brute-force sum', () => {
+    // The cpu backend handles only 1-D ids, so the reference here is a plain loop.
     const x = randomValues(rng, [3, 7, 2]);
     const ids = randomIndices(rng, [3, 7], 4);
-    expectSameOnBoth(() => tf.unsortedSegmentSum(f32(x), i32(ids), 4));
+    const expected = new Float64Array(4 * 2);
+    for (let i = 0; i < 21; i++) for (let j = 0; j < 2; j++) expected[ids.values[i] * 2 + j] += x.values[i * 2 + j];
+    const [out] = runOn('wasm', () => tf.unsortedSegmentSum(f32(x), i32(ids) as tf.Tensor1D, 4));
+    expect(out.shape).toEqual([4, 2]);
+    for (let i = 0; i < 8; i++) expect(Math.abs(out.values[i] - expected[i])).toBeLessThanOrEqual(TOLERANCE);
   });
   it('1-D values (slice size 1)', () => {
     const x = randomValues(rng, [50]);
     const ids = randomIndices(rng, [50], 9);
-    expectSameOnBoth(() => tf.unsortedSegmentSum(f32(x), i32(ids), 9));
+    expectSameOnBoth(() => tf.unsortedSegmentSum(f32(x), i32(ids) as tf.Tensor1D, 9));
   });
   it('sums by brute force on a hand example', () => {
     const out = runOn('wasm', () =>
@@ -200,11 +240,15 @@ describe('gather on wasm equals cpu', () => {
   });
   it('batchDims 1 on axes 1 and 2, and batchDims 2', () => {
     const x = randomValues(rng, [4, 6, 5, 3]);
-    expectSameOnBoth(() => tf.gather(f32(x), i32(randomIndices(rng, [4, 7], 6)), 1, 1));
-    expectSameOnBoth(() => tf.gather(f32(x), i32(randomIndices(rng, [4, 2, 3], 5)), 2, 1));
-    expectSameOnBoth(() => tf.gather(f32(x), i32(randomIndices(rng, [4, 6, 2], 5)), 2, 2));
+    const idx1 = randomIndices(rng, [4, 7], 6);
+    const idx2 = randomIndices(rng, [4, 2, 3], 5);
+    const idx3 = randomIndices(rng, [4, 6, 2], 5);
+    expectSameOnBoth(() => tf.gather(f32(x), i32(idx1), 1, 1));
+    expectSameOnBoth(() => tf.gather(f32(x), i32(idx2), 2, 1));
+    expectSameOnBoth(() => tf.gather(f32(x), i32(idx3), 2, 2));
     const y = randomValues(rng, [4, 9]);
-    expectSameOnBoth(() => tf.gather(f32(y), i32(randomIndices(rng, [4, 3], 9)), 1, 1));
+    const idx4 = randomIndices(rng, [4, 3], 9);
+    expectSameOnBoth(() => tf.gather(f32(y), i32(idx4), 1, 1));
   });
   it('gradient of an embedding lookup (gather, batchDims 0) with repeated ids', () => {
     const table = randomValues(rng, [10, 4]);
