@@ -1,0 +1,109 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { UserError } from '../util/errors.js';
+import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult, validateStudyPoint } from './json.js';
+import { STUDY_JOB_SCHEMA, STUDY_REPORT_SCHEMA, type PointResult, type StudyPoint, type StudyReport, type Mitigation } from './types.js';
+
+/** A job file: one study point, to run anywhere with `dp-canary study --job FILE --out DIR`. */
+export interface StudyJob {
+  schema: typeof STUDY_JOB_SCHEMA;
+  point: StudyPoint;
+}
+
+/**
+ * Write one job file per point, dir/<id>.json (atomically), for a batch scheduler that runs
+ * each elsewhere. Returns the paths in grid order.
+ */
+export function writeJobFiles(points: readonly StudyPoint[], dir: string): string[] {
+  if (new Set(points.map((p) => p.id)).size !== points.length) throw new UserError('the study has two points with the same id');
+  return points.map((point) => {
+    const path = join(dir, `${point.id}.json`);
+    const job: StudyJob = { schema: STUDY_JOB_SCHEMA, point };
+    writeFileAtomic(path, stringifyStudyJson(job));
+    return path;
+  });
+}
+
+/** Read and check a job file; a damaged or foreign file is a UserError. */
+export function readJobFile(path: string): StudyPoint {
+  const v = readJsonFile(path);
+  if (typeof v !== 'object' || v === null || (v as { schema?: unknown }).schema !== STUDY_JOB_SCHEMA) {
+    throw new UserError(`'${path}' is not a dp-canary study job file`);
+  }
+  return validateStudyPoint((v as { point: unknown }).point, path);
+}
+
+const MITIGATION_ORDER: Mitigation[] = ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'];
+
+function strength(p: StudyPoint): number {
+  return p.mitigation === 'dp' ? p.targetEpsilon ?? 0 : p.mitigation === 'dropout' ? p.dropout : p.mitigation === 'weight-decay' ? p.weightDecay : 0;
+}
+
+/** Report order: baseline, DP by increasing epsilon, dropout, weight decay, sanitised; then seed. */
+export function comparePoints(a: StudyPoint, b: StudyPoint): number {
+  return (
+    MITIGATION_ORDER.indexOf(a.mitigation) - MITIGATION_ORDER.indexOf(b.mitigation) ||
+    strength(a) - strength(b) ||
+    a.seed - b.seed ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+// Wall-clock fields differ between two honest runs of the same point; nothing else may.
+function comparable(r: PointResult): string {
+  const { ...copy } = r as unknown as Record<string, unknown>;
+  delete copy.trainSeconds;
+  delete copy.elapsedSeconds;
+  return canonicalJson(copy);
+}
+
+function resultsIn(input: string): PointResult[] {
+  let st;
+  try {
+    st = statSync(input);
+  } catch {
+    throw new UserError(`results path '${input}' does not exist`);
+  }
+  if (st.isDirectory()) {
+    const dir = existsSync(join(input, 'points')) ? join(input, 'points') : input;
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
+      .sort();
+    if (files.length === 0) throw new UserError(`'${input}' holds no point result files`);
+    return files.map((f) => validatePointResult(readJsonFile(join(dir, f)), join(dir, f)));
+  }
+  const v = readJsonFile(input);
+  if (typeof v === 'object' && v !== null && (v as { schema?: unknown }).schema === STUDY_REPORT_SCHEMA) {
+    const pts = (v as { points?: unknown }).points;
+    if (!Array.isArray(pts)) throw new UserError(`'${input}': "points" must be an array`);
+    return pts.map((p, i) => validatePointResult(p, `${input} point ${i}`));
+  }
+  return [validatePointResult(v, input)];
+}
+
+/**
+ * Join point results from many machines. Each input is a study folder (its points/ folder is
+ * read), a folder of result files, one result file, or a report.json. The same point found
+ * twice must agree on every number except wall-clock time, else UserError; a failed result
+ * is replaced by an ok one of the same point. Points come back in report order.
+ */
+export function mergeResults(inputs: readonly string[]): StudyReport {
+  if (inputs.length === 0) throw new UserError('nothing to merge: give at least one results folder or file');
+  const byId = new Map<string, PointResult>();
+  for (const input of inputs) {
+    for (const r of resultsIn(input)) {
+      const prev = byId.get(r.id);
+      if (!prev || (prev.status === 'failed' && r.status === 'ok')) {
+        byId.set(r.id, r);
+        continue;
+      }
+      if (r.status === 'failed') continue;
+      if (comparable(prev) !== comparable(r)) {
+        throw new UserError(`point ${r.id} appears twice with different results (found again in '${input}')`);
+      }
+    }
+  }
+  const points = [...byId.values()].sort((a, b) => comparePoints(a.point, b.point));
+  return { schema: STUDY_REPORT_SCHEMA, points };
+}

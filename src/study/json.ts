@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { UserError } from '../util/errors.js';
+import {
+  POINT_RESULT_SCHEMA,
+  type CanaryResult,
+  type EpochExposure,
+  type PointResult,
+  type StudyPoint,
+} from './types.js';
+
+/** Pretty JSON in which non-finite numbers become the strings "Infinity", "-Infinity", "NaN". */
+export function stringifyStudyJson(value: unknown): string {
+  return (
+    JSON.stringify(
+      value,
+      (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v),
+      2,
+    ) + '\n'
+  );
+}
+
+/** Read and parse a JSON file; a missing or malformed file is a UserError naming it. */
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`cannot read '${path}'`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UserError(`'${path}' is not valid JSON`);
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+class Checker {
+  constructor(private readonly where: string) {}
+  fail(why: string): never {
+    throw new UserError(`${this.where}: ${why}`);
+  }
+  obj(v: unknown, name: string): Obj {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(`${name} must be an object`);
+    return v as Obj;
+  }
+  /** A number; the strings "Infinity"/"-Infinity" are accepted where `infinite` allows. */
+  num(o: Obj, key: string, opts: { infinite?: boolean; min?: number; integer?: boolean } = {}): number {
+    let v = o[key];
+    if (opts.infinite && (v === 'Infinity' || v === '-Infinity')) v = v === 'Infinity' ? Infinity : -Infinity;
+    if (typeof v !== 'number' || Number.isNaN(v) || (!opts.infinite && !Number.isFinite(v))) this.fail(`"${key}" must be a number`);
+    const n = v as number;
+    if (opts.min !== undefined && n < opts.min) this.fail(`"${key}" must be >= ${opts.min}, got ${n}`);
+    if (opts.integer && !Number.isInteger(n)) this.fail(`"${key}" must be an integer, got ${n}`);
+    return n;
+  }
+  str(o: Obj, key: string, allowed?: readonly string[]): string {
+    const v = o[key];
+    if (typeof v !== 'string') this.fail(`"${key}" must be a string`);
+    if (allowed && !allowed.includes(v as string)) this.fail(`"${key}" must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    return v as string;
+  }
+  bool(o: Obj, key: string): boolean {
+    if (typeof o[key] !== 'boolean') this.fail(`"${key}" must be true or false`);
+    return o[key] as boolean;
+  }
+  arr(o: Obj, key: string): unknown[] {
+    if (!Array.isArray(o[key])) this.fail(`"${key}" must be an array`);
+    return o[key] as unknown[];
+  }
+}
+
+/** A point id: lowercase letters, digits, '.', '-', not starting with '.' (safe as a file name). */
+export const POINT_ID = /^[a-z0-9][a-z0-9.-]*$/;
+
+/** Check a study point read from JSON (a job file, or inside a result). */
+export function validateStudyPoint(value: unknown, where: string): StudyPoint {
+  const c = new Checker(where);
+  const o = c.obj(value, 'the point');
+  const id = c.str(o, 'id');
+  if (!POINT_ID.test(id)) c.fail(`point id ${JSON.stringify(id)} must use only a-z, 0-9, '.', '-'`);
+  const mitigation = c.str(o, 'mitigation', ['none', 'dp', 'dropout', 'weight-decay', 'sanitize']);
+  c.str(o, 'corpus');
+  c.num(o, 'corpusMaxChars', { min: 1 });
+  c.num(o, 'validationFraction', { min: 0 });
+  c.num(o, 'dataSeed', { integer: true });
+  c.str(o, 'tokenizer', ['char', 'word']);
+  c.bool(o, 'lowercase');
+  for (const k of ['maxVocab', 'embeddingDim', 'hiddenSize', 'layers', 'epochs', 'seqLength', 'exposureReferences', 'extractionMaxQueries']) {
+    c.num(o, k, { min: 1, integer: true });
+  }
+  c.str(o, 'cell', ['lstm']);
+  c.str(o, 'optimizer', ['adam', 'sgd']);
+  for (const k of ['learningRate', 'batchSize', 'clip', 'delta', 'dropout', 'weightDecay']) c.num(o, k, { min: 0 });
+  c.str(o, 'canaryFormat');
+  const ins = c.arr(o, 'insertions');
+  if (ins.length === 0 || ins.some((r) => typeof r !== 'number' || !Number.isInteger(r) || r < 0)) c.fail('"insertions" must be non-negative integers');
+  c.bool(o, 'exposureEachEpoch');
+  c.num(o, 'seed', { integer: true });
+  if (mitigation === 'dp') c.num(o, 'targetEpsilon', { min: 0 });
+  else if (o.targetEpsilon !== undefined) c.fail('"targetEpsilon" is only for dp points');
+  return o as unknown as StudyPoint;
+}
+
+function validateCanary(c: Checker, value: unknown): CanaryResult {
+  const o = c.obj(value, 'a canary result');
+  c.str(o, 'name');
+  c.num(o, 'insertions', { min: 0, integer: true });
+  c.num(o, 'logPerplexityBits', { infinite: true });
+  c.num(o, 'exposure');
+  c.str(o, 'exposureMethod', ['exact', 'interpolation', 'extrapolation']);
+  c.bool(o, 'extracted');
+  if (o.extractionRank !== undefined) c.num(o, 'extractionRank', { min: 1, integer: true });
+  c.num(o, 'extractionQueries', { min: 0 });
+  if (o.logPerplexityBits === 'Infinity') o.logPerplexityBits = Infinity;
+  return o as unknown as CanaryResult;
+}
+
+/**
+ * Check a point result read from JSON and turn "Infinity" strings back into numbers.
+ * Throws UserError naming `where` when anything is missing or of the wrong type.
+ */
+export function validatePointResult(value: unknown, where: string): PointResult {
+  const c = new Checker(where);
+  const o = c.obj(value, 'the result');
+  if (o.schema !== POINT_RESULT_SCHEMA) c.fail(`not a point result (schema ${JSON.stringify(o.schema)})`);
+  const id = c.str(o, 'id');
+  const point = validateStudyPoint(o.point, where);
+  if (point.id !== id) c.fail(`result id ${id} differs from its point's id ${point.id}`);
+  const status = c.str(o, 'status', ['ok', 'failed']);
+  if (status === 'failed') {
+    c.str(o, 'error');
+    c.num(o, 'elapsedSeconds', { min: 0 });
+    return o as unknown as PointResult;
+  }
+  o.epsilon = c.num(o, 'epsilon', { infinite: true, min: 0 });
+  c.num(o, 'delta', { min: 0 });
+  c.num(o, 'noiseMultiplier', { min: 0 });
+  c.num(o, 'steps', { min: 0, integer: true });
+  c.num(o, 'validationLoss', { min: 0 });
+  o.validationPerplexity = c.num(o, 'validationPerplexity', { min: 1, infinite: true });
+  c.num(o, 'trainSeconds', { min: 0 });
+  c.str(o, 'backend');
+  c.str(o, 'randomSource', ['seeded', 'secure']);
+  c.num(o, 'log2R', { min: 0 });
+  const canaries = c.arr(o, 'canaries').map((x) => validateCanary(c, x));
+  const names = new Set(canaries.map((k) => k.name));
+  if (names.size !== canaries.length) c.fail('canary names must be unique');
+  for (const e of c.arr(o, 'exposureByEpoch')) {
+    const eo = c.obj(e, 'an epoch exposure');
+    c.num(eo, 'epoch', { min: 1, integer: true });
+    const ex = c.obj(eo.exposure, '"exposure"');
+    for (const k of Object.keys(ex)) c.num(ex, k);
+    void (eo as unknown as EpochExposure);
+  }
+  if (o.sanitizedLines !== undefined) c.num(o, 'sanitizedLines', { min: 0, integer: true });
+  return o as unknown as PointResult;
+}
+
+/** JSON text with keys sorted, for comparing two values regardless of key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}

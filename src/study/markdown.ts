@@ -1,0 +1,89 @@
+import { formatEpsilon, formatExposure, formatLoss, formatPerplexity } from './format.js';
+import { insertionCounts, summaryRows, type SummaryRow } from './summary.js';
+import type { StudyReport } from './types.js';
+
+/** Column headers and cell texts of the comparison table (shared by markdown and HTML). */
+export interface ComparisonTable {
+  header: string[];
+  rows: { cells: string[]; failed: boolean }[];
+}
+
+/** The comparison table: one row per point, failed points marked. */
+export function comparisonTable(report: StudyReport): ComparisonTable {
+  const counts = insertionCounts(report);
+  const header = [
+    'point',
+    'mitigation',
+    'ε',
+    'val loss (nats/token)',
+    'val perplexity',
+    ...counts.map((r) => `exposure r=${r} (bits)`),
+    'extracted',
+    'status',
+  ];
+  const rows = summaryRows(report).map((row: SummaryRow) => {
+    if (row.status === 'failed') {
+      return {
+        failed: true,
+        cells: [row.id, row.label, '-', '-', '-', ...counts.map(() => '-'), '-', `FAILED: ${row.error ?? ''}`],
+      };
+    }
+    const exposure = counts.map((r) => (row.exposureByInsertions[r] === undefined ? '-' : formatExposure(row.exposureByInsertions[r]!)));
+    const extracted = row.extractedInsertions.length === 0 ? 'no' : `yes (r=${row.extractedInsertions.join(', ')})`;
+    return {
+      failed: false,
+      cells: [
+        row.id,
+        row.label,
+        formatEpsilon(row.epsilon!),
+        formatLoss(row.validationLoss!),
+        formatPerplexity(row.validationPerplexity!),
+        ...exposure,
+        extracted,
+        'ok',
+      ],
+    };
+  });
+  return { header, rows };
+}
+
+/** Largest log2|R| over the finished points (the most exposure possible), if any finished. */
+export function reportLog2R(report: StudyReport): number | undefined {
+  const xs = report.points.flatMap((r) => (r.status === 'ok' ? [r.log2R] : []));
+  return xs.length ? Math.max(...xs) : undefined;
+}
+
+/** The "how to read this" paragraph (plain text, used by both reports). */
+export function howToRead(report: StudyReport): string {
+  const log2R = reportLog2R(report);
+  const max = log2R === undefined ? 'log2 |R|' : `log2 |R| = ${formatExposure(log2R)} bits`;
+  return (
+    `Each row is one trained model. ε is the privacy budget of DP-SGD at the study's δ (∞ = no differential privacy; ` +
+    `smaller is more private). Validation loss and perplexity measure utility on held-out text that never contains a canary ` +
+    `(lower is better). Exposure (in bits) says how much more likely the model finds an inserted secret than other secrets of ` +
+    `the same format: a canary the model did not memorize has exposure near 1-2 bits, a fully memorized one reaches ${max}. ` +
+    `The column "exposure r=N" is for the canary inserted N times. "extracted" says whether a best-first search over the ` +
+    `model's predictions recovered the secret. Failed points are marked FAILED with their error and left out of the plots.`
+  );
+}
+
+function escapeCell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** report.md: title, how to read, the comparison table, failed points. */
+export function renderMarkdown(report: StudyReport): string {
+  const t = comparisonTable(report);
+  const lines: string[] = ['# dp-canary study report', ''];
+  if (report.preset) lines.push(`Preset: ${report.preset}. Points: ${report.points.length}.`, '');
+  lines.push('## How to read this', '', howToRead(report), '', '## Comparison', '');
+  lines.push(`| ${t.header.map(escapeCell).join(' | ')} |`);
+  lines.push(`|${t.header.map(() => '---').join('|')}|`);
+  for (const r of t.rows) lines.push(`| ${r.cells.map(escapeCell).join(' | ')} |`);
+  const failed = report.points.filter((p) => p.status === 'failed');
+  lines.push('');
+  if (failed.length > 0) {
+    lines.push(`**${failed.length} point(s) failed**: ${failed.map((p) => p.id).join(', ')}. Rerun the study to retry them.`, '');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,122 @@
+import * as vegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import * as vega from 'vega';
+import { formatEpsilon } from './format.js';
+import { configLabelOf, orderedResults } from './summary.js';
+import type { OkPointResult, StudyReport } from './types.js';
+
+/**
+ * The report's plots as vega-lite specs, rendered to SVG in Node by vega (renderer 'none':
+ * no canvas or browser needed). Non-private points (ε = ∞) sit at a labelled position "∞ (no
+ * DP)" to the right of every finite ε on an ordinal ε axis.
+ */
+
+const NO_DP_LABEL = '∞ (no DP)';
+
+function okResults(report: StudyReport): OkPointResult[] {
+  return orderedResults(report).filter((r): r is OkPointResult => r.status === 'ok');
+}
+
+/** Baseline and DP points, with an ε label and a sort key that puts ∞ last. */
+function epsilonRows(report: StudyReport): { r: OkPointResult; epsLabel: string; epsOrder: number }[] {
+  return okResults(report)
+    .filter((r) => r.point.mitigation === 'dp' || r.point.mitigation === 'none')
+    .map((r) => {
+      // DP points are placed at their target ε so seeds of one configuration share a position.
+      const eps = r.point.mitigation === 'dp' ? r.point.targetEpsilon ?? r.epsilon : Infinity;
+      return { r, epsLabel: eps === Infinity ? NO_DP_LABEL : formatEpsilon(eps), epsOrder: eps === Infinity ? Number.MAX_VALUE : eps };
+    });
+}
+
+const WIDTH = 420;
+const HEIGHT = 260;
+
+/** Exposure (bits) against ε, one line per insertion count (mean over seeds). */
+export function exposureVsEpsilonSpec(report: StudyReport): TopLevelSpec {
+  const values = epsilonRows(report).flatMap(({ r, epsLabel, epsOrder }) =>
+    r.canaries.map((c) => ({ epsLabel, epsOrder, insertions: `r=${c.insertions}`, insertionsN: c.insertions, exposure: c.exposure })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Exposure against ε (one line per insertion count)',
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epsLabel', type: 'ordinal', sort: { field: 'epsOrder', op: 'min' }, title: 'ε (target; ∞ = no DP)', axis: { labelAngle: 0 } },
+      y: { field: 'exposure', type: 'quantitative', aggregate: 'mean', title: 'exposure (bits)' },
+      color: { field: 'insertions', type: 'nominal', sort: { field: 'insertionsN', op: 'min' }, title: 'insertions' },
+    },
+  };
+}
+
+/** Exposure (bits) against the insertion count, one line per mitigation configuration. */
+export function exposureVsInsertionsSpec(report: StudyReport): TopLevelSpec {
+  const values = okResults(report).flatMap((r) =>
+    r.canaries.map((c) => ({ config: configLabelOf(r), insertions: c.insertions, exposure: c.exposure })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Exposure against insertions, per mitigation',
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'insertions', type: 'quantitative', scale: { type: 'log' }, title: 'times the canary was inserted' },
+      y: { field: 'exposure', type: 'quantitative', aggregate: 'mean', title: 'exposure (bits)' },
+      color: { field: 'config', type: 'nominal', title: 'mitigation' },
+    },
+  };
+}
+
+/** Validation perplexity against ε (utility cost of privacy), mean over seeds. */
+export function utilityVsEpsilonSpec(report: StudyReport): TopLevelSpec {
+  const values = epsilonRows(report).map(({ r, epsLabel, epsOrder }) => ({
+    epsLabel,
+    epsOrder,
+    perplexity: r.validationPerplexity,
+  }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Utility against ε (validation perplexity, lower is better)',
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epsLabel', type: 'ordinal', sort: { field: 'epsOrder', op: 'min' }, title: 'ε (target; ∞ = no DP)', axis: { labelAngle: 0 } },
+      y: { field: 'perplexity', type: 'quantitative', aggregate: 'mean', title: 'validation perplexity per token', scale: { zero: false } },
+    },
+  };
+}
+
+/** Render a vega-lite spec to a standalone SVG string in Node. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = vegaLite.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** A rendered plot: title, SVG, and how many data rows it shows. */
+export interface RenderedPlot {
+  title: string;
+  svg: string;
+  rows: number;
+}
+
+/** The three report plots, rendered. */
+export async function renderReportPlots(report: StudyReport): Promise<RenderedPlot[]> {
+  const specs = [exposureVsEpsilonSpec(report), exposureVsInsertionsSpec(report), utilityVsEpsilonSpec(report)];
+  const out: RenderedPlot[] = [];
+  for (const spec of specs) {
+    const data = (spec as { data?: { values?: unknown[] } }).data;
+    out.push({ title: String((spec as { title?: unknown }).title ?? ''), svg: await renderSvg(spec), rows: data?.values?.length ?? 0 });
+  }
+  return out;
+}

@@ -1,0 +1,235 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { UserError } from '../util/errors.js';
+import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult } from './json.js';
+import {
+  POINT_RESULT_SCHEMA,
+  STUDY_REPORT_SCHEMA,
+  type FailedPointResult,
+  type OkPointResult,
+  type PointMeasurement,
+  type PointResult,
+  type PresetName,
+  type StudyPoint,
+  type StudyReport,
+} from './types.js';
+
+/** What a point function gets besides its point. */
+export interface PointContext {
+  /** A folder of its own for the point's files (model, ledger, canary manifest): outDir/runs/<id>. */
+  workDir: string;
+  /** Report progress (one short line, e.g. "epoch 3/10, loss 1.93 nats"). */
+  progress(message: string): void;
+}
+
+/** Trains and measures one point in this thread. Throwing marks the point failed. */
+export type RunPoint = (point: StudyPoint, ctx: PointContext) => Promise<PointMeasurement>;
+
+/**
+ * A point function that worker threads import: `module` is a path (absolute, or relative to
+ * the current directory) or a file: URL of an ES module that plain Node can load (so the
+ * compiled .js under dist/, not a .ts source), and `exportName` a {@link RunPoint} export.
+ */
+export interface WorkerPointFunction {
+  module: string;
+  exportName: string;
+}
+
+/** Progress of a study, one event per change. */
+export interface StudyProgress {
+  kind: 'skipped' | 'started' | 'progress' | 'finished' | 'failed';
+  id: string;
+  /** 0-based position of the point in the grid. */
+  index: number;
+  total: number;
+  /** Progress text, or the error of a failed point. */
+  message?: string;
+  result?: PointResult;
+}
+
+export interface RunStudyOptions {
+  /** Study folder: results go to outDir/points/<id>.json, point work files to outDir/runs/<id>/. */
+  outDir: string;
+  /**
+   * Points run at once in worker mode (default 1, capped at the number of cores and of
+   * points). An in-process point function always runs points one after another.
+   */
+  concurrency?: number;
+  /** Run again points whose saved result is 'failed' (default true); 'ok' results are always reused. */
+  retryFailed?: boolean;
+  onProgress?: (event: StudyProgress) => void;
+  /** Preset name recorded in the returned report. */
+  preset?: PresetName;
+}
+
+/** Where a point's result file lives in a study folder. */
+export function pointResultPath(outDir: string, id: string): string {
+  return join(outDir, 'points', `${id}.json`);
+}
+
+/** The saved result of `point` if its file exists, is valid and belongs to exactly this point. */
+export function loadSavedResult(outDir: string, point: StudyPoint): PointResult | undefined {
+  const path = pointResultPath(outDir, point.id);
+  if (!existsSync(path)) return undefined;
+  try {
+    const r = validatePointResult(readJsonFile(path), path);
+    // A changed setting under the same id means the old result answers another question.
+    return canonicalJson(r.point) === canonicalJson(point) ? r : undefined;
+  } catch (err) {
+    if (err instanceof UserError) return undefined; // damaged or foreign: run the point again
+    throw err;
+  }
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return (msg.split('\n')[0] ?? '').trim() || 'unknown error';
+}
+
+/** Wrap a measurement as a result, checking it is complete and survives a JSON round trip. */
+function okResult(point: StudyPoint, m: PointMeasurement): OkPointResult {
+  const result: OkPointResult = { ...m, schema: POINT_RESULT_SCHEMA, id: point.id, point, status: 'ok' };
+  validatePointResult(JSON.parse(stringifyStudyJson(result)), `result of point ${point.id}`);
+  return result;
+}
+
+function failedResult(point: StudyPoint, err: unknown, started: number): FailedPointResult {
+  return {
+    schema: POINT_RESULT_SCHEMA,
+    id: point.id,
+    point,
+    status: 'failed',
+    error: firstLine(err),
+    elapsedSeconds: (performance.now() - started) / 1000,
+  };
+}
+
+// The worker's code is plain JavaScript evaluated by Node, so it runs whether the study
+// runner itself was loaded from TypeScript sources (vitest) or from dist.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const mod = await import(workerData.moduleUrl);
+  const fn = mod[workerData.exportName];
+  if (typeof fn !== 'function') throw new Error('module ' + workerData.moduleUrl + ' has no function export ' + workerData.exportName);
+  const ctx = { workDir: workerData.workDir, progress: (m) => parentPort.postMessage({ type: 'progress', message: String(m) }) };
+  const measurement = await fn(workerData.point, ctx);
+  parentPort.postMessage({ type: 'done', measurement });
+})().catch((err) => {
+  parentPort.postMessage({ type: 'error', message: err && err.message ? String(err.message) : String(err) });
+});
+`;
+
+function moduleUrl(spec: string): string {
+  if (spec.startsWith('file:')) return spec;
+  return pathToFileURL(isAbsolute(spec) ? spec : resolve(spec)).href;
+}
+
+function runInWorker(fn: WorkerPointFunction, point: StudyPoint, workDir: string, progress: (m: string) => void): Promise<PointMeasurement> {
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { moduleUrl: moduleUrl(fn.module), exportName: fn.exportName, point, workDir },
+    });
+    let settled = false;
+    const settle = (f: () => void): void => {
+      if (!settled) {
+        settled = true;
+        f();
+      }
+    };
+    worker.on('message', (msg: { type: string; message?: string; measurement?: PointMeasurement }) => {
+      if (msg.type === 'progress') progress(msg.message ?? '');
+      else if (msg.type === 'done') settle(() => resolvePromise(msg.measurement as PointMeasurement));
+      else if (msg.type === 'error') settle(() => reject(new Error(msg.message)));
+      // Stop the thread even if a library (tfjs) left handles open.
+      if (msg.type !== 'progress') void worker.terminate();
+    });
+    worker.on('error', (err) => settle(() => reject(err)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`worker thread exited (code ${code}) before finishing the point`))));
+  });
+}
+
+/**
+ * Run every point of a study and return all results in grid order.
+ *
+ * - Each finished point's result is written atomically to outDir/points/<id>.json at once,
+ *   so a killed study loses only the points in flight; on the next call, points whose result
+ *   file is valid and holds the same point settings are skipped (failed ones are retried
+ *   unless `retryFailed` is false).
+ * - A point that throws (or returns an incomplete measurement) is recorded as 'failed' with
+ *   its error; the other points still run.
+ * - `runPoint` is either a function (runs in this thread, one point at a time; the default)
+ *   or a module + export that worker threads import (up to `concurrency` points at once).
+ */
+export async function runStudy(
+  points: readonly StudyPoint[],
+  runPoint: RunPoint | WorkerPointFunction,
+  opts: RunStudyOptions,
+): Promise<StudyReport> {
+  const ids = new Set(points.map((p) => p.id));
+  if (ids.size !== points.length) throw new UserError('the study has two points with the same id');
+  mkdirSync(join(opts.outDir, 'points'), { recursive: true });
+  const total = points.length;
+  const results: (PointResult | undefined)[] = new Array(total);
+  const emit = (e: StudyProgress): void => opts.onProgress?.(e);
+  const retryFailed = opts.retryFailed ?? true;
+
+  const pending: number[] = [];
+  points.forEach((p, index) => {
+    const saved = loadSavedResult(opts.outDir, p);
+    if (saved && (saved.status === 'ok' || !retryFailed)) {
+      results[index] = saved;
+      emit({ kind: 'skipped', id: p.id, index, total, result: saved });
+    } else {
+      pending.push(index);
+    }
+  });
+
+  const runOne = async (index: number): Promise<void> => {
+    const point = points[index]!;
+    const workDir = join(opts.outDir, 'runs', point.id);
+    mkdirSync(workDir, { recursive: true });
+    const progress = (message: string): void => emit({ kind: 'progress', id: point.id, index, total, message });
+    emit({ kind: 'started', id: point.id, index, total });
+    const started = performance.now();
+    let result: PointResult;
+    try {
+      const m =
+        typeof runPoint === 'function'
+          ? await runPoint(structuredClone(point), { workDir, progress })
+          : await runInWorker(runPoint, point, workDir, progress);
+      result = okResult(point, m);
+    } catch (err) {
+      result = failedResult(point, err, started);
+    }
+    writeFileAtomic(pointResultPath(opts.outDir, point.id), stringifyStudyJson(result));
+    results[index] = result;
+    emit({
+      kind: result.status === 'ok' ? 'finished' : 'failed',
+      id: point.id,
+      index,
+      total,
+      result,
+      ...(result.status === 'failed' ? { message: result.error } : {}),
+    });
+  };
+
+  const lanes =
+    typeof runPoint === 'function' ? 1 : Math.max(1, Math.min(opts.concurrency ?? 1, availableParallelism(), pending.length));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < pending.length) await runOne(pending[next++]!);
+    }),
+  );
+  return {
+    schema: STUDY_REPORT_SCHEMA,
+    ...(opts.preset ? { preset: opts.preset } : {}),
+    points: results as PointResult[],
+  };
+}
