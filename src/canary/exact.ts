@@ -1,0 +1,127 @@
+import { UserError } from '../util/errors.js';
+import type { StateBatch } from './scorer.js';
+import { BITS_PER_NAT, DEFAULT_BATCH_ROWS, type SecretModel, advanceCounted } from './secret-model.js';
+
+/** Default largest |R| enumerated exactly (|R| float64 values = 800 MB at this size). */
+export const DEFAULT_MAX_EXACT_SPACE = 1e8;
+
+/** Options of {@link enumerateLogPerplexities}. */
+export interface EnumerateOptions {
+  /** Rows per scorer.advance call (default 4096); also bounds the states held per tree level. */
+  batchRows?: number;
+  /** Refuse spaces larger than this (default 1e8). */
+  maxSpace?: number;
+  /** Called after each leaf block with the number of secrets scored so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Log-perplexity in bits of EVERY secret of R given the prefix, indexed lexicographically
+ * (index = sum_i s_i * A^(L-1-i), see secretIndex). The tree of secrets is walked depth first
+ * in chunks of subtrees: each call advances at most `batchRows` rows, so at most about
+ * length * batchRows states are alive at once, whatever |R| is. Leaves need no state: their
+ * last term comes from their parent's log-probabilities, so only sum_{k=1}^{L-1} A^k rows are
+ * advanced in total (|R|/(A-1) for large R).
+ */
+export async function enumerateLogPerplexities(model: SecretModel, opts: EnumerateOptions = {}): Promise<Float64Array> {
+  const A = model.symbolIds.length;
+  const L = model.length;
+  const total = A ** L;
+  const maxSpace = opts.maxSpace ?? DEFAULT_MAX_EXACT_SPACE;
+  if (total > maxSpace) {
+    throw new UserError(
+      `exact exposure would enumerate |R| = ${A}^${L} = ${total.toPrecision(4)} secrets, above the limit of ${maxSpace}; ` +
+        `use estimated exposure (a random sample of R with interpolation and skew-normal extrapolation) or raise the limit`,
+    );
+  }
+  const batchRows = Math.max(A, opts.batchRows ?? DEFAULT_BATCH_ROWS);
+  const out = new Float64Array(total);
+  const { scorer, symbolIds } = model;
+  const V = scorer.vocabSize;
+  let done = 0;
+
+  // Rows of `state` are the tree nodes first .. first+n-1 of depth `depth` (contiguous in
+  // lexicographic order), with accumulated log-perplexities acc (bits).
+  const descend = async (state: StateBatch, logProbs: Float32Array, n: number, depth: number, acc: Float64Array, first: number): Promise<void> => {
+    if (depth === L - 1) {
+      for (let i = 0; i < n; i++) {
+        const base = (first + i) * A;
+        const row = i * V;
+        for (let s = 0; s < A; s++) out[base + s] = acc[i]! - logProbs[row + symbolIds[s]!]! * BITS_PER_NAT;
+      }
+      done += n * A;
+      opts.onProgress?.(done, total);
+      return;
+    }
+    const perChunk = Math.max(1, Math.floor(batchRows / A));
+    for (let p0 = 0; p0 < n; p0 += perChunk) {
+      const p1 = Math.min(n, p0 + perChunk);
+      const m = (p1 - p0) * A;
+      const parents = new Int32Array(m);
+      const tokens = new Int32Array(m);
+      const childAcc = new Float64Array(m);
+      for (let i = p0, j = 0; i < p1; i++) {
+        const row = i * V;
+        for (let s = 0; s < A; s++, j++) {
+          parents[j] = i;
+          tokens[j] = symbolIds[s]!;
+          childAcc[j] = acc[i]! - logProbs[row + symbolIds[s]!]! * BITS_PER_NAT;
+        }
+      }
+      const next = await advanceCounted(model, state, parents, tokens);
+      try {
+        await descend(next.state, next.logProbs, m, depth + 1, childAcc, (first + p0) * A);
+      } finally {
+        scorer.dispose(next.state);
+      }
+    }
+  };
+  await descend(model.start.state, model.start.logProbs, 1, 0, new Float64Array(1), 0);
+  return out;
+}
+
+/** A canary's exact rank and exposure. */
+export interface ExactExposure {
+  /** Log-perplexity of the canary in bits (from the enumeration itself). */
+  logPerplexityBits: number;
+  /** #{r in R : Px(r) <= Px(canary)}, in [1, |R|]; ties count against the canary. */
+  rank: number;
+  /** log2 |R| - log2 rank, in bits, in [0, log2 |R|]. */
+  exposure: number;
+}
+
+/**
+ * Exact exposures of several canaries from one enumeration: `all` holds the log-perplexities
+ * of all of R (from enumerateLogPerplexities) and `canaryIndices` the canaries' lexicographic
+ * indices. The canary's own value is read from `all`, so its rank is at least 1.
+ */
+export function exactExposures(all: Float64Array, canaryIndices: readonly number[]): ExactExposure[] {
+  const values = canaryIndices.map((idx) => {
+    if (!Number.isSafeInteger(idx) || idx < 0 || idx >= all.length) throw new RangeError(`canary index ${idx} outside R`);
+    return all[idx]!;
+  });
+  // One pass over R counts for every canary: sort the canaries' values and, per secret,
+  // find the first canary value >= it (binary search), then prefix-sum the counts.
+  const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
+  const sorted = order.map((i) => values[i]!);
+  const counts = new Float64Array(sorted.length);
+  for (let r = 0; r < all.length; r++) {
+    const x = all[r]!;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! >= x) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo < counts.length) counts[lo]! += 1;
+  }
+  for (let k = 1; k < counts.length; k++) counts[k]! += counts[k - 1]!;
+  const log2R = Math.log2(all.length);
+  const out: ExactExposure[] = new Array<ExactExposure>(values.length);
+  order.forEach((i, k) => {
+    const rank = counts[k]!;
+    out[i] = { logPerplexityBits: values[i]!, rank, exposure: log2R - Math.log2(rank) };
+  });
+  return out;
+}

@@ -1,0 +1,111 @@
+import type { Scorer, StepResult } from './scorer.js';
+
+/** Bits per nat: a log-probability in nats times this is in bits. */
+export const BITS_PER_NAT = 1 / Math.LN2;
+
+/** Default number of rows per scorer.advance call. */
+export const DEFAULT_BATCH_ROWS = 4096;
+
+/**
+ * A scorer positioned after a canary's fixed prefix: the prefix has been run once and its
+ * state is reused by every scoring, enumeration and extraction. Secrets are given as symbol
+ * indices (0..alphabetSize-1), mapped to token ids through `symbolIds`.
+ */
+export interface SecretModel {
+  readonly scorer: Scorer;
+  /** State and next-token log-probabilities (nats) after the prefix; one row. */
+  readonly start: StepResult;
+  /** symbolIds[k] = token id of alphabet symbol k. */
+  readonly symbolIds: Int32Array;
+  /** Secret length in symbols. */
+  readonly length: number;
+  /** Number of rows passed to scorer.advance so far (model queries; the prefix run is not counted). */
+  rowsAdvanced: number;
+}
+
+/** Run the prefix once and return a model positioned there. Call closeSecretModel when done. */
+export async function openSecretModel(
+  scorer: Scorer,
+  prefixIds: readonly number[],
+  symbolIds: Int32Array,
+  length: number,
+): Promise<SecretModel> {
+  for (const id of symbolIds) {
+    if (!Number.isInteger(id) || id < 0 || id >= scorer.vocabSize) throw new RangeError(`symbol token id ${id} outside the scorer's vocabulary`);
+  }
+  if (!Number.isSafeInteger(length) || length < 1) throw new RangeError(`secret length must be >= 1, got ${length}`);
+  const start = await scorer.start(prefixIds);
+  return { scorer, start, symbolIds, length, rowsAdvanced: 0 };
+}
+
+/** Free the prefix state. */
+export function closeSecretModel(model: SecretModel): void {
+  model.scorer.dispose(model.start.state);
+}
+
+/** scorer.advance that counts rows. */
+export async function advanceCounted(
+  model: SecretModel,
+  state: StepResult['state'],
+  parents: Int32Array,
+  tokens: Int32Array,
+): Promise<StepResult> {
+  model.rowsAdvanced += parents.length;
+  return model.scorer.advance(state, parents, tokens);
+}
+
+/**
+ * Log-perplexity in bits of each secret given the prefix:
+ * sum_i -log2 Pr(secret_i | prefix, secret_<i). `secrets` is row-major [n x length] symbol
+ * indices. Scored in chunks of `batchRows` secrets, each advanced length-1 times from the
+ * shared prefix state (the last symbol needs no state, only the previous step's log-probs).
+ */
+export async function scoreSecrets(
+  model: SecretModel,
+  secrets: Int32Array,
+  opts: { batchRows?: number } = {},
+): Promise<Float64Array> {
+  const L = model.length;
+  if (secrets.length % L !== 0) throw new RangeError('secrets must hold n * length symbols');
+  const n = secrets.length / L;
+  const batch = Math.max(1, opts.batchRows ?? DEFAULT_BATCH_ROWS);
+  const out = new Float64Array(n);
+  const { scorer, symbolIds, start } = model;
+  const V = scorer.vocabSize;
+  for (let lo = 0; lo < n; lo += batch) {
+    const m = Math.min(batch, n - lo);
+    const acc = new Float64Array(m);
+    let state = start.state;
+    let logProbs = start.logProbs;
+    let parents = new Int32Array(m); // all rows start from the single prefix state
+    for (let pos = 0; pos < L; pos++) {
+      const tokens = new Int32Array(m);
+      for (let r = 0; r < m; r++) {
+        const tok = symbolIds[secrets[(lo + r) * L + pos]!]!;
+        tokens[r] = tok;
+        acc[r] = acc[r]! - logProbs[parents[r]! * V + tok]! * BITS_PER_NAT;
+      }
+      if (pos === L - 1) break;
+      const next = await advanceCounted(model, state, parents, tokens);
+      if (state !== start.state) scorer.dispose(state);
+      state = next.state;
+      logProbs = next.logProbs;
+      if (pos === 0) parents = Int32Array.from({ length: m }, (_, r) => r);
+    }
+    if (state !== start.state) scorer.dispose(state);
+    out.set(acc, lo);
+  }
+  return out;
+}
+
+/** `count` uniform secrets of R as row-major symbol indices, drawn from `random`. */
+export function sampleSecrets(
+  random: { int(n: number): number },
+  alphabetSize: number,
+  length: number,
+  count: number,
+): Int32Array {
+  const out = new Int32Array(count * length);
+  for (let i = 0; i < out.length; i++) out[i] = random.int(alphabetSize);
+  return out;
+}
