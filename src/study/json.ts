@@ -3,7 +3,6 @@ import { UserError } from '../util/errors.js';
 import {
   POINT_RESULT_SCHEMA,
   type CanaryResult,
-  type EpochExposure,
   type PointResult,
   type StudyPoint,
 } from './types.js';
@@ -118,12 +117,14 @@ function validateCanary(c: Checker, value: unknown): CanaryResult {
 }
 
 /**
- * Check a point result read from JSON and turn "Infinity" strings back into numbers.
+ * Check a point result read from JSON; returns a copy with "Infinity" strings turned back
+ * into numbers.
  * Throws UserError naming `where` when anything is missing or of the wrong type.
  */
 export function validatePointResult(value: unknown, where: string): PointResult {
   const c = new Checker(where);
-  const o = c.obj(value, 'the result');
+  // Work on a copy: the caller's object is left as it was.
+  const o = structuredClone(c.obj(value, 'the result'));
   if (o.schema !== POINT_RESULT_SCHEMA) c.fail(`not a point result (schema ${JSON.stringify(o.schema)})`);
   const id = c.str(o, 'id');
   const point = validateStudyPoint(o.point, where);
@@ -152,7 +153,6 @@ export function validatePointResult(value: unknown, where: string): PointResult 
     c.num(eo, 'epoch', { min: 1, integer: true });
     const ex = c.obj(eo.exposure, '"exposure"');
     for (const k of Object.keys(ex)) c.num(ex, k);
-    void (eo as unknown as EpochExposure);
   }
   if (o.sanitizedLines !== undefined) c.num(o, 'sanitizedLines', { min: 0, integer: true });
   return o as unknown as PointResult;

@@ -1,0 +1,52 @@
+// A stand-in for real training, as plain JavaScript so worker threads can import it.
+// Its numbers follow simple rules of the point (no randomness), so two runs of a point agree
+// on everything except wall-clock time.
+
+/** log2 |R| of a format: one decimal digit per '*' inside braces. */
+function log2R(format) {
+  const slot = format.match(/\{([^}]*)\}/);
+  return (slot ? [...slot[1]].filter((c) => c === '*').length : 0) * Math.log2(10);
+}
+
+export async function fakePoint(point, ctx) {
+  ctx.progress(`training ${point.id}`);
+  const maxBits = log2R(point.canaryFormat);
+  const protectedPoint = point.mitigation === 'dp' || point.mitigation === 'sanitize';
+  const canaries = point.insertions.map((r) => {
+    const exposure = protectedPoint ? 1 + (r % 3) * 0.25 : Math.min(maxBits, 1 + 3 * Math.log2(r) + point.seed * 0.125);
+    const extracted = exposure >= maxBits - 1e-9;
+    return {
+      name: `r${r}`,
+      insertions: r,
+      logPerplexityBits: maxBits - exposure + 4,
+      exposure,
+      exposureMethod: 'exact',
+      extracted,
+      ...(extracted ? { extractionRank: 1 } : {}),
+      extractionQueries: 50 * r,
+    };
+  });
+  const validationLoss = 1.5 + (point.mitigation === 'dp' ? 1 / point.targetEpsilon : 0) + point.dropout * 0.1;
+  return {
+    epsilon: point.mitigation === 'dp' ? point.targetEpsilon * 0.995 : Infinity,
+    delta: point.delta,
+    noiseMultiplier: point.mitigation === 'dp' ? 1 / point.targetEpsilon : 0,
+    steps: point.epochs * 10,
+    validationLoss,
+    validationPerplexity: Math.exp(validationLoss),
+    trainSeconds: performance.now() % 1, // differs between runs, like real wall-clock time
+    backend: 'cpu',
+    randomSource: 'seeded',
+    log2R: maxBits,
+    canaries,
+    exposureByEpoch: Array.from({ length: point.epochs }, (_, i) => ({
+      epoch: i + 1,
+      exposure: Object.fromEntries(canaries.map((c) => [c.name, (c.exposure * (i + 1)) / point.epochs])),
+    })),
+    ...(point.mitigation === 'sanitize' ? { sanitizedLines: point.insertions.reduce((a, b) => a + b, 0) } : {}),
+  };
+}
+
+export async function failingPoint(point) {
+  throw new Error(`cannot train ${point.id}: out of patience`);
+}

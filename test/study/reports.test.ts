@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeReports } from '../../src/study/reports.js';
+import { runStudy } from '../../src/study/runner.js';
+import { studyGrid } from '../../src/study/grid.js';
+import { validatePointResult } from '../../src/study/json.js';
+import { formatEpsilon, formatExposure, formatLoss, formatPerplexity } from '../../src/study/format.js';
+import type { OkPointResult, PointResult } from '../../src/study/types.js';
+import { fakePoint } from './fake-point.mjs';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'dpc-report-'));
+
+describe('reports', async () => {
+  const points = studyGrid('default', { seeds: [1, 2] });
+  const failedId = 'dropout0.5-seed2';
+  const report = await runStudy(points, async (p, ctx) => {
+    if (p.id === failedId) throw new Error('ran out of memory');
+    return fakePoint(p, ctx);
+  }, { outDir: tmp(), preset: 'default' });
+  const out = tmp();
+  const files = await writeReports(report, out);
+  const json = JSON.parse(readFileSync(files.json, 'utf8'));
+  const md = readFileSync(files.markdown, 'utf8');
+  const html = readFileSync(files.html, 'utf8');
+  const input = new Map(report.points.map((r) => [r.id, r]));
+
+  it('report.json holds every point with the same numbers (∞ restored)', () => {
+    expect(json.points.length).toBe(points.length);
+    expect(json.preset).toBe('default');
+    for (const raw of json.points) {
+      const r = validatePointResult(raw, 'report.json');
+      const orig = input.get(r.id)!;
+      expect(JSON.parse(JSON.stringify(r))).toEqual(JSON.parse(JSON.stringify(orig)));
+      if (r.status === 'ok') expect(r.epsilon).toBe((orig as OkPointResult).epsilon);
+    }
+    expect(json.points.find((p: PointResult) => p.id === 'none-seed1').epsilon).toBe('Infinity');
+  });
+
+  it('report.md has one table row per point with the same values, and marks the failed one', () => {
+    const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| point'));
+    expect(rows.length).toBe(points.length);
+    expect(md).toMatch(/How to read this/);
+    for (const r of report.points) {
+      const row = rows.find((l) => l.startsWith(`| ${r.id} |`))!;
+      expect(row, r.id).toBeDefined();
+      const cells = row.split(' | ').map((c) => c.replace(/^\| |\s\|$/g, '').trim());
+      if (r.status === 'failed') {
+        expect(row).toContain('FAILED: ran out of memory');
+        continue;
+      }
+      expect(cells[2]).toBe(formatEpsilon(r.epsilon));
+      expect(cells[3]).toBe(formatLoss(r.validationLoss));
+      expect(cells[4]).toBe(formatPerplexity(r.validationPerplexity));
+      // One canary per insertion count in the fake, so the mean is that canary's exposure.
+      r.point.insertions.forEach((n, i) => {
+        const c = r.canaries.find((k) => k.insertions === n)!;
+        expect(cells[5 + i]).toBe(formatExposure(c.exposure));
+      });
+      const anyExtracted = r.canaries.some((c) => c.extracted);
+      expect(cells[5 + r.point.insertions.length]!.startsWith(anyExtracted ? 'yes' : 'no')).toBe(true);
+    }
+    expect(md).toContain(`1 point(s) failed**: ${failedId}`);
+    expect(formatEpsilon(Infinity)).toBe('∞');
+    expect(md).toContain('| none-seed1 | none (baseline) | ∞ |');
+  });
+
+  it('report.html is self-contained with three SVG plots and marks the failed point', () => {
+    expect(html.match(/<svg/g)?.length).toBe(3);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?https?:/i);
+    expect(html).not.toMatch(/<link/i);
+    expect(html).toContain('class="failed"');
+    expect(html).toContain('FAILED: ran out of memory');
+    expect(html).toContain('∞ (no DP)'); // the non-private position is labelled on the ε axis
+    for (const r of report.points) expect(html).toContain(`<td>${r.id}</td>`);
+  });
+});

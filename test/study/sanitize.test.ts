@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { canaryFormatPattern, sanitizeLines } from '../../src/study/sanitize.js';
+import { loadBrownCorpus } from '../../src/data/brown.js';
+import { seededRandom } from '../../src/util/random.js';
+import { UserError } from '../../src/util/errors.js';
+
+describe('sanitisation by canary format', () => {
+  it('matches every filling of a small format and nothing of another length (brute force)', () => {
+    const re = canaryFormatPattern('my pin is {**}.');
+    for (let i = 0; i < 100; i++) expect(re.test(`my pin is ${String(i).padStart(2, '0')}.`)).toBe(true);
+    for (let i = 0; i < 10; i++) expect(re.test(`my pin is ${i}.`)).toBe(false);
+    for (let i = 100; i < 1000; i += 7) expect(re.test(`my pin is ${i}.`)).toBe(false);
+    expect(re.test('my pin isX12.')).toBe(false); // '.' and spaces are literal, not wildcards
+    expect(re.test('My  PIN is 42. and more')).toBe(true); // case and whitespace runs are free
+  });
+
+  it('rejects formats without a usable slot', () => {
+    for (const f of ['no slot', 'a {} b', 'a {** b', 'a ** } b', '{{*}}']) expect(() => canaryFormatPattern(f), f).toThrow(UserError);
+  });
+
+  it('removes exactly the canary lines inserted into real text', () => {
+    const lines = loadBrownCorpus({ maxChars: 50_000 }).lines;
+    const rng = seededRandom(3);
+    const withCanaries = [...lines];
+    const secrets = ['281265017', '000000001', '999999999'];
+    let inserted = 0;
+    for (const s of secrets) {
+      for (let k = 0; k < 5; k++, inserted++) withCanaries.splice(rng.int(withCanaries.length + 1), 0, `the random number is ${s}`);
+    }
+    const { kept, removed } = sanitizeLines(withCanaries, 'the random number is {*********}');
+    expect(removed).toBe(inserted);
+    expect(kept).toEqual(lines);
+  });
+});
