@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { makeBatch } from './data.js';
+import { sequenceCrossEntropy } from './layers/loss.js';
+import type { LanguageModel } from './model.js';
+
+/** Held-out loss of a model. */
+export interface Evaluation {
+  /** Mean cross-entropy per predicted token, nats. */
+  readonly loss: number;
+  /** exp(loss). */
+  readonly perplexity: number;
+  /** loss / ln 2: bits per token (bits per character for a char model). */
+  readonly bitsPerToken: number;
+  readonly tokens: number;
+}
+
+/** Mean per-token cross-entropy (no dropout) over windows of seqLen+1 tokens, in batches. */
+export function evaluate(model: LanguageModel, windows: readonly (Int32Array | readonly number[])[], batchSize = 64): Evaluation {
+  let sum = 0;
+  let tokens = 0;
+  for (let start = 0; start < windows.length; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, windows.length - start) }, (_, k) => start + k);
+    const b = makeBatch(windows, idx, model.config.vocabSize);
+    sum += tf.tidy(() => tf.sum(sequenceCrossEntropy(model.forward(b.inputs), b.targets)).dataSync()[0]!);
+    tokens += b.inputs.size;
+    tf.dispose([b.inputs, b.targets]);
+  }
+  const loss = tokens > 0 ? sum / tokens : NaN;
+  return { loss, perplexity: Math.exp(loss), bitsPerToken: loss / Math.LN2, tokens };
+}
