@@ -231,7 +231,7 @@ describe('unsortedSegmentSum on wasm equals cpu', () => {
 
 describe('gather on wasm equals cpu', () => {
   const rng = seededRandom('kernels-gather');
-  it('batchDims 0 on each axis (the package kernel, kept)', () => {
+  it('batchDims 0 on each axis', () => {
     const x = randomValues(rng, [6, 5, 4]);
     for (const axis of [0, 1, 2]) {
       const idx = randomIndices(rng, [2, 3], [6, 5, 4][axis]);
