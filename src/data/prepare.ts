@@ -1,0 +1,57 @@
+import type { RandomSource } from '../util/random.js';
+import { seededRandom } from '../util/random.js';
+import { buildCharTokenizer } from './char-tokenizer.js';
+import type { Corpus } from './corpus.js';
+import { splitTrainValidation } from './split.js';
+import { loadCorpus } from './text-corpus.js';
+import type { Tokenizer } from './tokenizer.js';
+import { buildWordTokenizer } from './word-tokenizer.js';
+
+/** Data settings of a run (the same names as the study's shared settings). */
+export interface DataSettings {
+  /** 'brown' or a path to a .txt file or folder. */
+  corpus: string;
+  /** Characters of corpus text to use (newlines not counted); Infinity for all. */
+  corpusMaxChars: number;
+  /** Validation fraction of lines, in (0, 1). */
+  validationFraction: number;
+  tokenizer: 'char' | 'word';
+  lowercase: boolean;
+  /** Largest vocabulary size, special ids included. */
+  maxVocab: number;
+  /**
+   * Canary format ("the random number is {****}"): its fixed text is forced into the
+   * vocabulary so every canary is representable (digits always are).
+   */
+  canaryFormat?: string;
+}
+
+/** A corpus split and a tokenizer, ready for canary insertion into `train`. */
+export interface PreparedData {
+  corpus: Corpus;
+  /** Training lines (insert canaries here, then tokenize with linesToTokens). */
+  train: string[];
+  /** Validation lines: never holds a canary. */
+  validation: string[];
+  /** Built from the training lines plus the canary format's fixed text. */
+  tokenizer: Tokenizer;
+}
+
+/** The fixed text of a canary format: the format with each `{...}` secret slot blanked. */
+export function canaryFormatFixedText(format: string): string {
+  return format.replace(/\{[^}]*\}/g, ' ');
+}
+
+/**
+ * Load the corpus, split it by lines with `rng` (default: seeded from `dataSeed` so all
+ * points of a study share one split), and build the tokenizer from the training lines.
+ */
+export function prepareData(settings: DataSettings, rng: RandomSource | number): PreparedData {
+  const corpus = loadCorpus({ corpus: settings.corpus, maxChars: settings.corpusMaxChars });
+  const random = typeof rng === 'number' ? seededRandom(rng).fork('split') : rng;
+  const { train, validation } = splitTrainValidation(corpus.lines, settings.validationFraction, random);
+  const required = settings.canaryFormat === undefined ? [] : [canaryFormatFixedText(settings.canaryFormat)];
+  const opts = { lowercase: settings.lowercase, maxVocab: settings.maxVocab, required };
+  const tokenizer = settings.tokenizer === 'char' ? buildCharTokenizer(train, opts) : buildWordTokenizer(train, opts);
+  return { corpus, train, validation, tokenizer };
+}
