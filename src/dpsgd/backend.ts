@@ -6,6 +6,11 @@
  * our kernel fixes from ./kernels) > 'cpu' (pure JavaScript, ~15-20x slower than wasm on a
  * char-LSTM step). All project code imports tf from '@tensorflow/tfjs-core'; the chosen backend
  * registers itself in that same core.
+ *
+ * wasm in Node (checked with tfjs 4.22, both from dist/ and under vitest): no setWasmPaths is
+ * needed, because Node loads the package's CommonJS build (tf-backend-wasm.node.js), which finds
+ * its .wasm files next to itself; it picks the SIMD binary, and runs one thread (tfjs reports no
+ * multithread support in Node).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
