@@ -1,4 +1,4 @@
-import { comparisonTable, howToRead } from './markdown.js';
+import { comparisonTable, epochTable, howToRead, type ComparisonTable } from './markdown.js';
 import type { RenderedPlot } from './plots.js';
 import type { StudyReport } from './types.js';
 
@@ -15,6 +15,12 @@ tr.failed td { background: #fde8e8; color: #8a1010; }
 figure { display: inline-block; margin: 1em 1em 1em 0; }
 `;
 
+function tableHtml(t: ComparisonTable): string {
+  const head = `<thead><tr>${t.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>`;
+  const body = t.rows.map((r) => `<tr${r.failed ? ' class="failed"' : ''}>${r.cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
+  return `<table>${head}<tbody>${body.join('\n')}</tbody></table>`;
+}
+
 /**
  * report.html: one self-contained page (inline CSS and SVG; no scripts, no external
  * resources) with the how-to-read text, the comparison table and the plots.
@@ -29,14 +35,13 @@ export function renderHtml(report: StudyReport, plots: readonly RenderedPlot[]):
     '<h1>dp-canary study report</h1>',
   ];
   if (report.preset) parts.push(`<p>Preset: ${esc(report.preset)}. Points: ${report.points.length}.</p>`);
-  parts.push('<h2>How to read this</h2>', `<p>${esc(howToRead(report))}</p>`, '<h2>Comparison</h2>', '<table>');
-  parts.push(`<thead><tr>${t.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>`);
-  for (const r of t.rows) {
-    parts.push(`<tr${r.failed ? ' class="failed"' : ''}>${r.cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
-  }
-  parts.push('</tbody></table>');
+  parts.push('<h2>How to read this</h2>', `<p>${esc(howToRead(report))}</p>`, '<h2>Comparison</h2>', tableHtml(t));
   if (failed.length > 0) {
     parts.push(`<p class="failed"><strong>${failed.length} point(s) failed</strong> and are not in the plots: ${failed.map((p) => esc(p.id)).join(', ')}.</p>`);
+  }
+  const et = epochTable(report);
+  if (et) {
+    parts.push('<h2>Exposure during training</h2>', "<p>Exposure (bits) of each point's most-inserted canary after every epoch.</p>", tableHtml(et));
   }
   parts.push('<h2>Plots</h2>');
   for (const p of plots) {

@@ -1,5 +1,5 @@
 import { formatEpsilon, formatExposure, formatLoss, formatPerplexity } from './format.js';
-import { insertionCounts, summaryRows, type SummaryRow } from './summary.js';
+import { insertionCounts, orderedResults, summaryRows, type SummaryRow } from './summary.js';
 import type { StudyReport } from './types.js';
 
 /** Column headers and cell texts of the comparison table (shared by markdown and HTML). */
@@ -47,6 +47,32 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
   return { header, rows };
 }
 
+/**
+ * Exposure (bits) of each point's most-inserted canary after every epoch: the paper's
+ * "memorization over training". Undefined when no point measured per-epoch exposure.
+ */
+export function epochTable(report: StudyReport): ComparisonTable | undefined {
+  const rows = orderedResults(report).flatMap((r) => {
+    if (r.status !== 'ok' || r.exposureByEpoch.length === 0 || r.canaries.length === 0) return [];
+    const top = r.canaries.reduce((a, b) => (b.insertions > a.insertions ? b : a));
+    return [{ r, name: top.name, insertions: top.insertions }];
+  });
+  if (rows.length === 0) return undefined;
+  const epochs = Math.max(...rows.map(({ r }) => (r.status === 'ok' ? Math.max(...r.exposureByEpoch.map((e) => e.epoch)) : 0)));
+  const header = ['point', 'canary', ...Array.from({ length: epochs }, (_, i) => `epoch ${i + 1}`)];
+  return {
+    header,
+    rows: rows.map(({ r, name, insertions }) => {
+      const byEpoch = new Map(r.status === 'ok' ? r.exposureByEpoch.map((e) => [e.epoch, e.exposure[name]]) : []);
+      const cells = Array.from({ length: epochs }, (_, i) => {
+        const x = byEpoch.get(i + 1);
+        return x === undefined ? '-' : formatExposure(x);
+      });
+      return { failed: false, cells: [r.id, `${name} (r=${insertions})`, ...cells] };
+    }),
+  };
+}
+
 /** Largest log2|R| over the finished points (the most exposure possible), if any finished. */
 export function reportLog2R(report: StudyReport): number | undefined {
   const xs = report.points.flatMap((r) => (r.status === 'ok' ? [r.log2R] : []));
@@ -82,6 +108,13 @@ export function renderMarkdown(report: StudyReport): string {
   for (const r of t.rows) lines.push(`| ${r.cells.map(escapeCell).join(' | ')} |`);
   const failed = report.points.filter((p) => p.status === 'failed');
   lines.push('');
+  const et = epochTable(report);
+  if (et) {
+    lines.push('## Exposure during training', '', 'Exposure (bits) of each point\'s most-inserted canary after every epoch.', '');
+    lines.push(`| ${et.header.map(escapeCell).join(' | ')} |`, `|${et.header.map(() => '---').join('|')}|`);
+    for (const r of et.rows) lines.push(`| ${r.cells.map(escapeCell).join(' | ')} |`);
+    lines.push('');
+  }
   if (failed.length > 0) {
     lines.push(`**${failed.length} point(s) failed**: ${failed.map((p) => p.id).join(', ')}. Rerun the study to retry them.`, '');
   }

@@ -53,8 +53,8 @@ export function exposureVsEpsilonSpec(report: StudyReport): TopLevelSpec {
 
 /** Exposure (bits) against the insertion count, one line per mitigation configuration. */
 export function exposureVsInsertionsSpec(report: StudyReport): TopLevelSpec {
-  const values = okResults(report).flatMap((r) =>
-    r.canaries.map((c) => ({ config: configLabelOf(r), insertions: c.insertions, exposure: c.exposure })),
+  const values = okResults(report).flatMap((r, order) =>
+    r.canaries.map((c) => ({ config: configLabelOf(r), order, insertions: c.insertions, exposure: c.exposure })),
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -66,7 +66,7 @@ export function exposureVsInsertionsSpec(report: StudyReport): TopLevelSpec {
     encoding: {
       x: { field: 'insertions', type: 'quantitative', scale: { type: 'log' }, title: 'times the canary was inserted' },
       y: { field: 'exposure', type: 'quantitative', aggregate: 'mean', title: 'exposure (bits)' },
-      color: { field: 'config', type: 'nominal', title: 'mitigation' },
+      color: { field: 'config', type: 'nominal', title: 'mitigation', sort: { field: 'order', op: 'min' } },
     },
   };
 }

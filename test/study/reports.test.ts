@@ -39,7 +39,8 @@ describe('reports', async () => {
   });
 
   it('report.md has one table row per point with the same values, and marks the failed one', () => {
-    const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| point'));
+    const comparison = md.slice(md.indexOf('## Comparison'), md.indexOf('## Exposure during training'));
+    const rows = comparison.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| point'));
     expect(rows.length).toBe(points.length);
     expect(md).toMatch(/How to read this/);
     for (const r of report.points) {
@@ -64,6 +65,20 @@ describe('reports', async () => {
     expect(md).toContain(`1 point(s) failed**: ${failedId}`);
     expect(formatEpsilon(Infinity)).toBe('∞');
     expect(md).toContain('| none-seed1 | none (baseline) | ∞ |');
+  });
+
+  it('report.md shows exposure after each epoch for the most-inserted canary', () => {
+    const section = md.slice(md.indexOf('## Exposure during training'));
+    const ok = report.points.filter((r): r is OkPointResult => r.status === 'ok');
+    for (const r of ok) {
+      const top = Math.max(...r.point.insertions);
+      const name = r.canaries.find((c) => c.insertions === top)!.name;
+      const row = section.split('\n').find((l) => l.startsWith(`| ${r.id} |`))!;
+      const cells = row.split(' | ').map((c) => c.replace(/^\| |\s\|$/g, '').trim());
+      expect(cells[1]).toBe(`${name} (r=${top})`);
+      r.exposureByEpoch.forEach((e) => expect(cells[1 + e.epoch]).toBe(formatExposure(e.exposure[name]!)));
+    }
+    expect(section).not.toContain(`| ${failedId} |`);
   });
 
   it('report.html is self-contained with three SVG plots and marks the failed point', () => {
