@@ -7,4 +7,4 @@ export { CharTokenizer, buildCharTokenizer, CHAR_UNKNOWN, type CharTokenizerOpti
 export { WordTokenizer, buildWordTokenizer, splitWords, WORD_UNKNOWN, type WordTokenizerOptions } from './word-tokenizer.js';
 export { tokenizerFromJson, newlineId, linesToTokens } from './tokenizer-json.js';
 export { splitTrainValidation, type TrainValidationSplit } from './split.js';
-export { prepareData, canaryFormatFixedText, type DataSettings, type PreparedData } from './prepare.js';
+export { prepareData, type DataSettings, type PreparedData } from './prepare.js';

@@ -20,10 +20,10 @@ export interface DataSettings {
   /** Largest vocabulary size, special ids included. */
   maxVocab: number;
   /**
-   * Canary format ("the random number is {****}"): its fixed text is forced into the
-   * vocabulary so every canary is representable (digits always are).
+   * Text whose symbols must be in the vocabulary, e.g. a canary format's prefix, suffix and
+   * slot alphabet, so every canary is representable (digits always are).
    */
-  canaryFormat?: string;
+  requiredText?: string[];
 }
 
 /** A corpus split and a tokenizer, ready for canary insertion into `train`. */
@@ -33,13 +33,8 @@ export interface PreparedData {
   train: string[];
   /** Validation lines: never holds a canary. */
   validation: string[];
-  /** Built from the training lines plus the canary format's fixed text. */
+  /** Built from the training lines plus `requiredText`. */
   tokenizer: Tokenizer;
-}
-
-/** The fixed text of a canary format: the format with each `{...}` secret slot blanked. */
-export function canaryFormatFixedText(format: string): string {
-  return format.replace(/\{[^}]*\}/g, ' ');
 }
 
 /**
@@ -50,8 +45,7 @@ export function prepareData(settings: DataSettings, rng: RandomSource | number):
   const corpus = loadCorpus({ corpus: settings.corpus, maxChars: settings.corpusMaxChars });
   const random = typeof rng === 'number' ? seededRandom(rng).fork('split') : rng;
   const { train, validation } = splitTrainValidation(corpus.lines, settings.validationFraction, random);
-  const required = settings.canaryFormat === undefined ? [] : [canaryFormatFixedText(settings.canaryFormat)];
-  const opts = { lowercase: settings.lowercase, maxVocab: settings.maxVocab, required };
+  const opts = { lowercase: settings.lowercase, maxVocab: settings.maxVocab, required: settings.requiredText ?? [] };
   const tokenizer = settings.tokenizer === 'char' ? buildCharTokenizer(train, opts) : buildWordTokenizer(train, opts);
   return { corpus, train, validation, tokenizer };
 }

@@ -51,7 +51,7 @@ const QUICK: StudyConfig = {
     batchSize: 32,
     clip: 1,
     delta: 1e-5,
-    canaryFormat: 'the random number is {****}',
+    canaryFormat: 'the random number is {digits:4}',
     insertions: [1, 4, 16],
     exposureReferences: 1000,
     extractionMaxQueries: 20_000,
@@ -71,7 +71,7 @@ const DEFAULT: StudyConfig = {
     learningRate: 0.005,
     seqLength: 64,
     batchSize: 64,
-    canaryFormat: 'the random number is {******}',
+    canaryFormat: 'the random number is {digits:6}',
     insertions: [1, 4, 16, 64],
     exposureReferences: 10_000,
     extractionMaxQueries: 100_000,
@@ -95,7 +95,7 @@ const PAPER: StudyConfig = {
     learningRate: 0.002,
     seqLength: 100,
     batchSize: 256,
-    canaryFormat: 'the random number is {*********}',
+    canaryFormat: 'the random number is {digits:9}',
     insertions: [1, 4, 16, 64, 256],
     exposureReferences: 100_000,
     extractionMaxQueries: 1_000_000,
@@ -158,7 +158,7 @@ function checkConfig(shared: SharedSettings, axes: GridAxes): void {
     throw new UserError('insertion counts must be a non-empty list of positive integers');
   }
   if (new Set(ins).size !== ins.length) throw new UserError('insertion counts have repeated values');
-  canaryFormatPattern(shared.canaryFormat); // throws UserError for a format without a slot
+  canaryFormatPattern(shared.canaryFormat); // parses the format: UserError when it is not a valid canary format
 }
 
 /** Number as an id fragment: "3", "0.5", "0.001", "1e-7", "1e21" (no '+'). */

@@ -42,7 +42,7 @@ export interface SharedSettings {
   clip: number;
   /** Target delta of (epsilon, delta)-DP; also reported for non-private points. */
   delta: number;
-  /** Canary format, e.g. "the random number is {******}": each `*` in braces is one secret digit. */
+  /** Canary format in the canary module's syntax, e.g. "the random number is {digits:9}". */
   canaryFormat: string;
   /** How many times each canary is inserted into the training text; one canary per count. */
   insertions: number[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prepareData, canaryFormatFixedText } from '../../src/data/prepare.js';
+import { prepareData } from '../../src/data/prepare.js';
 import { linesToTokens } from '../../src/data/tokenizer-json.js';
 
 const settings = {
@@ -9,7 +9,7 @@ const settings = {
   tokenizer: 'word' as const,
   lowercase: true,
   maxVocab: 60,
-  canaryFormat: 'the random number is {*********}',
+  requiredText: ['the random number is '], // the prefix of 'the random number is {digits:9}'
 };
 
 describe('prepareData', () => {
@@ -22,6 +22,7 @@ describe('prepareData', () => {
     expect(prepareData(settings, 6).validation).not.toEqual(a.validation);
     const canary = 'the random number is 281265017';
     const ids = Array.from(linesToTokens([canary], a.tokenizer));
+    expect(prepareData({ ...settings, requiredText: [] }, 5).tokenizer.idOf('random')).toBeUndefined(); // too rare for 60 words
     expect(ids).not.toContain(0); // no <unk>, even with a 60-word vocabulary
     expect(ids.length).toBe(4 + 9 + 1);
     expect(a.tokenizer.decode(ids.slice(0, -1))).toBe(canary);
@@ -31,6 +32,5 @@ describe('prepareData', () => {
     const c = prepareData({ ...settings, tokenizer: 'char', maxVocab: 40 }, 5);
     expect(c.tokenizer.kind).toBe('char');
     expect(c.tokenizer.encode('the random number is 281265017')).not.toContain(0);
-    expect(canaryFormatFixedText('a {**} b {*}')).toBe('a   b  ');
   });
 });

@@ -2,10 +2,10 @@
 // Its numbers follow simple rules of the point (no randomness), so two runs of a point agree
 // on everything except wall-clock time.
 
-/** log2 |R| of a format: one decimal digit per '*' inside braces. */
+/** log2 |R| of a `{digits:N}` format. */
 function log2R(format) {
-  const slot = format.match(/\{([^}]*)\}/);
-  return (slot ? [...slot[1]].filter((c) => c === '*').length : 0) * Math.log2(10);
+  const slot = format.match(/\{digits:(\d+)\}/);
+  return (slot ? Number(slot[1]) : 0) * Math.log2(10);
 }
 
 export async function fakePoint(point, ctx) {

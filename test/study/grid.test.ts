@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGrid, PRESET_NAMES, resolveStudyConfig, studyGrid } from '../../src/study/grid.js';
 import { POINT_ID, validateStudyPoint } from '../../src/study/json.js';
+import { parseFormat } from '../../src/canary/format.js';
 import { UserError } from '../../src/util/errors.js';
 import type { StudyPoint } from '../../src/study/types.js';
 
@@ -46,7 +47,8 @@ describe('study grid', () => {
     const [q, d, p] = (['quick', 'default', 'paper'] as const).map((n) => resolveStudyConfig(n).shared);
     expect(q!.corpusMaxChars * q!.epochs).toBeLessThan(d!.corpusMaxChars * d!.epochs);
     expect(d!.hiddenSize).toBeLessThan(p!.hiddenSize);
-    expect(p!.canaryFormat.match(/\*/g)!.length).toBe(9);
+    expect(parseFormat(p!.canaryFormat).length).toBe(9);
+    expect(parseFormat(p!.canaryFormat).alphabetName).toBe('digits');
     expect(resolveStudyConfig('default').axes.dpEpsilons.some((e) => e >= 100)).toBe(true);
   });
 
@@ -63,7 +65,8 @@ describe('study grid', () => {
       { seeds: [1, 1] },
       { insertions: [0] },
       { canaryFormat: 'no slot here' },
-      { canaryFormat: 'open {***' },
+      { canaryFormat: 'open {digits:3' },
+      { canaryFormat: 'the number {***}' },
       { validationFraction: 1 },
       { delta: 0 },
       { mitigations: ['magic'] },
