@@ -1,0 +1,115 @@
+import { UserError } from '../util/errors.js';
+import { epsilonFromRdp } from './conversion.js';
+import { DEFAULT_ORDERS } from './orders.js';
+import { sampledGaussianRdp } from './rdp.js';
+import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkOrders, checkSamplingRate, checkSteps } from './validate.js';
+
+/** Relative width at which the noise-multiplier bisection stops (10x finer than promised). */
+const SIGMA_REL_TOL = 1e-7;
+/** Beyond this noise multiplier we declare a target unreachable. */
+const SIGMA_MAX = 1e7;
+
+function epsilonAt(sigma: number, q: number, steps: number, delta: number, orders: readonly number[]): number {
+  return epsilonFromRdp(orders, sampledGaussianRdp(q, sigma, orders, steps), delta).epsilon;
+}
+
+/**
+ * Smallest noise multiplier sigma whose epsilon (nats, at delta, RDP accountant, tight
+ * conversion) for `steps` steps at sampling rate q is <= targetEpsilon, to 1e-7 relative in sigma
+ * (bracketing, then bisection on the monotone map sigma -> epsilon). The returned sigma always
+ * satisfies epsilon(sigma) <= targetEpsilon; `epsilon` is that value. With q = 0 or steps = 0
+ * nothing is spent and sigma = 0 is returned. Throws UserError on invalid arguments or when even
+ * sigma = 1e7 does not reach the target (targets below what the orders can certify).
+ */
+export function calibrateNoiseMultiplier(o: {
+  targetEpsilon: number;
+  samplingRate: number;
+  steps: number;
+  delta: number;
+  orders?: readonly number[];
+}): { noiseMultiplier: number; epsilon: number } {
+  checkEpsilon(o.targetEpsilon, 'target epsilon', true);
+  checkSamplingRate(o.samplingRate);
+  checkSteps(o.steps);
+  checkDelta(o.delta);
+  const orders = o.orders ?? DEFAULT_ORDERS;
+  checkOrders(orders);
+  const { targetEpsilon: target, samplingRate: q, steps, delta } = o;
+  if (q === 0 || steps === 0) return { noiseMultiplier: 0, epsilon: 0 };
+  const eps = (s: number): number => epsilonAt(s, q, steps, delta, orders);
+
+  // Bracket: eps(lo) > target >= eps(hi).
+  let hi = 1;
+  let epsHi = eps(hi);
+  let lo = 0;
+  if (epsHi <= target) {
+    lo = hi / 2;
+    while (eps(lo) <= target) {
+      hi = lo;
+      lo /= 2;
+      if (lo < 1e-12) throw new Error('calibration bracket failed: epsilon stays below target as sigma -> 0');
+    }
+    epsHi = eps(hi);
+  } else {
+    while (epsHi > target) {
+      lo = hi;
+      hi *= 2;
+      if (hi > SIGMA_MAX) {
+        throw new UserError(
+          `target epsilon ${target} is not reachable with delta ${delta}, ${steps} steps at sampling rate ${q} (even noise multiplier ${SIGMA_MAX} exceeds it)`,
+        );
+      }
+      epsHi = eps(hi);
+    }
+  }
+  while (hi - lo > SIGMA_REL_TOL * hi) {
+    const mid = 0.5 * (lo + hi);
+    const e = eps(mid);
+    if (e <= target) {
+      hi = mid;
+      epsHi = e;
+    } else lo = mid;
+  }
+  return { noiseMultiplier: hi, epsilon: epsHi };
+}
+
+/**
+ * Largest number of steps T such that T steps at sampling rate q and noise multiplier sigma
+ * keep epsilon (nats, at delta) <= targetEpsilon. 0 if even one step exceeds it; Infinity if no
+ * number of steps does (q = 0). Throws UserError on invalid arguments.
+ */
+export function maxStepsForBudget(o: {
+  targetEpsilon: number;
+  samplingRate: number;
+  noiseMultiplier: number;
+  delta: number;
+  orders?: readonly number[];
+}): number {
+  checkEpsilon(o.targetEpsilon, 'target epsilon');
+  checkSamplingRate(o.samplingRate);
+  checkNoiseMultiplier(o.noiseMultiplier);
+  checkDelta(o.delta);
+  const orders = o.orders ?? DEFAULT_ORDERS;
+  checkOrders(orders);
+  const one = sampledGaussianRdp(o.samplingRate, o.noiseMultiplier, orders, 1);
+  if (one.every((r) => r === 0)) return Infinity;
+  // Scale exactly as sampledGaussianRdp does for a count (same rounding), so the answer agrees
+  // with epsilon computed for that many steps.
+  const up = 1 + 8 * 2 ** -53;
+  const eps = (t: number): number =>
+    epsilonFromRdp(orders, one.map((r) => (r === 0 ? 0 : r * t * up)), o.delta).epsilon;
+  if (eps(1) > o.targetEpsilon) return 0;
+  let lo = 1;
+  let hi = 2;
+  while (eps(hi) <= o.targetEpsilon) {
+    lo = hi;
+    hi *= 2;
+    if (hi > Number.MAX_SAFE_INTEGER) return Infinity;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (eps(mid) <= o.targetEpsilon) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}

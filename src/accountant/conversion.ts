@@ -1,0 +1,86 @@
+/**
+ * RDP -> (epsilon, delta) conversions (epsilon in nats), minimised over the orders given.
+ *
+ * Tight conversion (Canonne, Kamath, Steinke 2020, arXiv 2004.00010, Prop. 12; Asoodeh et al.
+ * 2020, arXiv 2001.05990, Eq. 20), as used by dp_accounting's compute_epsilon / compute_delta:
+ *   epsilon = rdp + log1p(-1/alpha) - log(delta * alpha) / (alpha - 1)          (alpha > 1.01)
+ *   log delta = (alpha - 1)(rdp - epsilon + log1p(-1/alpha)) - log(alpha)
+ * plus the KL-divergence bound delta <= sqrt(1 - exp(-rdp)) (Pinsker-type, order -> 1), which
+ * gives epsilon = 0 when delta^2 > 1 - exp(-rdp). Orders alpha <= 1.01 are skipped by the
+ * tight bound (numerically unstable there), as in dp_accounting.
+ * Classic conversion (Mironov 2017, Prop. 3): epsilon = rdp + log(1/delta) / (alpha - 1).
+ */
+import { UserError } from '../util/errors.js';
+import { checkDelta, checkEpsilon } from './validate.js';
+import log1p from '@stdlib/math-base-special-log1p';
+import expm1 from '@stdlib/math-base-special-expm1';
+
+function checkPairs(orders: readonly number[], rdp: readonly number[]): void {
+  if (orders.length !== rdp.length || orders.length === 0) {
+    throw new UserError('orders and RDP values must be non-empty lists of the same length');
+  }
+  for (let i = 0; i < orders.length; i++) {
+    if (!(orders[i]! > 1)) throw new UserError(`every RDP order must be > 1, got ${orders[i]}`);
+    if (Number.isNaN(rdp[i]!) || rdp[i]! < 0) throw new UserError(`RDP values must be >= 0, got ${rdp[i]}`);
+  }
+}
+
+/** Smallest epsilon (nats) over the orders, tight conversion; Infinity when unbounded. */
+export function epsilonFromRdp(orders: readonly number[], rdp: readonly number[], delta: number): { epsilon: number; order: number } {
+  checkDelta(delta);
+  checkPairs(orders, rdp);
+  let best = Infinity;
+  let order = orders[0]!;
+  for (let i = 0; i < orders.length; i++) {
+    const a = orders[i]!;
+    const r = rdp[i]!;
+    let eps: number;
+    if (delta * delta + expm1(-r) > 0) eps = 0;
+    else if (a > 1.01) eps = r + log1p(-1 / a) - Math.log(delta * a) / (a - 1);
+    else eps = Infinity;
+    if (eps < best) {
+      best = eps;
+      order = a;
+    }
+  }
+  return { epsilon: Math.max(0, best), order };
+}
+
+/** Smallest epsilon (nats) over the orders with the classic conversion rdp + log(1/delta)/(alpha-1). */
+export function classicEpsilonFromRdp(orders: readonly number[], rdp: readonly number[], delta: number): { epsilon: number; order: number } {
+  checkDelta(delta);
+  checkPairs(orders, rdp);
+  let best = Infinity;
+  let order = orders[0]!;
+  for (let i = 0; i < orders.length; i++) {
+    const eps = rdp[i]! - Math.log(delta) / (orders[i]! - 1);
+    if (eps < best) {
+      best = eps;
+      order = orders[i]!;
+    }
+  }
+  return { epsilon: Math.max(0, best), order };
+}
+
+/** Smallest delta over the orders for a given epsilon >= 0 (nats), tight conversion; at most 1. */
+export function deltaFromRdp(orders: readonly number[], rdp: readonly number[], epsilon: number): { delta: number; order: number } {
+  checkEpsilon(epsilon);
+  checkPairs(orders, rdp);
+  let best = Infinity;
+  let order = orders[0]!;
+  for (let i = 0; i < orders.length; i++) {
+    const a = orders[i]!;
+    const r = rdp[i]!;
+    // KL bound: delta <= sqrt(1 - exp(-rdp)).
+    let logDelta = r === 0 ? -Infinity : 0.5 * Math.log(-expm1(-r));
+    if (a > 1.01) {
+      const tight = (a - 1) * (r - epsilon + log1p(-1 / a)) - Math.log(a);
+      if (tight < logDelta) logDelta = tight;
+    }
+    if (logDelta < best) {
+      best = logDelta;
+      order = a;
+    }
+  }
+  return { delta: Math.min(Math.exp(best), 1), order };
+}

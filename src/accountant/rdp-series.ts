@@ -1,0 +1,241 @@
+/**
+ * Float64 evaluation of A_alpha - 1 for the Poisson-subsampled Gaussian mechanism, with a
+ * proven bound on its relative error. A_alpha = E_{z~N(0,s^2)}[((1-q) + q e^{(2z-1)/(2s^2)})^alpha]
+ * and RDP(alpha) = log(A_alpha) / (alpha - 1) (Mironov, Talwar, Zhang 2019, arXiv 1908.10530,
+ * Sec. 3: A_alpha >= B_alpha, so A_alpha gives the add/remove-one RDP).
+ *
+ * We sum for A - 1 rather than A: when q is small A is 1 + O(q^2), and log(A) from a float64 A
+ * would keep only ~16 - log10(1/(A-1)) significant digits.
+ */
+import log1p from '@stdlib/math-base-special-log1p';
+import expm1 from '@stdlib/math-base-special-expm1';
+import { LOG_SQRT_2PI, SignedLogSum, U, logExpm1, logMills, logNormalTail } from './logmath.js';
+
+/** A float64 value of log(A - 1) with its relative error bound (on A - 1), or null. */
+export interface SeriesResult {
+  /** log(A_alpha - 1) as computed (not yet inflated by the error bound). */
+  logDeltaA: number;
+  /** Bound on |computed - exact| / exact for A_alpha - 1 (rounding and truncation). */
+  relErr: number;
+  /** Terms summed. */
+  terms: number;
+}
+
+/**
+ * Integer alpha >= 2: A - 1 = sum_{k=2..alpha} C(alpha,k) q^k (1-q)^(alpha-k) expm1(k(k-1)/(2 sigma^2)).
+ * (From the binomial expansion of A_alpha (Mironov et al. 2019, Sec. 3.2) minus
+ * sum_k C(alpha,k) q^k (1-q)^(alpha-k) = 1; the k = 0, 1 terms vanish.) Every term is
+ * positive, so the float64 sum has no cancellation. 0 < q < 1, sigma > 0.
+ */
+export function integerOrderSeries(q: number, sigma: number, alpha: number): SeriesResult {
+  const lq = Math.log(q);
+  const l1q = log1p(-q);
+  const s2 = 2 * sigma * sigma;
+  const logInt = logIntegers(alpha);
+  const sum = new SignedLogSum();
+  // log C(alpha, k) by the recurrence C(alpha,k) = C(alpha,k-1) (alpha-k+1)/k, from a table of
+  // log(n); errC bounds its accumulated absolute error (each table entry within u |log n|,
+  // each addition within u |result|).
+  let logC = Math.log(alpha); // k = 1
+  let errC = U * logC;
+  for (let k = 2; k <= alpha; k++) {
+    logC += logInt[alpha - k + 1]! - logInt[k]!;
+    errC += U * (logInt[alpha - k + 1]! + logInt[k]! + 2 * Math.abs(logC));
+    const x = (k * k - k) / s2;
+    const le = logExpm1(x);
+    const a1 = k * lq;
+    const a2 = (alpha - k) * l1q;
+    const mag = Math.abs(a1) + Math.abs(a2) + Math.abs(le) + x + 1;
+    sum.add(logC + a1 + a2 + le, 1, 16 * U * (mag + 4) + errC);
+  }
+  const r = sum.positiveResult();
+  if (r === null) return { logDeltaA: -Infinity, relErr: 0, terms: sum.terms };
+  return { logDeltaA: r.log, relErr: r.relErr, terms: sum.terms };
+}
+
+let logIntTable = new Float64Array([0, 0]);
+/** Table of log(n) for n = 0..max (entry 0 unused), grown on demand. */
+function logIntegers(max: number): Float64Array {
+  if (logIntTable.length <= max) {
+    const t = new Float64Array(Math.max(max + 1, 2 * logIntTable.length));
+    for (let n = 1; n < t.length; n++) t[n] = Math.log(n);
+    logIntTable = t;
+  }
+  return logIntTable;
+}
+
+/**
+ * g = (alpha-1) log(1-q) + log(1 + (alpha-1) q) <= 0, accurately: for small q the two logs
+ * cancel to O(q^2), so use g = sum_{k>=2} ((-1)^(k+1) (aq)^k - a q^k) / k (a = alpha - 1;
+ * the k = 1 terms cancel exactly). Returns g and a relative error bound.
+ */
+function logHFactor(q: number, alpha: number): { g: number; relErr: number } {
+  const a = alpha - 1;
+  if (a * q <= 0.1 && q <= 0.1) {
+    let g = 0;
+    let pa = a * q; // (aq)^k
+    let pq = q; // q^k
+    let absSum = 0;
+    for (let k = 2; k < 200; k++) {
+      pa *= a * q;
+      pq *= q;
+      const t = ((k % 2 === 1 ? pa : -pa) - a * pq) / k;
+      g += t;
+      absSum += Math.abs(t);
+      if (Math.abs(t) <= 1e-18 * Math.abs(g)) break;
+    }
+    // Ratio of successive terms is at most 0.1, so the truncated tail is below 1e-17 |g|.
+    return { g, relErr: (8 * U * absSum) / Math.abs(g) + 1e-17 };
+  }
+  const t1 = a * log1p(-q);
+  const t2 = log1p(a * q);
+  const g = t1 + t2;
+  return { g, relErr: (4 * U * (Math.abs(t1) + Math.abs(t2))) / Math.abs(g) };
+}
+
+/** Upper index of the float64 fractional series (both halves), a guard on run time. */
+export const MAX_FRACTIONAL_TERMS = 100_000;
+
+/**
+ * Fractional alpha > 1, 0 < q < 1, sigma > 0: the series of Mironov et al. 2019 (Sec. 3.3),
+ * which splits the integral at z0 = sigma^2 log(1/q - 1) + 1/2 and expands each side
+ * binomially:
+ *   A = sum_{k>=0} C(alpha,k) [ (1-q)^(alpha-k) q^k e^{(k^2-k)/(2s^2)} Q((k - z0)/s)
+ *                             + (1-q)^k q^(alpha-k) e^{((alpha-k)^2-(alpha-k))/(2s^2)} Q((z0-alpha+k)/s) ]
+ * (Q the standard normal tail). Substituting q/(1-q) = e^{-(z0-1/2)/s^2}, every term collapses to
+ *   K C(alpha,k) M(x),  K = (1-q)^alpha e^{-z0^2/(2s^2)} / sqrt(2 pi),
+ * with M the Mills ratio Q/phi and x = (k - z0)/s or (z0 - alpha + k)/s. We evaluate each term in
+ * whichever of the two equal forms has smaller intermediate logs (error ~ u * their size).
+ *
+ * Truncation: for k > alpha the signs of C(alpha,k) alternate and |C(alpha,k)| decreases, and M
+ * is decreasing on the whole line, so each half is an alternating series with decreasing terms
+ * from k = floor(alpha)+1 on: its remainder is bounded by the first omitted term (Leibniz). That
+ * bound is added to the error.
+ *
+ * The k = 0, 1 terms of the first half minus 1 are combined in closed form:
+ *   (1-q)^(alpha-1)(1+(alpha-1)q) - 1 - K M(z0/s) - alpha K M((z0-1)/s),
+ * so the sum is A - 1 directly.
+ *
+ * Cancellation: the series alternates, so the signed float64 sum can lose digits. The positive
+ * and negative parts are accumulated separately, each term with an error bound of
+ * 16u (sum of |intermediate logs| + 4) relative; the returned relErr is (sum of term errors +
+ * summation errors + truncation bound) / |A - 1|: it grows with (sum |t|) / |sum t|, the
+ * cancellation factor. Returns null when float64 cannot determine the sign of the sum.
+ */
+export function fractionalOrderSeries(q: number, sigma: number, alpha: number, truncTol = 1e-12): SeriesResult | null {
+  const lq = Math.log(q);
+  const l1q = log1p(-q);
+  const s2 = 2 * sigma * sigma;
+  const z0 = sigma * sigma * (l1q - lq) + 0.5;
+  const z0Mag = Math.abs(z0) / sigma; // sensitivity of x to the rounding of z0 (per unit |x|)
+  const logK = alpha * l1q - (z0 * z0) / s2 - LOG_SQRT_2PI;
+  const logKMag = Math.abs(alpha * l1q) + (2 * z0 * z0) / s2 + 1;
+  const sum = new SignedLogSum();
+  const logInt = logIntegers(MAX_FRACTIONAL_TERMS + 2);
+
+  // Closed-form head: h = (1-q)^(alpha-1) (1 + (alpha-1) q) - 1 <= 0.
+  const { g, relErr: gErr } = logHFactor(q, alpha);
+  if (g !== 0) {
+    const h = expm1(g);
+    sum.add(Math.log(-h), -1, gErr + 4 * U);
+  }
+  // -(1-q)^alpha Q(z0/s) and -alpha q (1-q)^(alpha-1) Q((z0-1)/s).
+  {
+    const x0 = z0 / sigma;
+    const lQ0 = logNormalTail(x0);
+    sum.add(alpha * l1q + lQ0, -1, 16 * U * (Math.abs(alpha * l1q) + Math.abs(lQ0) + x0 * x0 + Math.abs(x0) * z0Mag + 4));
+    const x1 = (z0 - 1) / sigma;
+    const lQ1 = logNormalTail(x1);
+    const l = Math.log(alpha) + lq + (alpha - 1) * l1q;
+    const mag = Math.abs(Math.log(alpha)) + Math.abs(lq) + Math.abs((alpha - 1) * l1q) + Math.abs(lQ1) + x1 * x1 + Math.abs(x1) * z0Mag;
+    sum.add(l + lQ1, -1, 16 * U * (mag + 4));
+  }
+
+  // One half-series term: log |t| and its relative error, in the better-conditioned form.
+  // `e` is the power of q/(1-q) inside it (k on the left, alpha - k on the right).
+  const term = (logC: number, e: number, x: number): { l: number; err: number } => {
+    if (x < 0) {
+      const lQ = logNormalTail(x);
+      const a1 = (alpha - e) * l1q;
+      const a2 = e * lq;
+      const a3 = (e * e - e) / s2;
+      const mag = Math.abs(a1) + Math.abs(a2) + Math.abs(a3) + Math.abs(lQ) + x * x + Math.abs(x) * z0Mag;
+      return { l: logC + a1 + a2 + a3 + lQ, err: 16 * U * (mag + 4) };
+    }
+    const lM = logMills(x);
+    const mag = logKMag + Math.abs(lM) + x * x + Math.abs(x) * z0Mag;
+    return { l: logK + logC + lM, err: 16 * U * (mag + 4) };
+  };
+
+  // log |C(alpha,k)| by the recurrence C(alpha,k+1) = C(alpha,k) (alpha-k)/(k+1), with a running
+  // bound on its absolute error (each step: alpha-k rounded (u), two logs and an add).
+  let logC = 0;
+  let signC = 1;
+  let errC = 0;
+  const kAlt = Math.floor(alpha) + 1;
+  const logTol = Math.log(truncTol);
+  let leftDone = false;
+  let rightDone = false;
+  for (let k = 0; k <= MAX_FRACTIONAL_TERMS; k++) {
+    if (k >= 2 && !leftDone) {
+      const t = term(logC, k, (k - z0) / sigma);
+      if (k >= kAlt && t.l <= logTol + sum.logAbsValue()) {
+        sum.addError(t.l); // Leibniz: the rest of this half is at most |t_k|
+        leftDone = true;
+      } else sum.add(t.l, signC, t.err + errC);
+    }
+    if (!rightDone) {
+      const t = term(logC, alpha - k, (z0 - alpha + k) / sigma);
+      if (k >= kAlt && t.l <= logTol + sum.logAbsValue()) {
+        sum.addError(t.l);
+        rightDone = true;
+      } else sum.add(t.l, signC, t.err + errC);
+    }
+    if (leftDone && rightDone) break;
+    if (k === MAX_FRACTIONAL_TERMS) {
+      if (k < kAlt) return null; // no remainder bound available
+      // Out of budget: bound both remainders by the next terms (still Leibniz).
+      const kn = k + 1;
+      const lc = logC + Math.log(Math.abs(alpha - k)) - Math.log(kn);
+      if (!leftDone) sum.addError(term(lc, kn, (kn - z0) / sigma).l);
+      if (!rightDone) sum.addError(term(lc, alpha - kn, (z0 - alpha + kn) / sigma).l);
+      break;
+    }
+    const f = alpha - k;
+    const lf = Math.log(Math.abs(f));
+    const lk = logInt[k + 1]!;
+    logC += lf - lk;
+    if (f < 0) signC = -signC;
+    errC += U * (1 + 2 * Math.abs(lf) + 2 * lk + Math.abs(logC));
+  }
+  const r = sum.positiveResult();
+  if (r === null) return null;
+  return { logDeltaA: r.log, relErr: r.relErr, terms: sum.terms };
+}
+
+/**
+ * Signed series summed naively in float64, as older TensorFlow Privacy and Opacus do
+ * (log-space add/subtract, each term in the direct form). For tests and demonstrations of
+ * cancellation only: it has no error control. Returns log(A) (NaN if the sum is not positive).
+ */
+export function naiveSignedLogA(q: number, sigma: number, alpha: number, terms = 1000): number {
+  const lq = Math.log(q);
+  const l1q = log1p(-q);
+  const s2 = 2 * sigma * sigma;
+  const z0 = sigma * sigma * (l1q - lq) + 0.5;
+  let pos = 0;
+  let neg = 0;
+  let logC = 0;
+  let signC = 1;
+  for (let k = 0; k < terms; k++) {
+    const j = alpha - k;
+    const t0 = logC + j * l1q + k * lq + (k * k - k) / s2 + logNormalTail((k - z0) / sigma);
+    const t1 = logC + k * l1q + j * lq + (j * j - j) / s2 + logNormalTail((z0 - j) / sigma);
+    const v = Math.exp(t0) + Math.exp(t1);
+    if (signC > 0) pos += v;
+    else neg += v;
+    logC += Math.log(Math.abs(alpha - k)) - Math.log(k + 1);
+    if (alpha - k < 0) signC = -signC;
+  }
+  return pos > neg ? Math.log(pos - neg) : NaN;
+}
