@@ -261,3 +261,39 @@ describe('gather on wasm equals cpu', () => {
     expect(() => tf.gather(tf.zeros([2, 3]), tf.tensor2d([[0], [3]], [2, 1], 'int32'), 1, 1)).toThrow(/not in \[0, 2\]/);
   });
 });
+
+describe('fixed kernels release what they allocate', () => {
+  it('no tensors, data ids or wasm heap are left behind after many calls', () => {
+    tf.setBackend('wasm');
+    const backend = tf.backend();
+    const heap = (): number => (backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+    const rng = seededRandom('kernels-leaks');
+    const a = f32(randomValues(rng, [16, 200, 96]));
+    const b = f32(randomValues(rng, [16, 96, 200]));
+    const table = f32(randomValues(rng, [30, 8]));
+    const ids = i32(randomIndices(rng, [16, 200], 30));
+    const round = (): void => {
+      tf.tidy(() => {
+        const outs = [
+          tf.matMul(a, b, true, true), // transposed copies of both operands, then per-batch products
+          tf.matMul(a, b, false, false),
+          tf.matMul(a, tf.reshape(tf.slice(b, [0, 0, 0], [1, 96, 200]), [96, 200])), // stacked product
+          tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, ids)))(table),
+          tf.gather(a, tf.tensor2d([[1], [2]], [2, 1], 'int32'), 1, 0),
+          ...tf.unstack(a, 1),
+        ];
+        for (const t of outs) t.dataSync();
+      });
+    };
+    round(); // warm-up: lets the heap reach its working size
+    const tensorsBefore = tf.memory().numTensors;
+    const idsBefore = backend.numDataIds();
+    const heapBefore = heap();
+    for (let i = 0; i < 30; i++) round();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(backend.numDataIds()).toBe(idsBefore);
+    // Each round allocates over 1 MB of temporaries; a leak would grow the heap by over 30 MB.
+    expect(heap()).toBe(heapBefore);
+    tf.dispose([a, b, table, ids]);
+  });
+});
