@@ -12,7 +12,7 @@ export {
   type RunStudyOptions,
   type StudyProgress,
 } from './runner.js';
-export { writeJobFiles, readJobFile, mergeResults, comparePoints, type StudyJob } from './jobs.js';
+export { writeJobFiles, readJobFile, mergeResults, comparePoints, writeStudyGrid, readStudyGrid, gridPath, type StudyJob } from './jobs.js';
 export { writeReports, type ReportFiles } from './reports.js';
 export { renderMarkdown, comparisonTable, howToRead } from './markdown.js';
 export { summaryRows, configLabelOf, type SummaryRow } from './summary.js';

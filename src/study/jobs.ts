@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult, validateStudyPoint } from './json.js';
-import { STUDY_JOB_SCHEMA, STUDY_REPORT_SCHEMA, type PointResult, type StudyPoint, type StudyReport, type Mitigation } from './types.js';
+import {
+  STUDY_GRID_SCHEMA,
+  STUDY_JOB_SCHEMA,
+  STUDY_REPORT_SCHEMA,
+  type Mitigation,
+  type PointResult,
+  type PresetName,
+  type StudyPoint,
+  type StudyReport,
+} from './types.js';
 
 /** A job file: one study point, to run anywhere with `dp-canary study --job FILE --out DIR`. */
 export interface StudyJob {
@@ -23,6 +32,39 @@ export function writeJobFiles(points: readonly StudyPoint[], dir: string): strin
     writeFileAtomic(path, stringifyStudyJson(job));
     return path;
   });
+}
+
+/** The grid of a study folder, written when a study starts (outDir/grid.json). */
+export interface StudyGridFile {
+  schema: typeof STUDY_GRID_SCHEMA;
+  preset?: PresetName;
+  points: StudyPoint[];
+}
+
+/** Where a study folder keeps its grid. */
+export function gridPath(outDir: string): string {
+  return join(outDir, 'grid.json');
+}
+
+/** Save the grid of a study (atomically), so the study can be resumed or reported from its folder alone. */
+export function writeStudyGrid(outDir: string, points: readonly StudyPoint[], preset?: PresetName): string {
+  const file: StudyGridFile = { schema: STUDY_GRID_SCHEMA, ...(preset ? { preset } : {}), points: [...points] };
+  writeFileAtomic(gridPath(outDir), stringifyStudyJson(file));
+  return gridPath(outDir);
+}
+
+/** Read a study folder's grid (UserError when missing or damaged). */
+export function readStudyGrid(outDir: string): { preset?: PresetName; points: StudyPoint[] } {
+  const path = gridPath(outDir);
+  if (!existsSync(path)) throw new UserError(`'${outDir}' is not a study folder (no grid.json)`);
+  const v = readJsonFile(path) as Partial<StudyGridFile> | null;
+  if (typeof v !== 'object' || v === null || v.schema !== STUDY_GRID_SCHEMA || !Array.isArray(v.points)) {
+    throw new UserError(`'${path}' is not a dp-canary study grid`);
+  }
+  const points = v.points.map((p, i) => validateStudyPoint(p, `${path} point ${i}`));
+  const preset = v.preset;
+  if (preset !== undefined && !['default', 'quick', 'paper'].includes(preset)) throw new UserError(`'${path}': unknown preset ${String(preset)}`);
+  return { ...(preset ? { preset } : {}), points };
 }
 
 /** Read and check a job file; a damaged or foreign file is a UserError. */

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
+import { writeStudyGrid } from './jobs.js';
 import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult } from './json.js';
 import {
   POINT_RESULT_SCHEMA,
@@ -157,6 +158,7 @@ function runInWorker(fn: WorkerPointFunction, point: StudyPoint, workDir: string
 /**
  * Run every point of a study and return all results in grid order.
  *
+ * - The grid is saved first as outDir/grid.json (see readStudyGrid).
  * - Each finished point's result is written atomically to outDir/points/<id>.json at once,
  *   so a killed study loses only the points in flight; on the next call, points whose result
  *   file is valid and holds the same point settings are skipped (failed ones are retried
@@ -174,6 +176,7 @@ export async function runStudy(
   const ids = new Set(points.map((p) => p.id));
   if (ids.size !== points.length) throw new UserError('the study has two points with the same id');
   mkdirSync(join(opts.outDir, 'points'), { recursive: true });
+  writeStudyGrid(opts.outDir, points, opts.preset);
   const total = points.length;
   const results: (PointResult | undefined)[] = new Array(total);
   const emit = (e: StudyProgress): void => opts.onProgress?.(e);

@@ -160,3 +160,4 @@ export interface StudyReport {
 export const POINT_RESULT_SCHEMA = 'dp-canary/point-result@1';
 export const STUDY_REPORT_SCHEMA = 'dp-canary/study-report@1';
 export const STUDY_JOB_SCHEMA = 'dp-canary/study-job@1';
+export const STUDY_GRID_SCHEMA = 'dp-canary/study-grid@1';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mergeResults, readJobFile, writeJobFiles } from '../../src/study/jobs.js';
+import { mergeResults, readJobFile, readStudyGrid, writeJobFiles } from '../../src/study/jobs.js';
 import { runStudy, pointResultPath } from '../../src/study/runner.js';
 import { studyGrid } from '../../src/study/grid.js';
 import { stringifyStudyJson } from '../../src/study/json.js';
@@ -85,6 +85,9 @@ describe('job files and merge', () => {
     const bad = join(d, 'bad-job.json');
     writeFileSync(bad, JSON.stringify(j));
     expect(() => readJobFile(bad)).toThrow(/epochs/);
+    expect(() => readStudyGrid(d)).toThrow(/not a study folder/);
+    writeFileSync(join(d, 'grid.json'), '{"schema": "dp-canary/study-grid@1", "points": [{"id": "x"}]}');
+    expect(() => readStudyGrid(d)).toThrow(UserError);
     copyFileSync(job, join(d, 'ok.json'));
     expect(readJobFile(join(d, 'ok.json')).id).toBe(points[0]!.id);
   });

@@ -91,4 +91,15 @@ describe('reports', async () => {
     expect(html).toContain('∞ (no DP)'); // the non-private position is labelled on the ε axis
     for (const r of report.points) expect(html).toContain(`<td>${r.id}</td>`);
   });
+
+  it('still writes all three files when every point failed', async () => {
+    const dead = await runStudy(points.slice(0, 3), async () => {
+      throw new Error('no backend');
+    }, { outDir: tmp() });
+    const f = await writeReports(dead, tmp());
+    const h = readFileSync(f.html, 'utf8');
+    expect(h).toContain('(no finished points to plot)');
+    expect(readFileSync(f.markdown, 'utf8').match(/FAILED: no backend/g)?.length).toBe(3);
+    expect(JSON.parse(readFileSync(f.json, 'utf8')).points.every((p: PointResult) => p.status === 'failed')).toBe(true);
+  });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runStudy, pointResultPath, type RunPoint, type StudyProgress } from '../../src/study/runner.js';
 import { studyGrid } from '../../src/study/grid.js';
+import { readStudyGrid } from '../../src/study/jobs.js';
 import { validatePointResult, readJsonFile } from '../../src/study/json.js';
 import type { PointResult } from '../../src/study/types.js';
 import { fakePoint } from './fake-point.mjs';
@@ -48,6 +49,7 @@ describe('study runner', () => {
     const none = validatePointResult(readJsonFile(pointResultPath(out, 'none-seed1')), 'x');
     expect(none.status === 'ok' && none.epsilon).toBe(Infinity);
     expect(events.filter((e) => e.kind === 'finished').length).toBe(points.length);
+    expect(readStudyGrid(out).points).toEqual(points);
     expect(events.some((e) => e.kind === 'progress' && e.message === `training ${points[0]!.id}`)).toBe(true);
   });
 
