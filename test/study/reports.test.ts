@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeReports } from '../../src/study/reports.js';
+import { exposureVsEpsilonSpec } from '../../src/study/plots.js';
 import { runStudy } from '../../src/study/runner.js';
 import { studyGrid } from '../../src/study/grid.js';
 import { validatePointResult } from '../../src/study/json.js';
@@ -101,5 +102,20 @@ describe('reports', async () => {
     expect(h).toContain('(no finished points to plot)');
     expect(readFileSync(f.markdown, 'utf8').match(/FAILED: no backend/g)?.length).toBe(3);
     expect(JSON.parse(readFileSync(f.json, 'utf8')).points.every((p: PointResult) => p.status === 'failed')).toBe(true);
+  });
+
+  it('places a DP configuration on the ε axis at the largest ε its seeds reached, never below', () => {
+    const pts = report.points.map((r) => {
+      if (r.status !== 'ok' || r.point.mitigation !== 'dp' || r.point.targetEpsilon !== 3) return r;
+      return { ...r, epsilon: r.point.seed === 2 ? 3.21 : 2.9 };
+    });
+    const values = (exposureVsEpsilonSpec({ ...report, points: pts }) as { data: { values: { epsLabel: string }[] } }).data.values;
+    const labels = new Set(values.map((v) => v.epsLabel));
+    expect(labels.has('3.21')).toBe(true);
+    expect(labels.has('2.9')).toBe(false);
+    expect(labels.has('∞ (no DP)')).toBe(true);
+    // Configurations that stayed under their target are shown at the target (fake: 0.995 x target).
+    expect(labels.has('8')).toBe(true);
+    expect(labels.has(formatEpsilon(8 * 0.995))).toBe(false);
   });
 });
