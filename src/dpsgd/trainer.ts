@@ -1,0 +1,266 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { PrivacyLedger, calibrateNoiseMultiplier, type SampledGaussianEvent } from '../accountant/index.js';
+import { UserError } from '../util/errors.js';
+import { restoreSeededRandom, secureRandom, seededRandom, type RandomSource } from '../util/random.js';
+import { loadCheckpoint, readJournal, saveCheckpoint, writeJournal, type CheckpointJson, type RunSettings } from './checkpoint.js';
+import type { NormMethod } from './clipping.js';
+import { makeBatch, type Batch } from './data.js';
+import { dropoutMasks, nonPrivateGradient, privateGradient, type StepGradient } from './gradient.js';
+import { LanguageModel, type LanguageModelConfig } from './model.js';
+import { modelFromJson, modelToJson } from './model-io.js';
+import { Optimizer, type OptimizerConfig } from './optimizers.js';
+import { poissonSample } from './sampler.js';
+import { evaluate, type Evaluation } from './evaluate.js';
+
+/** What the per-step callback receives (for a progress bar). */
+export interface StepReport {
+  /** Steps completed so far (1-based count). */
+  readonly step: number;
+  readonly totalSteps: number;
+  /** Mean cross-entropy per token of this step's batch, nats (NaN for an empty batch). */
+  readonly loss: number;
+  readonly batchSize: number;
+  /** Epsilon spent so far at the run's delta (Infinity for non-private runs). */
+  readonly epsilon: number;
+  readonly examplesPerSecond: number;
+}
+
+export interface TrainOptions {
+  /** A model to train in place, or a config for a fresh one (initialised from the run's random source). */
+  readonly model: LanguageModel | LanguageModelConfig;
+  /** Training examples: windows of seqLen+1 token ids (makeWindows). One window = the privacy unit. */
+  readonly examples: readonly (Int32Array | readonly number[])[];
+  /** false: plain minibatch training (no clipping, no noise, no ledger), the baseline. Default true. */
+  readonly private?: boolean;
+  /** sigma; give this or targetEpsilon (private runs). */
+  readonly noiseMultiplier?: number;
+  /** Calibrate sigma so that the planned steps spend this epsilon (and stop there). */
+  readonly targetEpsilon?: number;
+  /** Per-example L2 clip norm C of the summed-over-tokens loss gradient (private runs). */
+  readonly clipNorm?: number;
+  /** Poisson sampling rate q in (0, 1]; or give batchSize (q = batchSize / N). */
+  readonly samplingRate?: number;
+  readonly batchSize?: number;
+  /** Number of steps; or epochs (steps = ceil(epochs / q)). Default: 1 epoch. */
+  readonly steps?: number;
+  readonly epochs?: number;
+  /** delta; default 1/N rounded down to a power of 10 (strictly below 1/N). */
+  readonly delta?: number;
+  /** Never take a step that would bring epsilon above this (checked before each step). Defaults to targetEpsilon. */
+  readonly maxEpsilon?: number;
+  readonly optimizer: OptimizerConfig;
+  /** Seed for reproducible runs (NOT for real privacy); default: node:crypto noise and sampling. */
+  readonly seed?: string | number;
+  readonly normMethod?: NormMethod | 'reference';
+  readonly onStep?: (r: StepReport) => void | Promise<void>;
+  /** Checkpoint file, written atomically every `checkpointEvery` steps (default 1) and at the end. */
+  readonly checkpointPath?: string;
+  readonly checkpointEvery?: number;
+  /** Continue from checkpointPath when it exists. */
+  readonly resume?: boolean;
+  /** Validation windows, evaluated at the end. */
+  readonly validation?: readonly (Int32Array | readonly number[])[];
+  readonly warn?: (message: string) => void;
+}
+
+export interface TrainResult {
+  readonly model: LanguageModel;
+  readonly optimizer: Optimizer;
+  /** The privacy ledger (null for non-private runs). */
+  readonly ledger: PrivacyLedger | null;
+  /** Steps whose updates are in the model. */
+  readonly steps: number;
+  /** Epsilon spent at `delta` (Infinity for non-private runs), nats-based (e^epsilon). */
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly noiseMultiplier: number;
+  readonly samplingRate: number;
+  readonly clipNorm: number;
+  /** Which kind of randomness drew noise and batches. */
+  readonly randomKind: 'seeded' | 'secure';
+  /** 'completed', or 'epsilon-budget' when the next step would have exceeded maxEpsilon. */
+  readonly stopReason: 'completed' | 'epsilon-budget';
+  readonly validation: Evaluation | null;
+  readonly settings: RunSettings;
+}
+
+/** Default delta: 1/N rounded down to a power of ten, strictly below 1/N. */
+export function defaultDelta(n: number): number {
+  // Decimal literals, so the result is exactly the double nearest 10^-k.
+  const k = Math.ceil(Math.log10(n));
+  const d = Number(`1e-${k}`);
+  return d < 1 / n ? d : Number(`1e-${k + 1}`);
+}
+
+function positive(v: number | undefined, what: string): void {
+  if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new UserError(`${what} must be a positive number, got ${v}.`);
+}
+
+/** Resolve and check the run's settings (UserError on contradictions). */
+export function resolveSettings(o: TrainOptions, warn: (m: string) => void): RunSettings & { targetEpsilon: number | null } {
+  const isPrivate = o.private ?? true;
+  const N = o.examples.length;
+  if (N === 0) throw new UserError('there are no training examples.');
+  if (o.samplingRate !== undefined && o.batchSize !== undefined) throw new UserError('give either a sampling rate or a batch size, not both.');
+  if (o.samplingRate === undefined && o.batchSize === undefined) throw new UserError('give a sampling rate or a batch size.');
+  positive(o.batchSize, 'batch size');
+  const q = o.samplingRate ?? o.batchSize! / N;
+  if (!(q > 0 && q <= 1)) throw new UserError(`sampling rate must be in (0, 1], got ${q} (batch size may exceed the ${N} examples).`);
+  if (o.steps !== undefined && o.epochs !== undefined) throw new UserError('give either steps or epochs, not both.');
+  if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps >= 0)) throw new UserError(`steps must be a non-negative integer, got ${o.steps}.`);
+  positive(o.epochs, 'epochs');
+  const totalSteps = o.steps ?? Math.ceil((o.epochs ?? 1) / q);
+  const delta = o.delta ?? defaultDelta(N);
+  if (!(delta > 0 && delta < 1)) throw new UserError(`delta must be in (0, 1), got ${delta}.`);
+  if (isPrivate && delta >= 1 / N) warn(`delta ${delta} is not below 1/N = ${1 / N}; such a delta allows leaking whole examples.`);
+  if (!isPrivate) {
+    if (o.noiseMultiplier !== undefined || o.targetEpsilon !== undefined || o.maxEpsilon !== undefined) {
+      throw new UserError('a non-private run takes no noise multiplier or epsilon target.');
+    }
+    return { private: false, numExamples: N, samplingRate: q, noiseMultiplier: 0, clipNorm: Infinity, delta, totalSteps, maxEpsilon: null, targetEpsilon: null };
+  }
+  const clipNorm = o.clipNorm;
+  if (clipNorm === undefined) throw new UserError('a private run needs a clip norm.');
+  positive(clipNorm, 'clip norm');
+  if ((o.noiseMultiplier === undefined) === (o.targetEpsilon === undefined)) throw new UserError('give either a noise multiplier or a target epsilon (exactly one).');
+  positive(o.noiseMultiplier, 'noise multiplier');
+  positive(o.targetEpsilon, 'target epsilon');
+  positive(o.maxEpsilon, 'maximum epsilon');
+  const sigma: number =
+    o.noiseMultiplier ?? calibrateNoiseMultiplier({ targetEpsilon: o.targetEpsilon!, samplingRate: q, steps: totalSteps, delta }).noiseMultiplier;
+  const maxEpsilon = o.maxEpsilon ?? o.targetEpsilon ?? null;
+  return { private: true, numExamples: N, samplingRate: q, noiseMultiplier: sigma, clipNorm, delta, totalSteps, maxEpsilon, targetEpsilon: o.targetEpsilon ?? null };
+}
+
+function sameSettings(a: RunSettings, b: RunSettings): string | null {
+  const keys: (keyof RunSettings)[] = ['private', 'numExamples', 'samplingRate', 'noiseMultiplier', 'clipNorm', 'delta', 'totalSteps', 'maxEpsilon'];
+  for (const k of keys) if (a[k] !== b[k]) return k;
+  return null;
+}
+
+/**
+ * Train a language model with DP-SGD (or without privacy, as a baseline). Each step:
+ * check the ledger (stop rather than exceed maxEpsilon) -> Poisson-sample a batch ->
+ * forward with taps -> ghost norms -> clip factors -> clipped sum + N(0, sigma^2 C^2) -> / (qN)
+ * -> optimizer step -> ledger.compose({q, sigma, count 1}) -> checkpoint -> onStep.
+ * Privacy unit: one example (window). The per-step loss in StepReport is computed on the
+ * private batch without noise: it is for monitoring and is NOT covered by the DP guarantee.
+ */
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const warn = o.warn ?? ((m: string) => process.emitWarning(m));
+  const s = resolveSettings(o, warn);
+  const settings: RunSettings = {
+    private: s.private, numExamples: s.numExamples, samplingRate: s.samplingRate, noiseMultiplier: s.noiseMultiplier,
+    clipNorm: s.clipNorm, delta: s.delta, totalSteps: s.totalSteps, maxEpsilon: s.maxEpsilon,
+  };
+  const every = o.checkpointEvery ?? 1;
+  if (!(Number.isInteger(every) && every >= 1)) throw new UserError(`checkpoint interval must be an integer >= 1, got ${every}.`);
+
+  let root: RandomSource = o.seed !== undefined ? seededRandom(o.seed) : secureRandom();
+  let model: LanguageModel;
+  let optimizer: Optimizer;
+  let ledger: PrivacyLedger | null = s.private ? PrivacyLedger.empty() : null;
+  let step = 0;
+  const event: SampledGaussianEvent = { samplingRate: s.samplingRate, noiseMultiplier: s.noiseMultiplier, count: 1 };
+
+  const ckptPath = o.checkpointPath;
+  if (o.resume && ckptPath && existsSync(ckptPath)) {
+    const ck = loadCheckpoint(ckptPath);
+    const diff = sameSettings(ck.run, settings);
+    if (diff) throw new UserError(`cannot resume ${ckptPath}: its ${diff} differs from this run's.`);
+    if ((o.seed !== undefined ? 'seeded' : 'secure') !== ck.random.kind) throw new UserError(`cannot resume ${ckptPath}: it was a ${ck.random.kind} run.`);
+    model = modelFromJson(ck.model);
+    if (!(o.model instanceof LanguageModel)) {
+      const given = JSON.stringify(o.model);
+      if (given !== JSON.stringify({ ...model.config, ...o.model })) throw new UserError(`cannot resume ${ckptPath}: its model config differs.`);
+    } else {
+      o.model.setWeights(model.weights());
+      model.dispose();
+      model = o.model;
+    }
+    optimizer = Optimizer.fromJSON(ck.optimizer, model.params);
+    step = ck.step;
+    if (ck.random.state) root = restoreSeededRandom(ck.random.state);
+    if (s.private) {
+      ledger = PrivacyLedger.fromJSON(ck.ledger);
+      // Secure runs cannot replay lost steps; charge every step that may have run.
+      const started = root.kind === 'secure' ? readJournal(ckptPath) : null;
+      if (started !== null && started > step) {
+        ledger = ledger.compose({ ...event, count: started - step });
+        warn(`resuming after ${started - step} step(s) that ran but were not checkpointed; they are charged to the privacy ledger.`);
+      }
+    }
+  } else {
+    model = o.model instanceof LanguageModel ? o.model : LanguageModel.create(o.model, root.fork('init'));
+    optimizer = new Optimizer(o.optimizer);
+  }
+  if (root.kind === 'seeded' && s.private) warn('seeded randomness: reproducible, but NOT a real privacy guarantee; omit the seed for secure noise.');
+
+  const checkpoint = (): void => {
+    if (!ckptPath) return;
+    const ck: CheckpointJson = {
+      format: 'dp-canary-checkpoint', version: 1, step,
+      model: modelToJson(model), optimizer: optimizer.toJSON(),
+      ledger: ledger ? (ledger.toJSON() as CheckpointJson['ledger']) : null,
+      random: { kind: root.kind, state: root.state() },
+      run: settings,
+    };
+    saveCheckpoint(ckptPath, ck);
+  };
+
+  const N = s.numExamples;
+  const expected = s.samplingRate * N;
+  const V = model.config.vocabSize;
+  let stopReason: TrainResult['stopReason'] = 'completed';
+  let epsilon = ledger ? ledger.epsilon(s.delta).epsilon : Infinity;
+  if (ledger && s.maxEpsilon !== null && epsilon > s.maxEpsilon) stopReason = 'epsilon-budget';
+  while (stopReason === 'completed' && step < s.totalSteps) {
+    let next: PrivacyLedger | null = null;
+    let nextEpsilon = Infinity;
+    if (ledger) {
+      next = ledger.compose(event);
+      nextEpsilon = next.epsilon(s.delta).epsilon;
+      if (s.maxEpsilon !== null && nextEpsilon > s.maxEpsilon) {
+        stopReason = 'epsilon-budget';
+        break;
+      }
+    }
+    if (ckptPath && root.kind === 'secure' && ledger) writeJournal(ckptPath, step + 1);
+    const t0 = performance.now();
+    const indices = poissonSample(N, s.samplingRate, root.fork(`step-${step}/sample`));
+    const batch: Batch | null = indices.length > 0 ? makeBatch(o.examples, indices, V) : null;
+    const masks = batch && model.config.dropout > 0 ? dropoutMasks(model, batch.inputs.shape[0], batch.inputs.shape[1], root.fork(`step-${step}/dropout`)) : undefined;
+    let g: StepGradient;
+    try {
+      g = s.private
+        ? privateGradient(model, batch, {
+            clipNorm: s.clipNorm, noiseMultiplier: s.noiseMultiplier, expectedBatchSize: expected, step, random: root,
+            normMethod: o.normMethod, dropout: masks,
+          })
+        : nonPrivateGradient(model, batch, expected, masks);
+    } finally {
+      if (batch) tf.dispose([batch.inputs, batch.targets]);
+      if (masks) tf.dispose([...masks.values()]);
+    }
+    optimizer.apply(model.params, g.grads);
+    tf.dispose([...g.grads.values()]);
+    step += 1;
+    if (next) {
+      ledger = next;
+      epsilon = nextEpsilon;
+    }
+    if (step % every === 0 || step === s.totalSteps) checkpoint();
+    const seconds = (performance.now() - t0) / 1000;
+    await o.onStep?.({
+      step, totalSteps: s.totalSteps, loss: g.tokens > 0 ? g.lossSum / g.tokens : NaN, batchSize: g.batchSize, epsilon,
+      examplesPerSecond: seconds > 0 ? g.batchSize / seconds : 0,
+    });
+  }
+  if (stopReason !== 'completed') checkpoint();
+  const validation = o.validation && o.validation.length > 0 ? evaluate(model, o.validation) : null;
+  return {
+    model, optimizer, ledger, steps: step, epsilon, delta: s.delta, noiseMultiplier: s.noiseMultiplier, samplingRate: s.samplingRate,
+    clipNorm: s.clipNorm, randomKind: root.kind, stopReason, validation, settings,
+  };
+}
