@@ -82,7 +82,8 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   const mitigation = c.str(o, 'mitigation', ['none', 'dp', 'dropout', 'weight-decay', 'sanitize']);
   c.str(o, 'corpus');
   c.num(o, 'corpusMaxChars', { min: 1 });
-  c.num(o, 'validationFraction', { min: 0 });
+  const vf = c.num(o, 'validationFraction');
+  if (!(vf > 0 && vf < 1)) c.fail(`"validationFraction" must be in (0, 1), got ${vf}`);
   c.num(o, 'dataSeed', { integer: true });
   c.str(o, 'tokenizer', ['char', 'word']);
   c.bool(o, 'lowercase');
@@ -91,7 +92,11 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   }
   c.str(o, 'cell', ['lstm']);
   c.str(o, 'optimizer', ['adam', 'sgd']);
-  for (const k of ['learningRate', 'batchSize', 'clip', 'delta', 'dropout', 'weightDecay']) c.num(o, k, { min: 0 });
+  for (const k of ['learningRate', 'batchSize', 'clip', 'weightDecay']) c.num(o, k, { min: 0 });
+  const delta = c.num(o, 'delta');
+  if (!(delta > 0 && delta < 1)) c.fail(`"delta" must be in (0, 1), got ${delta}`);
+  const dropout = c.num(o, 'dropout', { min: 0 });
+  if (!(dropout < 1)) c.fail(`"dropout" must be in [0, 1), got ${dropout}`);
   c.str(o, 'canaryFormat');
   const ins = c.arr(o, 'insertions');
   if (ins.length === 0 || ins.some((r) => typeof r !== 'number' || !Number.isInteger(r) || r < 0)) c.fail('"insertions" must be non-negative integers');
