@@ -63,8 +63,13 @@ export interface RunStudyOptions {
   /** Run again points whose saved result is 'failed' (default true); 'ok' results are always reused. */
   retryFailed?: boolean;
   onProgress?: (event: StudyProgress) => void;
-  /** Preset name recorded in the returned report. */
+  /** Preset name recorded in the returned report and in grid.json. */
   preset?: PresetName;
+  /**
+   * Save the grid as outDir/grid.json (default true). Turn off when several single-point
+   * jobs share one output folder, so they do not overwrite each other's grid.
+   */
+  writeGrid?: boolean;
 }
 
 /** Where a point's result file lives in a study folder. */
@@ -158,7 +163,7 @@ function runInWorker(fn: WorkerPointFunction, point: StudyPoint, workDir: string
 /**
  * Run every point of a study and return all results in grid order.
  *
- * - The grid is saved first as outDir/grid.json (see readStudyGrid).
+ * - The grid is saved first as outDir/grid.json (see readStudyGrid; `writeGrid: false` skips it).
  * - Each finished point's result is written atomically to outDir/points/<id>.json at once,
  *   so a killed study loses only the points in flight; on the next call, points whose result
  *   file is valid and holds the same point settings are skipped (failed ones are retried
@@ -175,8 +180,10 @@ export async function runStudy(
 ): Promise<StudyReport> {
   const ids = new Set(points.map((p) => p.id));
   if (ids.size !== points.length) throw new UserError('the study has two points with the same id');
+  const concurrency = opts.concurrency ?? 1;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new UserError(`concurrency must be an integer >= 1, got ${concurrency}`);
   mkdirSync(join(opts.outDir, 'points'), { recursive: true });
-  writeStudyGrid(opts.outDir, points, opts.preset);
+  if (opts.writeGrid ?? true) writeStudyGrid(opts.outDir, points, opts.preset);
   const total = points.length;
   const results: (PointResult | undefined)[] = new Array(total);
   const emit = (e: StudyProgress): void => opts.onProgress?.(e);
@@ -223,7 +230,7 @@ export async function runStudy(
   };
 
   const lanes =
-    typeof runPoint === 'function' ? 1 : Math.max(1, Math.min(opts.concurrency ?? 1, availableParallelism(), pending.length));
+    typeof runPoint === 'function' ? 1 : Math.max(1, Math.min(concurrency, availableParallelism(), pending.length));
   let next = 0;
   await Promise.all(
     Array.from({ length: lanes }, async () => {

@@ -116,6 +116,11 @@ describe('study runner', () => {
     const failing = await runStudy(points.slice(0, 2), { module: FAKE_MODULE, exportName: 'failingPoint' }, { outDir: tmp(), concurrency: 2 });
     expect(failing.points.map((r) => r.status)).toEqual(['failed', 'failed']);
     expect(failing.points[0]!.status === 'failed' && failing.points[0]!.error).toMatch(/out of patience/);
+    await expect(runStudy(points, fakePoint, { outDir: tmp(), concurrency: 0 })).rejects.toThrow(/concurrency/);
+    await expect(runStudy(points, fakePoint, { outDir: tmp(), concurrency: Number.NaN })).rejects.toThrow(/concurrency/);
+    const noGrid = tmp();
+    await runStudy(points.slice(0, 1), fakePoint, { outDir: noGrid, writeGrid: false });
+    expect(existsSync(join(noGrid, 'grid.json'))).toBe(false);
     const missing = await runStudy(points.slice(0, 1), { module: FAKE_MODULE, exportName: 'nope' }, { outDir: tmp() });
     expect(missing.points[0]!.status === 'failed' && missing.points[0]!.error).toMatch(/no function export nope/);
   });
