@@ -5,6 +5,6 @@ export { loadBrownCorpus, brownFileIds, detagBrownLine, brownDir, type BrownOpti
 export { loadTextCorpus, loadCorpus, listTextFiles, type CorpusSpec } from './text-corpus.js';
 export { CharTokenizer, buildCharTokenizer, CHAR_UNKNOWN, type CharTokenizerOptions } from './char-tokenizer.js';
 export { WordTokenizer, buildWordTokenizer, splitWords, WORD_UNKNOWN, type WordTokenizerOptions } from './word-tokenizer.js';
-export { tokenizerFromJson, newlineId, linesToTokens } from './tokenizer-json.js';
+export { tokenizerFromJson, newlineId, linesToTokens, textToTokens } from './tokenizer-json.js';
 export { splitTrainValidation, type TrainValidationSplit } from './split.js';
 export { prepareData, type DataSettings, type PreparedData } from './prepare.js';

@@ -66,3 +66,8 @@ export function linesToTokens(lines: readonly string[], tokenizer: Tokenizer): I
   }
   return out;
 }
+
+/** Token stream of a raw text whose lines are separated by '\n' (each '\n' becomes the newline id). */
+export function textToTokens(text: string, tokenizer: Tokenizer): Int32Array {
+  return Int32Array.from(tokenizer.encode(text));
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCharTokenizer, CHAR_UNKNOWN } from '../../src/data/char-tokenizer.js';
 import { buildWordTokenizer, splitWords, WORD_UNKNOWN } from '../../src/data/word-tokenizer.js';
-import { linesToTokens, newlineId, tokenizerFromJson } from '../../src/data/tokenizer-json.js';
+import { linesToTokens, newlineId, textToTokens, tokenizerFromJson } from '../../src/data/tokenizer-json.js';
 import { loadBrownCorpus } from '../../src/data/brown.js';
 import { seededRandom } from '../../src/util/random.js';
 import { UserError } from '../../src/util/errors.js';
@@ -110,6 +110,8 @@ describe('token streams', () => {
       expect(Array.from(stream).filter((t) => t === nl).length).toBe(lines.length);
       expect(stream[stream.length - 1]).toBe(nl);
       expect(Array.from(stream)).toEqual(lines.flatMap((l) => [...tok.encode(l), nl]));
+      // A raw text with '\n' separators gives the same stream.
+      expect(Array.from(textToTokens(lines.join('\n') + '\n', tok))).toEqual(Array.from(stream));
     }
   });
 });
