@@ -90,7 +90,7 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   for (const k of ['maxVocab', 'embeddingDim', 'hiddenSize', 'layers', 'epochs', 'seqLength', 'exposureReferences', 'extractionMaxQueries']) {
     c.num(o, k, { min: 1, integer: true });
   }
-  c.str(o, 'cell', ['lstm']);
+  c.str(o, 'cell', ['lstm', 'gru']);
   c.str(o, 'optimizer', ['adam', 'sgd']);
   for (const k of ['learningRate', 'batchSize', 'clip', 'weightDecay']) c.num(o, k, { min: 0 });
   const delta = c.num(o, 'delta');

@@ -26,7 +26,7 @@ export interface SharedSettings {
   /** Largest vocabulary size (special ids included). */
   maxVocab: number;
   /** Recurrent cell of the language model. */
-  cell: 'lstm';
+  cell: 'lstm' | 'gru';
   embeddingDim: number;
   hiddenSize: number;
   layers: number;
