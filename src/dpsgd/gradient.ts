@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// The Node build of tfjs-core registers no gradients; tfjs-layers' Node build registers them all.
+import '@tensorflow/tfjs-layers';
 import type { RandomSource } from '../util/random.js';
 import { clipFactors, clipMaterialized, materializedPerExampleGradients, perExampleSquaredNorms, weightedGradientSums, type NormMethod } from './clipping.js';
 import type { Batch } from './data.js';

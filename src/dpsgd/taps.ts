@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// The Node build of tfjs-core registers no gradients; tfjs-layers' Node build registers them all.
+import '@tensorflow/tfjs-layers';
 import { sequenceCrossEntropy } from './layers/loss.js';
 import type { DropoutMasks, ParamUse, TapRecorder } from './layers/types.js';
 import type { LanguageModel } from './model.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// The Node build of tfjs-core registers no gradients; tfjs-layers' Node build registers them all.
+import '@tensorflow/tfjs-layers';
 import { seededRandom } from '../../src/util/random.js';
 import { LanguageModel, type LanguageModelConfig } from '../../src/dpsgd/model.js';
 import { sequenceCrossEntropy } from '../../src/dpsgd/layers/loss.js';
