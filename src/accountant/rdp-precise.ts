@@ -1,10 +1,11 @@
 /**
  * High-precision (decimal.js) evaluation of log(A_alpha) for fractional alpha, used when the
- * float64 series cannot prove 1e-11 relative accuracy (strong cancellation: large alpha, small
+ * float64 series cannot prove 1e-10 relative accuracy (strong cancellation: large alpha, small
  * sigma; or A - 1 so small that float64 loses it). Same series as rdp-series.ts (Mironov et al.
- * 2019, Sec. 3.3), summed with enough decimal digits to absorb the cancellation: the working
- * precision is raised until the rounding bound (about 10^(3-p) * sum |t| * (|log t| + terms))
- * plus the Leibniz truncation bound is below 1e-13 of A - 1.
+ * 2019, Sec. 3.3), the alternating tails summed by the Euler transform, with enough decimal digits
+ * to absorb the cancellation: the working precision is raised until the rounding bound (about
+ * 10^(3-p) * sum |t| * (|exponent| + k + 10)) plus the Euler remainder bound is below 1e-13 of
+ * A - 1.
  */
 import { Decimal } from 'decimal.js';
 
@@ -95,10 +96,10 @@ export interface PreciseResult {
  * decimal digits to start; raised (up to 4 times) until the result is proven to 1e-13 relative
  * on A - 1. Returns null if even then it is not (the caller falls back to a bound).
  */
-export function preciseLogA(q: number, sigma: number, alpha: number, digits = 50, maxTerms = 5_000): PreciseResult | null {
+export function preciseLogA(q: number, sigma: number, alpha: number, digits = 40): PreciseResult | null {
   let p = digits;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const r = preciseOnce(q, sigma, alpha, p, maxTerms);
+    const r = preciseOnce(q, sigma, alpha, p);
     if (r.ok) return { logA: r.logA, relErr: r.relErr, digits: p };
     if (!Number.isFinite(r.needDigits)) return null;
     p = Math.max(p + 10, Math.ceil(r.needDigits) + 10);
@@ -112,7 +113,6 @@ function preciseOnce(
   sigma: number,
   alpha: number,
   p: number,
-  maxTerms: number,
 ): { ok: boolean; logA: number; relErr: number; needDigits: number } {
   const { D, sqrt2 } = context(p);
   const Q = (x: Dec): Dec => decimalErfc(x.div(sqrt2), p).div(2);
@@ -123,55 +123,54 @@ function preciseOnce(
   const l1q = new D(1).minus(dq).ln();
   const s2 = ds.times(ds).times(2);
   const z0 = ds.times(ds).times(l1q.minus(lq)).plus(0.5);
-  let A = new D(0);
-  let absSum = new D(0); // sum |t| (1 + |log-exponent|): weights for the rounding bound
-  let trunc = new D(0);
-  let C = new D(1);
   const kAlt = Math.floor(alpha) + 1;
-  const tol = new D(1e-15);
-  let leftDone = false;
-  let rightDone = false;
-  let k = 0;
-  for (; k <= maxTerms; k++) {
+  // Enough Euler terms that the worst-case remainder b_0 / 2^M is far below 10^-p.
+  const M = Math.ceil(p * Math.log2(10)) + 20;
+  let A = new D(0);
+  let weighted = new D(0); // sum |t| (|exponent| + k + 10): scale of the rounding errors
+  let err = new D(0);
+  const ulp = new D(10).pow(3 - p);
+  let C = new D(1);
+  const tails: [Dec[], Dec[]] = [[], []];
+  let tailSign = 1;
+  for (let k = 0; k <= kAlt + M; k++) {
     const dk = new D(k);
-    if (!leftDone) {
-      const ex = da.minus(dk).times(l1q).plus(dk.times(lq)).plus(dk.times(dk).minus(dk).div(s2));
-      const t = C.times(ex.exp()).times(Q(dk.minus(z0).div(ds)));
-      if (k >= kAlt && t.abs().lte(A.minus(1).abs().times(tol))) {
-        trunc = trunc.plus(t.abs());
-        leftDone = true;
-      } else {
-        A = A.plus(t);
-        absSum = absSum.plus(t.abs().times(ex.abs().plus(k + 10)));
-      }
+    const exL = da.minus(dk).times(l1q).plus(dk.times(lq)).plus(dk.times(dk).minus(dk).div(s2));
+    const tL = C.times(exL.exp()).times(Q(dk.minus(z0).div(ds)));
+    const m = da.minus(dk);
+    const exR = dk.times(l1q).plus(m.times(lq)).plus(m.times(m).minus(m).div(s2));
+    const tR = C.times(exR.exp()).times(Q(z0.minus(m).div(ds)));
+    weighted = weighted.plus(tL.abs().times(exL.abs().plus(k + 10))).plus(tR.abs().times(exR.abs().plus(k + 10)));
+    if (k < kAlt) A = A.plus(tL).plus(tR);
+    else {
+      if (k === kAlt) tailSign = C.isNegative() ? -1 : 1;
+      tails[0].push(tL.abs());
+      tails[1].push(tR.abs());
     }
-    if (!rightDone) {
-      const m = da.minus(dk);
-      const ex = dk.times(l1q).plus(m.times(lq)).plus(m.times(m).minus(m).div(s2));
-      const t = C.times(ex.exp()).times(Q(z0.minus(m).div(ds)));
-      if (k >= kAlt && t.abs().lte(A.minus(1).abs().times(tol))) {
-        trunc = trunc.plus(t.abs());
-        rightDone = true;
-      } else {
-        A = A.plus(t);
-        absSum = absSum.plus(t.abs().times(ex.abs().plus(k + 10)));
-      }
-    }
-    if (leftDone && rightDone) break;
     C = C.times(da.minus(dk)).div(k + 1);
   }
-  // Out of budget before both remainders were small: no proven value here.
-  if (!(leftDone && rightDone)) return { ok: false, logA: NaN, relErr: Infinity, needDigits: Infinity };
+  // Euler transform of each alternating tail (see eulerTail in rdp-series.ts for the argument).
+  for (const b of tails) {
+    let d = b.slice();
+    let s = new D(0);
+    let scale = new D(0.5);
+    for (let m = 0; m < M; m++) {
+      s = s.plus(d[0]!.times(scale));
+      const nd: Dec[] = [];
+      for (let j = 0; j < d.length - 1; j++) nd.push(d[j]!.minus(d[j + 1]!));
+      d = nd;
+      scale = scale.div(2);
+    }
+    A = tailSign > 0 ? A.plus(s) : A.minus(s);
+    err = err.plus(d[0]!.abs().times(scale).times(2)).plus(b[0]!.times(ulp).times(M));
+  }
   const dA = A.minus(1);
-  const rounding = absSum.times(new D(10).pow(3 - p));
-  const err = rounding.plus(trunc);
+  const rounding = weighted.times(ulp);
+  err = err.plus(rounding);
   if (!dA.isPositive() || err.gte(dA.times(1e-13))) {
-    // Digits needed so that rounding alone is 1e-15 of A - 1.
-    const need = dA.isPositive()
-      ? p + Math.log10(rounding.div(dA).toNumber() / 1e-15)
-      : p + 30;
-    const truncOk = dA.isPositive() && trunc.lt(dA.times(1e-13));
-    return { ok: false, logA: NaN, relErr: Infinity, needDigits: truncOk ? need : Infinity };
+    // Digits needed so that the error is 1e-15 of A - 1.
+    const need = dA.isPositive() ? p + Math.log10(err.div(dA).toNumber() / 1e-15) : p + 30;
+    return { ok: false, logA: NaN, relErr: Infinity, needDigits: need };
   }
   const relErr = err.div(dA).toNumber();
   const up = dA.plus(err).plus(1).ln().toNumber();

@@ -93,8 +93,42 @@ function logHFactor(q: number, alpha: number): { g: number; relErr: number } {
   return { g, relErr: (4 * U * (Math.abs(t1) + Math.abs(t2))) / Math.abs(g) };
 }
 
-/** Upper index of the float64 fractional series (both halves), a guard on run time. */
-export const MAX_FRACTIONAL_TERMS = 100_000;
+/** Number of forward differences in the Euler transform of each alternating tail. */
+export const EULER_TERMS = 64;
+
+/**
+ * Euler transform of an alternating tail sum_{j>=0} (-1)^j b_j, given b_j / b_0 for
+ * j = 0..M (M = b.length - 1), for a completely monotone (Hausdorff moment) sequence b:
+ *   sum_j (-1)^j b_j = sum_{m>=0} (-1)^m Delta^m b_0 / 2^(m+1),
+ * every term >= 0, and the remainder after M terms lies in [0, (-1)^M Delta^M b_0 / 2^M]
+ * (write b_j = int s^j dnu, then 1/(1+s) = sum_m (1-s)^m / 2^(m+1)).
+ * Rounding: an input error eps_j on b_j reaches the sum with total weight
+ * sum_{m>=j} C(m,j) / 2^(m+1) = 1, so input errors add at most sum_j eps_j; a rounding in the
+ * difference table at level m (at most u b_j, since |Delta^m b_j| <= b_j) has weight <= 2^-m,
+ * so those add at most 2u sum_j b_j; the M additions add M u sum.
+ * `absErr[j]` bounds the error of b[j]. Returns the sum and an absolute error bound (units of b_0).
+ */
+export function eulerTail(b: Float64Array, absErr: Float64Array): { sum: number; err: number } {
+  const M = b.length - 1;
+  const d = Float64Array.from(b);
+  let sum = 0;
+  let scale = 0.5;
+  let inErr = 0;
+  let bSum = 0;
+  for (let j = 0; j <= M; j++) {
+    inErr += absErr[j]!;
+    bSum += b[j]!;
+  }
+  for (let m = 0; m < M; m++) {
+    sum += d[0]! * scale;
+    for (let j = 0; j < M - m; j++) d[j] = d[j]! - d[j + 1]!;
+    scale *= 0.5;
+  }
+  // After the loop d[0] = (-1)^M Delta^M b_0 (computed, error <= inErr 2^M + ...); scale = 2^-(M+1).
+  const remainder = (Math.abs(d[0]!) + 2 * U * bSum) * scale * 2 + inErr;
+  const err = inErr + 2 * U * bSum + (M + 2) * U * sum + remainder;
+  return { sum, err };
+}
 
 /**
  * Fractional alpha > 1, 0 < q < 1, sigma > 0: the series of Mironov et al. 2019 (Sec. 3.3),
@@ -107,22 +141,23 @@ export const MAX_FRACTIONAL_TERMS = 100_000;
  * with M the Mills ratio Q/phi and x = (k - z0)/s or (z0 - alpha + k)/s. We evaluate each term in
  * whichever of the two equal forms has smaller intermediate logs (error ~ u * their size).
  *
- * Truncation: for k > alpha the signs of C(alpha,k) alternate and |C(alpha,k)| decreases, and M
- * is decreasing on the whole line, so each half is an alternating series with decreasing terms
- * from k = floor(alpha)+1 on: its remainder is bounded by the first omitted term (Leibniz). That
- * bound is added to the error.
+ * Tails: from k0 = floor(alpha)+1 on, the signs of C(alpha,k) alternate and
+ * |C(alpha,k)| = |sin(pi alpha)| Gamma(alpha+1) Gamma(k-alpha) / (pi Gamma(k+1)) is a Hausdorff
+ * moment sequence in k (Beta integral), as is M(x_k) = int_0^inf e^{-x_k t - t^2/2} dt (x_k
+ * affine in k); so their product is completely monotone and each half's tail is summed exactly
+ * by the Euler transform (eulerTail) with a proven remainder bound. No slow polynomial tails.
  *
  * The k = 0, 1 terms of the first half minus 1 are combined in closed form:
  *   (1-q)^(alpha-1)(1+(alpha-1)q) - 1 - K M(z0/s) - alpha K M((z0-1)/s),
- * so the sum is A - 1 directly.
+ * so the sum is A - 1 directly (A - 1 is O(q^2): summing A would lose its digits).
  *
  * Cancellation: the series alternates, so the signed float64 sum can lose digits. The positive
  * and negative parts are accumulated separately, each term with an error bound of
  * 16u (sum of |intermediate logs| + 4) relative; the returned relErr is (sum of term errors +
- * summation errors + truncation bound) / |A - 1|: it grows with (sum |t|) / |sum t|, the
+ * summation errors + tail bounds) / |A - 1|: it grows with (sum |t|) / |sum t|, the
  * cancellation factor. Returns null when float64 cannot determine the sign of the sum.
  */
-export function fractionalOrderSeries(q: number, sigma: number, alpha: number, truncTol = 1e-12): SeriesResult | null {
+export function fractionalOrderSeries(q: number, sigma: number, alpha: number): SeriesResult | null {
   const lq = Math.log(q);
   const l1q = log1p(-q);
   const s2 = 2 * sigma * sigma;
@@ -131,7 +166,9 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number, t
   const logK = alpha * l1q - (z0 * z0) / s2 - LOG_SQRT_2PI;
   const logKMag = Math.abs(alpha * l1q) + (2 * z0 * z0) / s2 + 1;
   const sum = new SignedLogSum();
-  const logInt = logIntegers(MAX_FRACTIONAL_TERMS + 2);
+  const kAlt = Math.floor(alpha) + 1;
+  const M = EULER_TERMS;
+  const logInt = logIntegers(kAlt + M + 2);
 
   // Closed-form head: h = (1-q)^(alpha-1) (1 + (alpha-1) q) - 1 <= 0.
   const { g, relErr: gErr } = logHFactor(q, alpha);
@@ -172,34 +209,23 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number, t
   let logC = 0;
   let signC = 1;
   let errC = 0;
-  const kAlt = Math.floor(alpha) + 1;
-  const logTol = Math.log(truncTol);
-  let leftDone = false;
-  let rightDone = false;
-  for (let k = 0; k <= MAX_FRACTIONAL_TERMS; k++) {
-    if (k >= 2 && !leftDone) {
-      const t = term(logC, k, (k - z0) / sigma);
-      if (k >= kAlt && t.l <= logTol + sum.logAbsValue()) {
-        sum.addError(t.l); // Leibniz: the rest of this half is at most |t_k|
-        leftDone = true;
-      } else sum.add(t.l, signC, t.err + errC);
-    }
-    if (!rightDone) {
-      const t = term(logC, alpha - k, (z0 - alpha + k) / sigma);
-      if (k >= kAlt && t.l <= logTol + sum.logAbsValue()) {
-        sum.addError(t.l);
-        rightDone = true;
-      } else sum.add(t.l, signC, t.err + errC);
-    }
-    if (leftDone && rightDone) break;
-    if (k === MAX_FRACTIONAL_TERMS) {
-      if (k < kAlt) return null; // no remainder bound available
-      // Out of budget: bound both remainders by the next terms (still Leibniz).
-      const kn = k + 1;
-      const lc = logC + Math.log(Math.abs(alpha - k)) - Math.log(kn);
-      if (!leftDone) sum.addError(term(lc, kn, (kn - z0) / sigma).l);
-      if (!rightDone) sum.addError(term(lc, alpha - kn, (z0 - alpha + kn) / sigma).l);
-      break;
+  const tailL = new Float64Array(M + 1);
+  const tailR = new Float64Array(M + 1);
+  const tailErrL = new Float64Array(M + 1);
+  const tailErrR = new Float64Array(M + 1);
+  let tailSign = 1;
+  for (let k = 0; k <= kAlt + M; k++) {
+    const left = k >= 2 ? term(logC, k, (k - z0) / sigma) : null;
+    const right = term(logC, alpha - k, (z0 - alpha + k) / sigma);
+    if (k < kAlt) {
+      if (left) sum.add(left.l, signC, left.err + errC);
+      sum.add(right.l, signC, right.err + errC);
+    } else {
+      if (k === kAlt) tailSign = signC;
+      tailL[k - kAlt] = left!.l;
+      tailR[k - kAlt] = right.l;
+      tailErrL[k - kAlt] = left!.err + errC;
+      tailErrR[k - kAlt] = right.err + errC;
     }
     const f = alpha - k;
     const lf = Math.log(Math.abs(f));
@@ -208,34 +234,27 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number, t
     if (f < 0) signC = -signC;
     errC += U * (1 + 2 * Math.abs(lf) + 2 * lk + Math.abs(logC));
   }
+  for (const [tl, te] of [
+    [tailL, tailErrL],
+    [tailR, tailErrR],
+  ] as const) {
+    const l0 = tl[0]!;
+    if (l0 === -Infinity) continue;
+    // b_j = t_j / t_0: relative error of t_j plus the rounding of exp(l_j - l_0); the error of
+    // t_0 scales the whole tail and is charged to it as a relative error.
+    const b = new Float64Array(M + 1);
+    const eb = new Float64Array(M + 1);
+    for (let j = 0; j <= M; j++) {
+      const dl = tl[j]! - l0;
+      b[j] = Math.exp(dl);
+      eb[j] = b[j]! * (te[j]! + 2 * U * (Math.abs(dl) + 1));
+    }
+    const { sum: s, err } = eulerTail(b, eb);
+    sum.add(l0 + Math.log(s), tailSign, te[0]! + 2 * U);
+    sum.addError(l0 + Math.log(err));
+  }
   const r = sum.positiveResult();
   if (r === null) return null;
   return { logDeltaA: r.log, relErr: r.relErr, terms: sum.terms };
 }
 
-/**
- * Signed series summed naively in float64, as older TensorFlow Privacy and Opacus do
- * (log-space add/subtract, each term in the direct form). For tests and demonstrations of
- * cancellation only: it has no error control. Returns log(A) (NaN if the sum is not positive).
- */
-export function naiveSignedLogA(q: number, sigma: number, alpha: number, terms = 1000): number {
-  const lq = Math.log(q);
-  const l1q = log1p(-q);
-  const s2 = 2 * sigma * sigma;
-  const z0 = sigma * sigma * (l1q - lq) + 0.5;
-  let pos = 0;
-  let neg = 0;
-  let logC = 0;
-  let signC = 1;
-  for (let k = 0; k < terms; k++) {
-    const j = alpha - k;
-    const t0 = logC + j * l1q + k * lq + (k * k - k) / s2 + logNormalTail((k - z0) / sigma);
-    const t1 = logC + k * l1q + j * lq + (j * j - j) / s2 + logNormalTail((z0 - j) / sigma);
-    const v = Math.exp(t0) + Math.exp(t1);
-    if (signC > 0) pos += v;
-    else neg += v;
-    logC += Math.log(Math.abs(alpha - k)) - Math.log(k + 1);
-    if (alpha - k < 0) signC = -signC;
-  }
-  return pos > neg ? Math.log(pos - neg) : NaN;
-}
