@@ -23,36 +23,95 @@ function gram(x: tf.Tensor3D): tf.Tensor3D {
   return tf.matMul(x, x, false, true);
 }
 
-/** Per-example squared L2 norm [B] of one parameter's gradient. */
-export function useSquaredNorms(use: ParamUse, g: tf.Tensor3D, method: NormMethod): tf.Tensor1D {
-  return tf.tidy(() => {
+/** Transposes to [B, T, .] shared by the uses of one pass (a tap feeds several parameters). */
+class BatchMajorCache {
+  private readonly map = new Map<tf.Tensor, tf.Tensor3D>();
+  get(x: tf.Tensor3D): tf.Tensor3D {
+    let y = this.map.get(x);
+    // Kept: created inside one use's tidy, shared with the next uses.
+    if (!y) this.map.set(x, (y = tf.keep(batchMajor(x))));
+    return y;
+  }
+  dispose(): void {
+    tf.dispose([...this.map.values()]);
+    this.map.clear();
+  }
+}
+
+/**
+ * One parameter's contribution to the clipping: per-example squared norms [B] and, when it was
+ * cheaper to form them, the per-example gradients [B, size] (then the clipped sum is c^T of them).
+ */
+interface UseNorm {
+  readonly squaredNorms: tf.Tensor1D;
+  readonly perExample: tf.Tensor2D | null;
+}
+
+/** Whether the per-example gradients of a weight [D, P] over T steps are cheaper than Gram matrices. */
+function materializeWeight(method: NormMethod, T: number, D: number, P: number): boolean {
+  return method === 'materialize' || (method === 'auto' && T * (D + P) >= D * P);
+}
+
+/** Largest per-example embedding gradient block (B * V * E floats) formed instead of Gram matrices. */
+const MAX_EMBEDDING_FLOATS = 16 * 2 ** 20;
+
+function useNorm(use: ParamUse, g: tf.Tensor3D, cache: BatchMajorCache, method: NormMethod): UseNorm {
+  let result: UseNorm | null = null;
+  tf.tidy(() => {
+    result = computeUseNorm(use, g, cache, method);
+  });
+  return result!;
+}
+
+/** Body of useNorm; runs inside a tidy and keeps only what it returns. */
+function computeUseNorm(use: ParamUse, g: tf.Tensor3D, cache: BatchMajorCache, method: NormMethod): UseNorm {
+  {
     const [T, B, P] = g.shape;
-    if (use.kind === 'bias') return tf.sum(tf.square(tf.sum(g, 0)), 1) as tf.Tensor1D;
-    const gt = batchMajor(g);
+    const keep = (sq: tf.Tensor, pe: tf.Tensor | null): UseNorm => ({
+      squaredNorms: tf.keep(sq as tf.Tensor1D),
+      perExample: pe === null ? null : tf.keep(tf.reshape(pe, [B, -1]) as tf.Tensor2D),
+    });
+    if (use.kind === 'bias') {
+      const pe = tf.sum(g, 0); // [B, P]
+      return keep(tf.sum(tf.square(pe), 1), pe);
+    }
     if (use.kind === 'embedding') {
+      const V = use.vocabSize;
+      // Per-example tables cost B V P floats and T B P adds; Gram matrices B T^2 P multiply-adds.
+      if ((method === 'materialize' || (method === 'auto' && V <= T * T)) && B * V * P <= MAX_EMBEDDING_FLOATS) {
+        // Scatter each example's output gradients onto its own copy of the table: segment b*V + id.
+        const seg: tf.Tensor1D = tf.add(tf.reshape(use.ids, [T * B]) as tf.Tensor1D, tf.tile(tf.mul(tf.range(0, B, 1, 'int32'), tf.scalar(V, 'int32')) as tf.Tensor1D, [T]));
+        const pe = tf.unsortedSegmentSum(tf.reshape(g, [T * B, P]), seg, B * V); // [B*V, P]
+        const pe2 = tf.reshape(pe, [B, V * P]);
+        return keep(tf.sum(tf.square(pe2), 1), pe2);
+      }
       const ids = tf.transpose(use.ids) as tf.Tensor2D; // [B, T]
       const same = tf.cast(tf.equal(tf.expandDims(ids, 2), tf.expandDims(ids, 1)), 'float32');
-      return tf.sum(tf.mul(same, gram(gt)), [1, 2]) as tf.Tensor1D;
+      return keep(tf.sum(tf.mul(same, gram(cache.get(g))), [1, 2]), null);
     }
     const D = use.input.shape[2];
-    const at = batchMajor(use.input);
-    const ghost = method === 'ghost' || (method === 'auto' && T * (D + P) < D * P);
-    if (ghost) return tf.sum(tf.mul(gram(at), gram(gt)), [1, 2]) as tf.Tensor1D;
-    void B;
-    return tf.sum(tf.square(tf.matMul(at, gt, true, false)), [1, 2]) as tf.Tensor1D;
-  });
+    const at = cache.get(use.input);
+    const gt = cache.get(g);
+    if (materializeWeight(method, T, D, P)) {
+      const pe = tf.matMul(at, gt, true, false); // [B, D, P]
+      return keep(tf.sum(tf.square(pe), [1, 2]), pe);
+    }
+    return keep(tf.sum(tf.mul(gram(at), gram(gt)), [1, 2]), null);
+  }
+}
+
+/** Per-example squared L2 norm [B] of one parameter's gradient. */
+export function useSquaredNorms(use: ParamUse, g: tf.Tensor3D, method: NormMethod): tf.Tensor1D {
+  const cache = new BatchMajorCache();
+  const n = useNorm(use, g, cache, method);
+  cache.dispose();
+  n.perExample?.dispose();
+  return n.squaredNorms;
 }
 
 /** Per-example squared norm of the whole gradient (all parameters), [B]. */
 export function perExampleSquaredNorms(pass: TapPass, method: NormMethod = 'auto'): tf.Tensor1D {
-  return tf.tidy(() => {
-    let total: tf.Tensor1D | null = null;
-    for (const use of pass.uses) {
-      const n = useSquaredNorms(use, pass.grads.get(use.tap)!, method);
-      total = total === null ? n : (tf.add(total, n) as tf.Tensor1D);
-    }
-    return total!;
-  });
+  return clipPass(pass, Infinity, method, false).squaredNorms;
 }
 
 /** Clip factors c_i = min(1, C / (norm_i + 1e-6)) from squared norms [B]; C may be Infinity (all 1). */
@@ -94,6 +153,56 @@ export function weightedGradientSums(pass: TapPass, factors: tf.Tensor1D | null)
   const out = new Map<string, tf.Tensor>();
   for (const use of pass.uses) out.set(use.param, useWeightedSum(use, pass.grads.get(use.tap)!, factors));
   return out;
+}
+
+function paramShape(use: ParamUse, g: tf.Tensor3D): number[] {
+  const P = g.shape[2];
+  if (use.kind === 'bias') return [P];
+  if (use.kind === 'embedding') return [use.vocabSize, P];
+  return [use.input.shape[2], P];
+}
+
+/**
+ * The fast path: per-example squared norms [B] of the whole gradient and (when `sums`) the
+ * clipped sums by parameter, from one tap pass. Per parameter, norms come from Gram matrices
+ * or from per-example gradients, whichever is cheaper ('auto'); where per-example gradients
+ * were formed the clipped sum is c^T times them, otherwise one weighted contraction.
+ */
+export function clipPass(
+  pass: TapPass,
+  clipNorm: number,
+  method: NormMethod = 'auto',
+  sums = true,
+): { squaredNorms: tf.Tensor1D; sums: Map<string, tf.Tensor> } {
+  const cache = new BatchMajorCache();
+  const norms: UseNorm[] = [];
+  try {
+    for (const use of pass.uses) norms.push(useNorm(use, pass.grads.get(use.tap)!, cache, method));
+    cache.dispose();
+    const squaredNorms = tf.tidy(() => norms.slice(1).reduce((acc, n) => tf.add(acc, n.squaredNorms), norms[0]!.squaredNorms as tf.Tensor) as tf.Tensor1D);
+    const out = new Map<string, tf.Tensor>();
+    if (sums) {
+      const factors = clipFactors(squaredNorms, clipNorm);
+      pass.uses.forEach((use, k) => {
+        const g = pass.grads.get(use.tap)!;
+        const pe = norms[k]!.perExample;
+        out.set(
+          use.param,
+          pe === null
+            ? useWeightedSum(use, g, factors)
+            : tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(factors, [1, -1]), pe), paramShape(use, g))),
+        );
+      });
+      factors.dispose();
+    }
+    return { squaredNorms, sums: out };
+  } finally {
+    cache.dispose();
+    for (const n of norms) {
+      n.squaredNorms.dispose();
+      n.perExample?.dispose();
+    }
+  }
 }
 
 /**

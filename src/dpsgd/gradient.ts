@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // The Node build of tfjs-core registers no gradients; tfjs-layers' Node build registers them all.
 import '@tensorflow/tfjs-layers';
 import type { RandomSource } from '../util/random.js';
-import { clipFactors, clipMaterialized, materializedPerExampleGradients, perExampleSquaredNorms, weightedGradientSums, type NormMethod } from './clipping.js';
+import { clipMaterialized, clipPass, materializedPerExampleGradients, type NormMethod } from './clipping.js';
 import type { Batch } from './data.js';
 import { sequenceCrossEntropy } from './layers/loss.js';
 import type { DropoutMasks } from './layers/types.js';
@@ -79,10 +79,9 @@ export function privateGradient(model: LanguageModel, batch: Batch | null, o: Pr
       sums = r.sums;
       sq = r.squaredNorms;
     } else {
-      sq = perExampleSquaredNorms(pass, o.normMethod ?? 'auto');
-      const factors = clipFactors(sq, o.clipNorm);
-      sums = weightedGradientSums(pass, factors);
-      factors.dispose();
+      const r = clipPass(pass, o.clipNorm, o.normMethod ?? 'auto');
+      sums = r.sums;
+      sq = r.squaredNorms;
     }
     const norms = Float32Array.from(sq.dataSync(), Math.sqrt);
     sq.dispose();

@@ -6,6 +6,7 @@ import { forwardWithTaps } from '../../src/dpsgd/taps.js';
 import {
   clipFactors,
   clipMaterialized,
+  clipPass,
   materializedPerExampleGradients,
   perExampleSquaredNorms,
   weightedGradientSums,
@@ -57,6 +58,7 @@ describe.each(cases)('%s', (_label, config) => {
     const sq = perExampleSquaredNorms(pass, 'auto');
     const factors = clipFactors(sq, clip);
     const fast = weightedGradientSums(pass, factors);
+    const planned = (['ghost', 'materialize', 'auto'] as const).map((m) => clipPass(pass, clip, m));
     const perEx = materializedPerExampleGradients(pass);
     const ref = clipMaterialized(perEx, clip);
     expect(relErr(Array.from(ref.squaredNorms.dataSync(), Math.sqrt), brute.norms)).toBeLessThan(TOL);
@@ -64,7 +66,10 @@ describe.each(cases)('%s', (_label, config) => {
       const b = bruteClipped.sums.get(name)!;
       expect(relErr(fast.get(name)!.dataSync(), b), name).toBeLessThan(TOL);
       expect(relErr(ref.sums.get(name)!.dataSync(), b), name).toBeLessThan(TOL);
+      for (const p of planned) expect(relErr(p.sums.get(name)!.dataSync(), b), name).toBeLessThan(TOL);
     }
+    for (const p of planned) expect(relErr(Array.from(p.squaredNorms.dataSync(), Math.sqrt), brute.norms)).toBeLessThan(TOL);
+    tf.dispose(planned.flatMap((p) => [p.squaredNorms, ...p.sums.values()]));
     // Clipped per-example gradients from the materialised path: norm <= C (+ float32 rounding).
     const f = factors.dataSync();
     const clippedSq = new Float64Array(B);
@@ -95,7 +100,8 @@ describe('memory', () => {
     const sq = perExampleSquaredNorms(pass);
     const factors = clipFactors(sq, 1);
     const sums = weightedGradientSums(pass, factors);
-    tf.dispose([sq, factors, ...sums.values()]);
+    const planned = clipPass(pass, 1, 'auto');
+    tf.dispose([sq, factors, ...sums.values(), planned.squaredNorms, ...planned.sums.values()]);
     pass.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
