@@ -162,7 +162,11 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   const l1q = log1p(-q);
   const s2 = 2 * sigma * sigma;
   const z0 = sigma * sigma * (l1q - lq) + 0.5;
-  const z0Mag = Math.abs(z0) / sigma; // sensitivity of x to the rounding of z0 (per unit |x|)
+  const z0Mag = Math.abs(z0) / sigma; // x carries an absolute error ~u (|x| + |z0|/sigma)
+  // Error magnitude (in units of u) of log Q(x): x's own error times the sensitivity
+  // |d log Q / dx| = 1/M(x), which is below 1 for x <= 0 and about x + 1 beyond; plus the
+  // evaluation of erfc at x/sqrt(2) (relative error of the argument, amplified by x^2).
+  const tailMag = (x: number): number => (x <= 0 ? Math.abs(x) + z0Mag + 1 : (x + z0Mag + 1) * (x + 1) + x * x);
   const logK = alpha * l1q - (z0 * z0) / s2 - LOG_SQRT_2PI;
   const logKMag = Math.abs(alpha * l1q) + (2 * z0 * z0) / s2 + 1;
   const sum = new SignedLogSum();
@@ -180,11 +184,11 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   {
     const x0 = z0 / sigma;
     const lQ0 = logNormalTail(x0);
-    sum.add(alpha * l1q + lQ0, -1, 16 * U * (Math.abs(alpha * l1q) + Math.abs(lQ0) + x0 * x0 + Math.abs(x0) * z0Mag + 4));
+    sum.add(alpha * l1q + lQ0, -1, 16 * U * (Math.abs(alpha * l1q) + Math.abs(lQ0) + tailMag(x0) + 4));
     const x1 = (z0 - 1) / sigma;
     const lQ1 = logNormalTail(x1);
     const l = Math.log(alpha) + lq + (alpha - 1) * l1q;
-    const mag = Math.abs(Math.log(alpha)) + Math.abs(lq) + Math.abs((alpha - 1) * l1q) + Math.abs(lQ1) + x1 * x1 + Math.abs(x1) * z0Mag;
+    const mag = Math.abs(Math.log(alpha)) + Math.abs(lq) + Math.abs((alpha - 1) * l1q) + Math.abs(lQ1) + tailMag(x1);
     sum.add(l + lQ1, -1, 16 * U * (mag + 4));
   }
 
@@ -196,11 +200,13 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
       const a1 = (alpha - e) * l1q;
       const a2 = e * lq;
       const a3 = (e * e - e) / s2;
-      const mag = Math.abs(a1) + Math.abs(a2) + Math.abs(a3) + Math.abs(lQ) + x * x + Math.abs(x) * z0Mag;
+      const mag = Math.abs(a1) + Math.abs(a2) + Math.abs(a3) + Math.abs(lQ) + tailMag(x);
       return { l: logC + a1 + a2 + a3 + lQ, err: 16 * U * (mag + 4) };
     }
     const lM = logMills(x);
-    const mag = logKMag + Math.abs(lM) + x * x + Math.abs(x) * z0Mag;
+    // log M(x) = log Q(x) + x^2/2 + const is computed with error ~u x^2; its sensitivity to x
+    // is |x - 1/M(x)| <= 1 for x >= 0.
+    const mag = logKMag + Math.abs(lM) + x * x + Math.abs(x) + z0Mag + 1;
     return { l: logK + logC + lM, err: 16 * U * (mag + 4) };
   };
 
