@@ -7,7 +7,7 @@ import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkOrders, checkSampl
 /** Relative width at which the noise-multiplier bisection stops (10x finer than promised). */
 const SIGMA_REL_TOL = 1e-7;
 /** Beyond this noise multiplier we declare a target unreachable. */
-const SIGMA_MAX = 1e7;
+const SIGMA_MAX = 1e6;
 
 function epsilonAt(sigma: number, q: number, steps: number, delta: number, orders: readonly number[]): number {
   return epsilonFromRdp(orders, sampledGaussianRdp(q, sigma, orders, steps), delta).epsilon;
@@ -19,7 +19,7 @@ function epsilonAt(sigma: number, q: number, steps: number, delta: number, order
  * (bracketing, then bisection on the monotone map sigma -> epsilon). The returned sigma always
  * satisfies epsilon(sigma) <= targetEpsilon; `epsilon` is that value. With q = 0 or steps = 0
  * nothing is spent and sigma = 0 is returned. Throws UserError on invalid arguments or when even
- * sigma = 1e7 does not reach the target (targets below what the orders can certify).
+ * sigma = 1e6 does not reach the target (targets below what the orders can certify).
  */
 export function calibrateNoiseMultiplier(o: {
   targetEpsilon: number;
