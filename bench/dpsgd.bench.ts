@@ -116,7 +116,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const backend = await initBackend();
   console.log(`backend: ${backend.name} (${backend.reason})`);
   const out: Record<string, unknown> = { backend: backend.name, model: { ...CONFIG, seqLen: SEQ } };
-  for (const [key, B, reps] of [['batch32', 32, 7], ['batch256', 256, 3]] as const) {
+  for (const [key, B, reps] of [['batch32', 32, 7], ['batch256', 256, 5]] as const) {
     const row = await measure(B, reps);
     out[key] = row;
     const mb = (x: number): string => (x / 2 ** 20).toFixed(1);

@@ -133,10 +133,13 @@ export class LanguageModel {
     const g = c.cell === 'lstm' ? 4 : 3;
     const out: TapSpec[] = [{ name: 'embedding', shape: [T, B, c.embeddingDim] }];
     for (let l = 0; l < c.layers; l++) {
-      out.push({ name: `rnn${l}`, shape: [T, B, g * c.hiddenSize] });
-      if (c.cell === 'gru') out.push({ name: `rnn${l}/h`, shape: [T, B, g * c.hiddenSize] });
+      if (c.cell === 'lstm') out.push({ name: `rnn${l}`, shape: [T, B, g * c.hiddenSize], bias: `rnn${l}/b` });
+      else {
+        out.push({ name: `rnn${l}`, shape: [T, B, g * c.hiddenSize], bias: `rnn${l}/bx` });
+        out.push({ name: `rnn${l}/h`, shape: [T, B, g * c.hiddenSize], bias: `rnn${l}/bh` });
+      }
     }
-    out.push({ name: 'output', shape: [T, B, c.vocabSize] });
+    out.push({ name: 'output', shape: [T, B, c.vocabSize], bias: 'output/b' });
     return out;
   }
 

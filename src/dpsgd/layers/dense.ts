@@ -3,7 +3,8 @@ import type { TapRecorder } from './types.js';
 
 /**
  * Affine map applied at every time step: x [T, B, D] -> x W + b, [T, B, P].
- * With a recorder, adds the tap `name` to the output and records x (input of W) and b.
+ * With a recorder, the tap `name` (holding b broadcast to [T, B, P]) replaces b, and x (input
+ * of W) and b are recorded.
  */
 export function denseForward(
   x: tf.Tensor3D,
@@ -15,10 +16,11 @@ export function denseForward(
 ): tf.Tensor3D {
   const [T, B, D] = x.shape;
   const P = w.shape[1];
-  let out = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [T * B, D]), w), b), [T, B, P]) as tf.Tensor3D;
+  const xw = tf.reshape(tf.matMul(tf.reshape(x, [T * B, D]), w), [T, B, P]) as tf.Tensor3D;
   const tap = rec?.taps.get(name);
+  // The tap carries the bias values (see TapSpec), so it replaces the bias add.
+  const out = tf.add(xw, tap ?? b) as tf.Tensor3D;
   if (rec && tap) {
-    out = tf.add(out, tap);
     rec.uses.push({ kind: 'weight', param: params.w, tap: name, input: tf.keep(x) });
     rec.uses.push({ kind: 'bias', param: params.b, tap: name });
   }

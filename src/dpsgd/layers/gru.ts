@@ -44,10 +44,10 @@ export function gruForward(
 ): tf.Tensor3D {
   const [T, B, D] = x.shape;
   const H = w.U.shape[0];
-  let gx = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [T * B, D]), w.W), w.bx), [T, B, 3 * H]) as tf.Tensor3D;
   const tapX = rec?.taps.get(name);
   const tapH = rec?.taps.get(`${name}/h`);
-  if (tapX) gx = tf.add(gx, tapX);
+  // The taps carry the bias values (see TapSpec), so they replace the bias adds.
+  const gx = tf.add(tf.reshape(tf.matMul(tf.reshape(x, [T * B, D]), w.W), [T, B, 3 * H]), tapX ?? w.bx) as tf.Tensor3D;
   const gxs = tf.unstack(gx) as tf.Tensor2D[];
   const ths = tapH ? (tf.unstack(tapH) as tf.Tensor2D[]) : null;
   let h = tf.zeros([B, H]) as tf.Tensor2D;
@@ -55,8 +55,7 @@ export function gruForward(
   const hs: tf.Tensor2D[] = [];
   for (let t = 0; t < T; t++) {
     prevs.push(h);
-    let gh = tf.add(tf.matMul(h, w.U), w.bh) as tf.Tensor2D;
-    if (ths) gh = tf.add(gh, ths[t]!);
+    const gh = tf.add(tf.matMul(h, w.U), ths ? ths[t]! : w.bh) as tf.Tensor2D;
     h = gruCell(gxs[t]!, gh, h);
     hs.push(h);
   }

@@ -31,7 +31,7 @@ export function lstmCell(
 
 /**
  * A time-major LSTM layer from zero state: x [T, B, D] -> hidden states [T, B, H].
- * With a recorder, the tap `name` ([T, B, 4H]) is added to the pre-activations, so
+ * With a recorder, the tap `name` ([T, B, 4H], holding b) stands for b in the pre-activations, so
  * dL/dtap[t] is the gradient of z_t = x_t W + h_{t-1} U + b; records x (input of W),
  * h_{t-1} (input of U, zero at t = 0) and b.
  */
@@ -44,9 +44,9 @@ export function lstmForward(
 ): tf.Tensor3D {
   const [T, B, D] = x.shape;
   const H = w.U.shape[0];
-  let zx = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [T * B, D]), w.W), w.b), [T, B, 4 * H]) as tf.Tensor3D;
   const tap = rec?.taps.get(name);
-  if (tap) zx = tf.add(zx, tap);
+  // The tap carries the bias values (see TapSpec), so it replaces the bias add.
+  const zx = tf.add(tf.reshape(tf.matMul(tf.reshape(x, [T * B, D]), w.W), [T, B, 4 * H]), tap ?? w.b) as tf.Tensor3D;
   const steps = tf.unstack(zx) as tf.Tensor2D[];
   let h: tf.Tensor2D | null = null;
   let c: tf.Tensor2D | null = null;

@@ -3,8 +3,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 /**
  * How one parameter enters the network, which is all per-example clipping needs.
  *
- * Every parameter is used through exactly one "tap": a zero tensor of shape [T, B, P] added to
- * the pre-activation that the parameter feeds. Differentiating the loss with respect to the tap
+ * Every parameter is used through exactly one "tap": a tensor of shape [T, B, P] added to the
+ * pre-activation that the parameter feeds (zero, or the layer's bias, see TapSpec). Differentiating the loss with respect to the tap
  * gives g[t, i] = dL_i / dz[t, i] (the output gradient of example i at step t) without forming
  * any weight gradient. Then, per example i:
  * - `weight` (z_t = a_t W + ...): grad_i W = sum_t a[t, i]^T g[t, i]
@@ -16,10 +16,15 @@ export type ParamUse =
   | { readonly kind: 'bias'; readonly param: string; readonly tap: string }
   | { readonly kind: 'embedding'; readonly param: string; readonly tap: string; readonly ids: tf.Tensor2D; readonly vocabSize: number };
 
-/** A tap's name and shape [T, B, P] (time-major). */
+/**
+ * A tap's name and shape [T, B, P] (time-major). When `bias` names a parameter, the tap holds
+ * that bias broadcast to the shape and the layer uses it IN PLACE of the bias (z = x W + tap),
+ * which saves one [T, B, P] tensor per layer; its gradient is the same dL/dz.
+ */
 export interface TapSpec {
   readonly name: string;
   readonly shape: [number, number, number];
+  readonly bias?: string;
 }
 
 /**
