@@ -1,0 +1,137 @@
+/**
+ * The generic slow path: DP-SGD for any tf.LayersModel from @tensorflow/tfjs-layers, computing
+ * one gradient per example (B backward passes per step). Use it for architectures the fast
+ * path (./clipping.ts, ghost norms over taps) does not cover; it is typically 10-100x slower.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { PrivacyLedger } from '../accountant/index.js';
+import { UserError } from '../util/errors.js';
+import type { RandomSource } from '../util/random.js';
+import { CLIP_EPSILON } from './clipping.js';
+import { privatizeGradient } from './noise.js';
+import { Optimizer, type OptimizerConfig } from './optimizers.js';
+import { poissonSample } from './sampler.js';
+
+/** Loss of ONE example (a batch of one row): a scalar. */
+export type ExampleLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
+
+let warned = false;
+
+function warnSlow(warn: (m: string) => void): void {
+  if (warned) return;
+  warned = true;
+  warn('DP-SGD on a generic tf.LayersModel computes one gradient per example: expect it to be 10-100x slower than the built-in language models.');
+}
+
+/** The model's trainable variables by weight name. */
+export function layersModelParams(model: LayersModel): Map<string, tf.Variable> {
+  return new Map(model.trainableWeights.map((w) => [w.name, w.read() as tf.Variable]));
+}
+
+/**
+ * Private gradient for a tf.LayersModel: for each example i (row i of x and y), the gradient
+ * of loss(y_i, model(x_i)) by tfjs autodiff, clipped to L2 norm C over all trainable weights;
+ * the clipped sum + N(0, sigma^2 C^2) is divided by expectedBatchSize (see privatizeGradient).
+ * x and y may have 0 rows (a noise-only step). Returns per-example norms before clipping.
+ */
+export function layersModelPrivateGradient(
+  model: LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  loss: ExampleLoss,
+  o: { clipNorm: number; noiseMultiplier: number; expectedBatchSize: number; step: number; random: RandomSource; warn?: (m: string) => void },
+): { grads: Map<string, tf.Tensor>; norms: Float32Array; lossSum: number } {
+  warnSlow(o.warn ?? ((m) => process.emitWarning(m)));
+  const params = layersModelParams(model);
+  const vars = [...params.values()];
+  const sums = new Map<string, tf.Tensor>([...params].map(([n, v]) => [n, tf.zerosLike(v)]));
+  const B = x.shape[0];
+  const norms = new Float32Array(B);
+  let lossSum = 0;
+  for (let i = 0; i < B; i++) {
+    const { value, grads } = tf.variableGrads(() => {
+      const xi = tf.slice(x, i, 1);
+      const yi = tf.slice(y, i, 1);
+      return loss(yi, model.apply(xi, { training: true }) as tf.Tensor);
+    }, vars);
+    lossSum += value.dataSync()[0]!;
+    value.dispose();
+    tf.tidy(() => {
+      const list = [...params].map(([n, v]) => [n, grads[v.name] ?? tf.zerosLike(v)] as const);
+      const sq = list.reduce((acc, [, g]) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0) as tf.Tensor);
+      const norm = Math.sqrt(sq.dataSync()[0]!);
+      norms[i] = norm;
+      const c = Math.min(1, o.clipNorm / (norm + CLIP_EPSILON));
+      for (const [n, g] of list) {
+        const prev = sums.get(n)!;
+        sums.set(n, tf.keep(tf.add(prev, tf.mul(g, c))));
+        prev.dispose();
+      }
+    });
+    tf.dispose(Object.values(grads));
+  }
+  return { grads: privatizeGradient(sums, o), norms, lossSum };
+}
+
+/**
+ * Train a tf.LayersModel with DP-SGD (Poisson sampling with rate q, per-example clipping,
+ * Gaussian noise, the given optimizer) for `steps` steps, composing each step into the ledger.
+ * The privacy unit is one row of x/y. Stops before a step that would exceed maxEpsilon.
+ */
+export async function trainLayersModelPrivately(
+  model: LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  o: {
+    loss: ExampleLoss;
+    samplingRate: number;
+    steps: number;
+    clipNorm: number;
+    noiseMultiplier: number;
+    delta: number;
+    optimizer: OptimizerConfig;
+    random: RandomSource;
+    maxEpsilon?: number;
+    ledger?: PrivacyLedger;
+    onStep?: (r: { step: number; loss: number; epsilon: number; batchSize: number }) => void | Promise<void>;
+    warn?: (m: string) => void;
+  },
+): Promise<{ ledger: PrivacyLedger; steps: number; epsilon: number }> {
+  const N = x.shape[0];
+  if (y.shape[0] !== N) throw new UserError(`x has ${N} rows but y has ${y.shape[0]}.`);
+  if (!(o.samplingRate > 0 && o.samplingRate <= 1)) throw new UserError(`sampling rate must be in (0, 1], got ${o.samplingRate}.`);
+  if (!(o.clipNorm > 0) || !(o.noiseMultiplier > 0)) throw new UserError('clip norm and noise multiplier must be positive.');
+  const optimizer = new Optimizer(o.optimizer);
+  const params = layersModelParams(model);
+  let ledger = o.ledger ?? PrivacyLedger.empty();
+  let epsilon = ledger.epsilon(o.delta).epsilon;
+  let step = 0;
+  try {
+    for (; step < o.steps; step++) {
+      const next = ledger.compose({ samplingRate: o.samplingRate, noiseMultiplier: o.noiseMultiplier, count: 1 });
+      const nextEpsilon = next.epsilon(o.delta).epsilon;
+      if (o.maxEpsilon !== undefined && nextEpsilon > o.maxEpsilon) break;
+      const idx = poissonSample(N, o.samplingRate, o.random.fork(`step-${step}/sample`));
+      const xb = tf.gather(x, Array.from(idx));
+      const yb = tf.gather(y, Array.from(idx));
+      const g = layersModelPrivateGradient(model, xb, yb, o.loss, {
+        clipNorm: o.clipNorm, noiseMultiplier: o.noiseMultiplier, expectedBatchSize: o.samplingRate * N, step, random: o.random, warn: o.warn,
+      });
+      tf.dispose([xb, yb]);
+      optimizer.apply(params, g.grads);
+      tf.dispose([...g.grads.values()]);
+      ledger = next;
+      epsilon = nextEpsilon;
+      await o.onStep?.({ step: step + 1, loss: idx.length > 0 ? g.lossSum / idx.length : NaN, epsilon, batchSize: idx.length });
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return { ledger, steps: step, epsilon };
+}
+
+/** For tests: forget that the slow-path warning was shown. */
+export function resetSlowPathWarning(): void {
+  warned = false;
+}
