@@ -1,0 +1,145 @@
+import type { Command } from 'commander';
+import type { CliIO } from '../io.js';
+import { parseInRange, parseInteger, parseNumber, toJson } from '../parse.js';
+import { UserError } from '../../util/errors.js';
+import { DEFAULT_ORDERS, deltaFromRdp, epsilonFromRdp, sampledGaussianRdp } from '../../accountant/index.js';
+
+/** Raw flag values shared by the accountant commands (commander keeps them as strings). */
+export interface ScheduleFlags {
+  samplingRate?: string;
+  steps?: string;
+  datasetSize?: string;
+  batchSize?: string;
+  epochs?: string;
+}
+
+/** The DP-SGD schedule: Poisson sampling rate q and number of steps T (and where they came from). */
+export interface Schedule {
+  samplingRate: number;
+  steps: number;
+  /** Set when q and T were derived from --dataset-size/--batch-size/--epochs. */
+  derivedFrom?: { datasetSize: number; batchSize: number; epochs: number };
+}
+
+/** Adds the schedule flags: either --sampling-rate and --steps, or --dataset-size, --batch-size and --epochs. */
+export function addScheduleOptions(cmd: Command): Command {
+  return cmd
+    .option('--sampling-rate <q>', 'Poisson sampling rate q in [0, 1]: each example joins a batch with probability q')
+    .option('--steps <T>', 'number of training steps (integer >= 0)')
+    .option('--dataset-size <N>', 'instead of q and T: number of training examples N (q = B/N)')
+    .option('--batch-size <B>', 'instead of q and T: expected batch size B, 1 <= B <= N')
+    .option('--epochs <E>', 'instead of q and T: number of epochs E > 0 (T = ceil(E*N/B), as TF Privacy)');
+}
+
+/** Resolves (q, T) from the flags; UserError when both or neither forms are given, or a value is bad. */
+export function resolveSchedule(f: ScheduleFlags): Schedule {
+  const direct = f.samplingRate !== undefined || f.steps !== undefined;
+  const derived = f.datasetSize !== undefined || f.batchSize !== undefined || f.epochs !== undefined;
+  if (direct && derived) {
+    throw new UserError(
+      'give either --sampling-rate and --steps, or --dataset-size, --batch-size and --epochs, not a mix of both',
+    );
+  }
+  if (derived) {
+    const datasetSize = parseInteger('--dataset-size', f.datasetSize, { min: 1 });
+    const batchSize = parseInteger('--batch-size', f.batchSize, { min: 1 });
+    if (batchSize > datasetSize) throw new UserError(`--batch-size (${batchSize}) must not exceed --dataset-size (${datasetSize})`);
+    const epochs = parseNumber('--epochs', f.epochs);
+    if (!(epochs > 0)) throw new UserError(`--epochs must be > 0, got ${f.epochs}`);
+    // Same arithmetic as TF Privacy's compute_dp_sgd_privacy: q = B/N, T = ceil(E*N/B).
+    const steps = Math.ceil((epochs * datasetSize) / batchSize);
+    if (!Number.isSafeInteger(steps)) throw new UserError('--epochs gives too many steps');
+    return { samplingRate: batchSize / datasetSize, steps, derivedFrom: { datasetSize, batchSize, epochs } };
+  }
+  if (f.samplingRate === undefined) {
+    throw new UserError('missing required option --sampling-rate (or --dataset-size, --batch-size and --epochs)');
+  }
+  const samplingRate = parseInRange('--sampling-rate', f.samplingRate, 0, 1);
+  if (f.steps === undefined) throw new UserError('missing required option --steps');
+  return { samplingRate, steps: parseInteger('--steps', f.steps) };
+}
+
+/** --noise-multiplier: a finite number >= 0 (noise std / clipping norm). */
+export function parseNoiseMultiplier(raw: string | undefined): number {
+  const s = parseNumber('--noise-multiplier', raw);
+  if (s < 0) throw new UserError(`--noise-multiplier must be >= 0, got ${raw}`);
+  return s;
+}
+
+/** --delta: in (0, 1). */
+export function parseDelta(raw: string | undefined, flag = '--delta'): number {
+  return parseInRange(flag, raw, 0, 1, { loOpen: true, hiOpen: true });
+}
+
+function describeSchedule(s: Schedule, sigma: number): string {
+  const from = s.derivedFrom
+    ? ` (from ${s.derivedFrom.datasetSize} examples, batch size ${s.derivedFrom.batchSize}, ${s.derivedFrom.epochs} epochs)`
+    : '';
+  return `${s.steps} steps of DP-SGD with sampling rate q = ${s.samplingRate.toPrecision(6)}${from} and noise multiplier sigma = ${sigma}`;
+}
+
+export const ASSUMPTIONS =
+  'RDP accountant for the Poisson-subsampled Gaussian mechanism (each example joins each batch independently ' +
+  'with probability q; fixed-size shuffled batches are a different mechanism), add/remove-one adjacency, ' +
+  'L2 sensitivity = clipping norm.';
+
+interface EpsilonFlags extends ScheduleFlags {
+  noiseMultiplier?: string;
+  delta?: string;
+  epsilon?: string;
+  json?: boolean;
+}
+
+export function register(program: Command, io: CliIO): void {
+  const cmd = program
+    .command('epsilon')
+    .description(
+      'Privacy spent by DP-SGD: epsilon (in nats) at a given delta, or delta at a given epsilon, from the RDP accountant ' +
+        '(tight RDP-to-DP conversion, minimised over RDP orders).',
+    );
+  addScheduleOptions(cmd)
+    .option('--noise-multiplier <sigma>', 'noise standard deviation divided by the clipping norm (>= 0)')
+    .option('--delta <delta>', 'report epsilon (nats) at this delta, 0 < delta < 1')
+    .option('--epsilon <epsilon>', 'instead of --delta: report delta at this epsilon (nats, >= 0)')
+    .option('--json', 'print one JSON object')
+    .showHelpAfterError(false)
+    .action((opts: EpsilonFlags) => {
+      const schedule = resolveSchedule(opts);
+      const sigma = parseNoiseMultiplier(opts.noiseMultiplier);
+      if ((opts.delta === undefined) === (opts.epsilon === undefined)) {
+        throw new UserError('give exactly one of --delta (to get epsilon) or --epsilon (to get delta)');
+      }
+      const rdp = sampledGaussianRdp(schedule.samplingRate, sigma, DEFAULT_ORDERS, schedule.steps);
+      const base = { samplingRate: schedule.samplingRate, noiseMultiplier: sigma, steps: schedule.steps, accountant: 'rdp' as const };
+      if (opts.delta !== undefined) {
+        const delta = parseDelta(opts.delta);
+        const r = epsilonFromRdp(DEFAULT_ORDERS, rdp, delta);
+        if (opts.json) {
+          io.out(toJson({ epsilon: r.epsilon, delta, order: r.order, ...base }) + '\n');
+        } else {
+          io.out(
+            `epsilon = ${fmt(r.epsilon)} (nats) at delta = ${delta}` +
+              `, best RDP order alpha = ${r.order}` +
+              `\n  ${describeSchedule(schedule, sigma)}.\n  ${ASSUMPTIONS}\n`,
+          );
+        }
+      } else {
+        const epsilon = parseNumber('--epsilon', opts.epsilon);
+        if (epsilon < 0) throw new UserError(`--epsilon must be >= 0, got ${opts.epsilon}`);
+        const r = deltaFromRdp(DEFAULT_ORDERS, rdp, epsilon);
+        if (opts.json) {
+          io.out(toJson({ delta: r.delta, epsilon, order: r.order, ...base }) + '\n');
+        } else {
+          io.out(
+            `delta = ${r.delta.toPrecision(6)} at epsilon = ${epsilon} (nats), best RDP order alpha = ${r.order}` +
+              `\n  ${describeSchedule(schedule, sigma)}.\n  ${ASSUMPTIONS}\n`,
+          );
+        }
+      }
+    });
+}
+
+/** Four decimals for people; Infinity spelled out. */
+export function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(4) : 'Infinity (no finite guarantee)';
+}
