@@ -23,6 +23,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--delta <delta>', 'delta of the (epsilon, delta) guarantee, 0 < delta < 1')
     .option('--json', 'print one JSON object')
     .showHelpAfterError(false)
+    .showSuggestionAfterError(false)
     .action((opts: CalibrateFlags) => {
       if (opts.targetEpsilon === undefined) throw new UserError('missing required option --target-epsilon');
       const target = parseNumber('--target-epsilon', opts.targetEpsilon);

@@ -103,6 +103,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--epsilon <epsilon>', 'instead of --delta: report delta at this epsilon (nats, >= 0)')
     .option('--json', 'print one JSON object')
     .showHelpAfterError(false)
+    .showSuggestionAfterError(false)
     .action((opts: EpsilonFlags) => {
       const schedule = resolveSchedule(opts);
       const sigma = parseNoiseMultiplier(opts.noiseMultiplier);

@@ -25,6 +25,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--orders <list>', 'comma-separated RDP orders alpha > 1, e.g. 1.5,2,32 (default: the accountant grid)')
     .option('--json', 'print one JSON object {"orders": [...], "rdp": [...]}')
     .showHelpAfterError(false)
+    .showSuggestionAfterError(false)
     .action((opts: RdpFlags) => {
       const q = parseInRange('--sampling-rate', opts.samplingRate, 0, 1);
       const sigma = parseNoiseMultiplier(opts.noiseMultiplier);
