@@ -7,7 +7,7 @@ import { loadCheckpoint, readJournal, saveCheckpoint, writeJournal, type Checkpo
 import type { NormMethod } from './clipping.js';
 import { makeBatch, type Batch } from './data.js';
 import { dropoutMasks, nonPrivateGradient, privateGradient, type StepGradient } from './gradient.js';
-import { LanguageModel, type LanguageModelConfig } from './model.js';
+import { LanguageModel, validateConfig, type LanguageModelConfig } from './model.js';
 import { modelFromJson, modelToJson } from './model-io.js';
 import { Optimizer, type OptimizerConfig } from './optimizers.js';
 import { poissonSample } from './sampler.js';
@@ -171,10 +171,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (diff) throw new UserError(`cannot resume ${ckptPath}: its ${diff} differs from this run's.`);
     if ((o.seed !== undefined ? 'seeded' : 'secure') !== ck.random.kind) throw new UserError(`cannot resume ${ckptPath}: it was a ${ck.random.kind} run.`);
     model = modelFromJson(ck.model);
-    if (!(o.model instanceof LanguageModel)) {
-      const given = JSON.stringify(o.model);
-      if (given !== JSON.stringify({ ...model.config, ...o.model })) throw new UserError(`cannot resume ${ckptPath}: its model config differs.`);
-    } else {
+    const wanted = o.model instanceof LanguageModel ? o.model.config : validateConfig(o.model);
+    const differs = (Object.keys(wanted) as (keyof LanguageModelConfig)[]).find((k) => wanted[k] !== model.config[k]);
+    if (differs) {
+      model.dispose();
+      throw new UserError(`cannot resume ${ckptPath}: its model ${differs} differs from this run's.`);
+    }
+    if (o.model instanceof LanguageModel) {
       o.model.setWeights(model.weights());
       model.dispose();
       model = o.model;

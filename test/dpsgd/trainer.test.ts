@@ -144,6 +144,12 @@ describe('checkpoints: kill and resume', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpsgd-ck-'));
     const path = join(dir, 'run.ckpt.json');
     await train(base({ steps: 2, checkpointPath: path }));
-    await expect(train(base({ steps: 2, checkpointPath: path, resume: true, noiseMultiplier: 2 }))).rejects.toThrow(UserError);
+    await expect(train(base({ steps: 2, checkpointPath: path, resume: true, noiseMultiplier: 2 }))).rejects.toThrow(/noiseMultiplier/);
+    await expect(train(base({ steps: 2, checkpointPath: path, resume: true, model: { ...config, hiddenSize: 9 } }))).rejects.toThrow(/hiddenSize/);
+    await expect(train(base({ steps: 2, checkpointPath: path, resume: true, seed: undefined }))).rejects.toThrow(UserError);
+    // The same settings with keys in another order resume fine (nothing left to do: 2 of 2 steps).
+    const { dropout, ...rest } = config;
+    const again = await train(base({ steps: 2, checkpointPath: path, resume: true, model: { dropout, ...rest } }));
+    expect(again.steps).toBe(2);
   });
 });
