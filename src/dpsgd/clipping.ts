@@ -24,6 +24,12 @@ function gram(x: tf.Tensor3D): tf.Tensor3D {
   return tf.matMul(x, x, false, true);
 }
 
+/** sum_t g[t] for g [T, B, P], as a [1, T] x [T, B*P] matmul (a reduction over axis 0 is ~5x slower on wasm). */
+function sumOverTime(g: tf.Tensor3D): tf.Tensor2D {
+  const [T, B, P] = g.shape;
+  return tf.reshape(tf.matMul(tf.ones([1, T]), tf.reshape(g, [T, B * P])), [B, P]);
+}
+
 /** Transposes to [B, T, .] shared by the uses of one pass (a tap feeds several parameters). */
 class BatchMajorCache {
   private readonly map = new Map<tf.Tensor, tf.Tensor3D>();
@@ -85,7 +91,7 @@ function computeUseNorm(use: ParamUse, g: tf.Tensor3D, cache: BatchMajorCache, m
       perExample: pe === null ? null : tf.keep(tf.reshape(pe, [B, -1]) as tf.Tensor2D),
     });
     if (use.kind === 'bias') {
-      const pe = tf.sum(g, 0); // [B, P]
+      const pe = sumOverTime(g); // [B, P]
       return keep(tf.sum(tf.square(pe), 1), pe);
     }
     if (use.kind === 'embedding') {
