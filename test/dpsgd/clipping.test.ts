@@ -13,6 +13,8 @@ import {
   type NormMethod,
 } from '../../src/dpsgd/clipping.js';
 import type { LanguageModelConfig } from '../../src/dpsgd/model.js';
+import { dropoutMasks } from '../../src/dpsgd/gradient.js';
+import { seededRandom } from '../../src/util/random.js';
 
 beforeAll(useCpu);
 
@@ -86,6 +88,29 @@ describe.each(cases)('%s', (_label, config) => {
     expect(clippedCount).toBeGreaterThan(0);
     expect(clippedCount).toBeLessThan(B);
     tf.dispose([sq, factors, ref.squaredNorms, batch.inputs, batch.targets, ...fast.values(), ...perEx.values(), ...ref.sums.values()]);
+    pass.dispose();
+  });
+});
+
+describe('with dropout (stacked LSTM)', () => {
+  it('fast norms and clipped sums use the post-dropout activations, as the brute force does', () => {
+    const T = 4;
+    const B = 5;
+    const model = tinyModel({ cell: 'lstm', layers: 2, dropout: 0.3 });
+    const windows = randomWindows(B, T, model.config.vocabSize, 'drop');
+    const masks = dropoutMasks(model, T, B, seededRandom('masks'));
+    const brute = bruteForce(model, windows, Infinity, masks);
+    const clip = [...brute.norms].sort((a, b) => a - b)[2]!;
+    const bruteClipped = bruteForce(model, windows, clip, masks);
+    const batch = makeBatch(windows, [0, 1, 2, 3, 4], model.config.vocabSize);
+    const pass = forwardWithTaps(model, batch.inputs, batch.targets, masks);
+    const r = clipPass(pass, clip, 'auto');
+    expect(relErr(Array.from(r.squaredNorms.dataSync(), Math.sqrt), brute.norms)).toBeLessThan(TOL);
+    for (const name of model.params.keys()) expect(relErr(r.sums.get(name)!.dataSync(), bruteClipped.sums.get(name)!), name).toBeLessThan(TOL);
+    // Without the masks the norms differ: the test would notice dropout being ignored.
+    const plain = bruteForce(model, windows, Infinity);
+    expect(relErr(plain.norms, brute.norms)).toBeGreaterThan(1e-3);
+    tf.dispose([r.squaredNorms, ...r.sums.values(), batch.inputs, batch.targets, ...masks.values()]);
     pass.dispose();
   });
 });

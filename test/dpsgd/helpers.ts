@@ -26,13 +26,25 @@ export function randomWindows(n: number, T: number, vocab: number, seed = 'data'
  * Brute force, one example at a time: tfjs autodiff of that example's loss w.r.t. the weights
  * (independent of the tap machinery), then norms, clipping and sums in float64 JS.
  */
-export function bruteForce(model: LanguageModel, windows: Int32Array[], clipNorm: number): { norms: number[]; sums: Map<string, Float64Array> } {
+export function bruteForce(
+  model: LanguageModel,
+  windows: Int32Array[],
+  clipNorm: number,
+  dropout?: ReadonlyMap<string, tf.Tensor>,
+): { norms: number[]; sums: Map<string, Float64Array> } {
   const names = [...model.params.keys()];
   const sums = new Map<string, Float64Array>(names.map((n) => [n, new Float64Array(model.param(n).size)]));
   const norms: number[] = [];
   for (let i = 0; i < windows.length; i++) {
     const batch = makeBatch(windows, [i], model.config.vocabSize);
-    const { grads, value } = tf.variableGrads(() => tf.sum(sequenceCrossEntropy(model.forward(batch.inputs), batch.targets)) as tf.Scalar);
+    // Example i's own dropout masks: column i of each [T, B, D] mask.
+    const masks = dropout
+      ? new Map([...dropout].map(([k, m]) => [k, tf.slice(m, [0, i, 0], [m.shape[0]!, 1, m.shape[2]!])]))
+      : undefined;
+    const { grads, value } = tf.variableGrads(
+      () => tf.sum(sequenceCrossEntropy(model.forward(batch.inputs, { dropout: masks }), batch.targets)) as tf.Scalar,
+    );
+    if (masks) tf.dispose([...masks.values()]);
     value.dispose();
     batch.inputs.dispose();
     batch.targets.dispose();
