@@ -3,6 +3,7 @@ import type { CliIO } from '../io.js';
 import { register as registerEpsilon } from './epsilon.js';
 import { register as registerCalibrate } from './calibrate.js';
 import { register as registerRdp } from './rdp.js';
+import { register as registerExposure } from './exposure.js';
 
 /**
  * Every subcommand lives in its own file in this folder, exporting `register(program, io)`,
@@ -12,6 +13,7 @@ export function registerCommands(program: Command, io: CliIO): void {
   registerEpsilon(program, io);
   registerCalibrate(program, io);
   registerRdp(program, io);
+  registerExposure(program, io);
   void program;
   void io;
 }
