@@ -9,7 +9,7 @@
  */
 import log1p from '@stdlib/math-base-special-log1p';
 import expm1 from '@stdlib/math-base-special-expm1';
-import { LOG_SQRT_2PI, SignedLogSum, U, logExpm1, logMills, logNormalTail } from './logmath.js';
+import { LOG_SQRT_2PI, SignedLogSum, U, logAdd, logExpm1, logMills, logNormalTail } from './logmath.js';
 
 /** A float64 value of log(A - 1) with its relative error bound (on A - 1), or null. */
 export interface SeriesResult {
@@ -101,32 +101,40 @@ export const EULER_TERMS = 64;
  * j = 0..M (M = b.length - 1), for a completely monotone (Hausdorff moment) sequence b:
  *   sum_j (-1)^j b_j = sum_{m>=0} (-1)^m Delta^m b_0 / 2^(m+1),
  * every term >= 0, and the remainder after M terms lies in [0, (-1)^M Delta^M b_0 / 2^M]
- * (write b_j = int s^j dnu, then 1/(1+s) = sum_m (1-s)^m / 2^(m+1)).
+ * (write b_j = int s^j dnu, then 1/(1+s) = sum_m (1-s)^m / 2^(m+1)). The transform is linear, so
+ * it also sums a difference b = a - c of two such sequences; pass mag_j >= a_j + c_j, which bounds
+ * every |Delta^m b_j|, and the remainder is then at most mag_0 / 2^M.
  * Rounding: an input error eps_j on b_j reaches the sum with total weight
  * sum_{m>=j} C(m,j) / 2^(m+1) = 1, so input errors add at most sum_j eps_j; a rounding in the
  * difference table at level m (at most u b_j, since |Delta^m b_j| <= b_j) has weight <= 2^-m,
  * so those add at most 2u sum_j b_j; the M additions add M u sum.
- * `absErr[j]` bounds the error of b[j]. Returns the sum and an absolute error bound (units of b_0).
+ * `absErr[j]` bounds the error of b[j]. Returns the sum and an absolute error bound (same units).
  */
-export function eulerTail(b: Float64Array, absErr: Float64Array): { sum: number; err: number } {
+export function eulerTail(
+  b: Float64Array,
+  absErr: Float64Array,
+  mag?: Float64Array,
+): { sum: number; err: number } {
   const M = b.length - 1;
   const d = Float64Array.from(b);
   let sum = 0;
   let scale = 0.5;
   let inErr = 0;
-  let bSum = 0;
+  let magSum = 0;
   for (let j = 0; j <= M; j++) {
     inErr += absErr[j]!;
-    bSum += b[j]!;
+    magSum += mag ? mag[j]! : Math.abs(b[j]!);
   }
   for (let m = 0; m < M; m++) {
     sum += d[0]! * scale;
     for (let j = 0; j < M - m; j++) d[j] = d[j]! - d[j + 1]!;
     scale *= 0.5;
   }
-  // After the loop d[0] = (-1)^M Delta^M b_0 (computed, error <= inErr 2^M + ...); scale = 2^-(M+1).
-  const remainder = (Math.abs(d[0]!) + 2 * U * bSum) * scale * 2 + inErr;
-  const err = inErr + 2 * U * bSum + (M + 2) * U * sum + remainder;
+  // After the loop d[0] = (-1)^M Delta^M b_0 (computed); scale = 2^-(M+1). For a difference of
+  // two completely monotone sequences (mag given), the two remainders partly cancel and their
+  // difference is at most mag_0 / 2^M.
+  const remainder = mag ? mag[0]! * scale * 2 + inErr : (Math.abs(d[0]!) + 2 * U * magSum) * scale * 2 + inErr;
+  const err = inErr + 2 * U * magSum + (M + 2) * U * Math.abs(sum) + remainder;
   return { sum, err };
 }
 
@@ -174,14 +182,19 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   const M = EULER_TERMS;
   const logInt = logIntegers(kAlt + M + 2);
 
-  // Closed-form head: h = (1-q)^(alpha-1) (1 + (alpha-1) q) - 1 <= 0.
-  const { g, relErr: gErr } = logHFactor(q, alpha);
-  if (g !== 0) {
-    const h = expm1(g);
-    sum.add(Math.log(-h), -1, gErr + 4 * U);
-  }
-  // -(1-q)^alpha Q(z0/s) and -alpha q (1-q)^(alpha-1) Q((z0-1)/s).
-  {
+  // For q < 1/2 the identity 1 = sum_k C(alpha,k) q^k (1-q)^(alpha-k) (a convergent binomial
+  // series, r = q/(1-q) <= 1) is subtracted termwise from the first half ("paired" terms, below):
+  // no O(q^2) quantities cancel against each other. For q >= 1/2 that series diverges; then the
+  // k = 0, 1 terms minus 1 are combined in closed form instead (h and the two Q corrections).
+  const paired = q < 0.5;
+  if (!paired) {
+    // h = (1-q)^(alpha-1) (1 + (alpha-1) q) - 1 <= 0.
+    const { g, relErr: gErr } = logHFactor(q, alpha);
+    if (g !== 0) {
+      const h = expm1(g);
+      sum.add(Math.log(-h), -1, gErr + 4 * U);
+    }
+    // -(1-q)^alpha Q(z0/s) and -alpha q (1-q)^(alpha-1) Q((z0-1)/s).
     const x0 = z0 / sigma;
     const lQ0 = logNormalTail(x0);
     sum.add(alpha * l1q + lQ0, -1, 16 * U * (Math.abs(alpha * l1q) + Math.abs(lQ0) + tailMag(x0) + 4));
@@ -191,6 +204,49 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
     const mag = Math.abs(Math.log(alpha)) + Math.abs(lq) + Math.abs((alpha - 1) * l1q) + Math.abs(lQ1) + tailMag(x1);
     sum.add(l + lQ1, -1, 16 * U * (mag + 4));
   }
+
+  // Paired first-half term k: C(alpha,k) (1-q)^alpha r^k [e^{c} Q((k - z0)/s) - 1], c = (k^2-k)/(2s^2).
+  // Returns log |d|, the sign of the bracket, its relative error, and log(a + b) where a and b are
+  // the two (completely monotone) parts, for the Euler tail.
+  const lr = lq - l1q;
+  const pairedTerm = (logC: number, k: number): { l: number; sign: number; err: number; lMag: number } => {
+    const x = (k - z0) / sigma;
+    const c = (k * k - k) / s2;
+    const base = logC + alpha * l1q + k * lr;
+    const baseMag = Math.abs(alpha * l1q) + Math.abs(k * lr) + 2;
+    let lBeta: number;
+    let sign: number;
+    let relBeta: number;
+    let lA: number;
+    if (x < 0) {
+      // e^c Q(x) - 1 = e^c [(1 - e^{-c}) - Q(|x|)]
+      const w = -expm1(-c);
+      const lQ = logNormalTail(-x);
+      const Qx = Math.exp(lQ);
+      const diff = w - Qx;
+      const absErr = 4 * U * (w * (c + 2) + Qx * (Math.abs(lQ) + tailMag(-x) + 2));
+      if (diff === 0) return { l: -Infinity, sign: 1, err: 0, lMag: base + logAdd(c + Math.log1p(-Qx), 0) };
+      lBeta = c + Math.log(Math.abs(diff));
+      sign = diff > 0 ? 1 : -1;
+      relBeta = absErr / Math.abs(diff) + 4 * U * (c + 1);
+      lA = c + Math.log1p(-Qx);
+    } else {
+      const lQ = logNormalTail(x);
+      const L = c + lQ;
+      const dL = 4 * U * (c + Math.abs(lQ) + tailMag(x) + 2);
+      if (L > 0) {
+        lBeta = logExpm1(L);
+        sign = 1;
+      } else {
+        lBeta = Math.log(-expm1(L));
+        sign = -1;
+      }
+      // d(e^L - 1) = e^L dL
+      relBeta = (dL * Math.exp(L - lBeta)) + 2 * U;
+      lA = L;
+    }
+    return { l: base + lBeta, sign, err: 16 * U * baseMag + relBeta, lMag: base + logAdd(lA, 0) };
+  };
 
   // One half-series term: log |t| and its relative error, in the better-conditioned form.
   // `e` is the power of q/(1-q) inside it (k on the left, alpha - k on the right).
@@ -220,15 +276,24 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   const tailErrL = new Float64Array(M + 1);
   const tailErrR = new Float64Array(M + 1);
   let tailSign = 1;
+  const tailSgnL = new Float64Array(M + 1).fill(1);
+  const tailMagL = new Float64Array(M + 1);
   for (let k = 0; k <= kAlt + M; k++) {
-    const left = k >= 2 ? term(logC, k, (k - z0) / sigma) : null;
+    let left: { l: number; err: number; sign: number; lMag: number } | null = null;
+    if (paired) left = pairedTerm(logC, k);
+    else if (k >= 2) {
+      const t = term(logC, k, (k - z0) / sigma);
+      left = { l: t.l, err: t.err, sign: 1, lMag: t.l };
+    }
     const right = term(logC, alpha - k, (z0 - alpha + k) / sigma);
     if (k < kAlt) {
-      if (left) sum.add(left.l, signC, left.err + errC);
+      if (left) sum.add(left.l, signC * left.sign, left.err + errC);
       sum.add(right.l, signC, right.err + errC);
     } else {
       if (k === kAlt) tailSign = signC;
       tailL[k - kAlt] = left!.l;
+      tailSgnL[k - kAlt] = left!.sign;
+      tailMagL[k - kAlt] = left!.lMag;
       tailR[k - kAlt] = right.l;
       tailErrL[k - kAlt] = left!.err + errC;
       tailErrR[k - kAlt] = right.err + errC;
@@ -240,23 +305,27 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
     if (f < 0) signC = -signC;
     errC += U * (1 + 2 * Math.abs(lf) + 2 * lk + Math.abs(logC));
   }
-  for (const [tl, te] of [
-    [tailL, tailErrL],
-    [tailR, tailErrR],
-  ] as const) {
-    const l0 = tl[0]!;
+  // Euler tails. Values are scaled by S = exp(l0) (l0 the log of the first magnitude): b_j
+  // approximates t_j / S with the relative error of t_j plus the rounding of exp(l_j - l0).
+  const tails: [Float64Array, Float64Array, Float64Array | null, Float64Array | null][] = [
+    [tailL, tailErrL, paired ? tailSgnL : null, paired ? tailMagL : null],
+    [tailR, tailErrR, null, null],
+  ];
+  for (const [tl, te, sg, lm] of tails) {
+    const l0 = lm ? lm[0]! : tl[0]!;
     if (l0 === -Infinity) continue;
-    // b_j = t_j / t_0: relative error of t_j plus the rounding of exp(l_j - l_0); the error of
-    // t_0 scales the whole tail and is charged to it as a relative error.
     const b = new Float64Array(M + 1);
     const eb = new Float64Array(M + 1);
+    const mag = lm ? new Float64Array(M + 1) : undefined;
     for (let j = 0; j <= M; j++) {
       const dl = tl[j]! - l0;
-      b[j] = Math.exp(dl);
-      eb[j] = b[j]! * (te[j]! + 2 * U * (Math.abs(dl) + 1));
+      const v = Math.exp(dl);
+      b[j] = sg ? sg[j]! * v : v;
+      eb[j] = v * (te[j]! + 2 * U * (Math.abs(dl) + 1));
+      if (mag && lm) mag[j] = Math.exp(lm[j]! - l0) * (1 + 4 * U * (Math.abs(lm[j]! - l0) + 1));
     }
-    const { sum: s, err } = eulerTail(b, eb);
-    sum.add(l0 + Math.log(s), tailSign, te[0]! + 2 * U);
+    const { sum: s, err } = eulerTail(b, eb, mag);
+    if (s !== 0) sum.add(l0 + Math.log(Math.abs(s)), tailSign * Math.sign(s), 2 * U * (Math.abs(l0) + 2));
     sum.addError(l0 + Math.log(err));
   }
   const r = sum.positiveResult();

@@ -153,6 +153,19 @@ describe('fractional orders', () => {
     }
   });
 
+  it('large sigma with q < 1/2 stays in float64 (paired series) and matches quadrature', () => {
+    for (const [q, s, a] of [
+      [0.01, 50, 1.5],
+      [0.3, 20, 3.5],
+      [1e-4, 20, 10.5],
+      [0.45, 8, 2.2],
+    ] as const) {
+      const r = singleStepRdp(q, s, a);
+      expect(r.method).toBe('float-series');
+      expect(rel(r.rdp, quadratureRdp(q, s, a))).toBeLessThan(1e-8);
+    }
+  });
+
   it('hard regimes (large sigma with large q) fall back to decimal.js and stay exact', () => {
     const q = 0.999;
     const s = 100;
