@@ -278,25 +278,46 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   let tailSign = 1;
   const tailSgnL = new Float64Array(M + 1).fill(1);
   const tailMagL = new Float64Array(M + 1);
-  for (let k = 0; k <= kAlt + M; k++) {
+  // Euler terms needed per half, fixed once the first tail term is known (below).
+  let mL = M;
+  let mR = M;
+  let kEnd = kAlt + M;
+  for (let k = 0; k <= kEnd; k++) {
+    const j = k - kAlt;
     let left: { l: number; err: number; sign: number; lMag: number } | null = null;
-    if (paired) left = pairedTerm(logC, k);
-    else if (k >= 2) {
-      const t = term(logC, k, (k - z0) / sigma);
-      left = { l: t.l, err: t.err, sign: 1, lMag: t.l };
+    if (j <= mL) {
+      if (paired) left = pairedTerm(logC, k);
+      else if (k >= 2) {
+        const t = term(logC, k, (k - z0) / sigma);
+        left = { l: t.l, err: t.err, sign: 1, lMag: t.l };
+      }
     }
-    const right = term(logC, alpha - k, (z0 - alpha + k) / sigma);
+    const right = j <= mR ? term(logC, alpha - k, (z0 - alpha + k) / sigma) : null;
     if (k < kAlt) {
       if (left) sum.add(left.l, signC * left.sign, left.err + errC);
-      sum.add(right.l, signC, right.err + errC);
+      if (right) sum.add(right.l, signC, right.err + errC);
     } else {
       if (k === kAlt) tailSign = signC;
-      tailL[k - kAlt] = left!.l;
-      tailSgnL[k - kAlt] = left!.sign;
-      tailMagL[k - kAlt] = left!.lMag;
-      tailR[k - kAlt] = right.l;
-      tailErrL[k - kAlt] = left!.err + errC;
-      tailErrR[k - kAlt] = right.err + errC;
+      if (left) {
+        tailL[j] = left.l;
+        tailSgnL[j] = left.sign;
+        tailMagL[j] = left.lMag;
+        tailErrL[j] = left.err + errC;
+      }
+      if (right) {
+        tailR[j] = right.l;
+        tailErrR[j] = right.err + errC;
+      }
+      if (j === 0) {
+        // The remainder after m Euler terms is at most (first magnitude) / 2^m: take just enough
+        // terms to push it below 1e-16 of the partial sum (the final error check still applies).
+        const ref = sum.logAbsValue();
+        const need = (l0: number): number =>
+          l0 === -Infinity ? 0 : Math.min(M, Math.max(0, Math.ceil((l0 - ref - Math.log(1e-16)) / Math.LN2) + 2));
+        mL = need(tailMagL[0]!);
+        mR = need(tailR[0]!);
+        kEnd = kAlt + Math.max(mL, mR);
+      }
     }
     const f = alpha - k;
     const lf = Math.log(Math.abs(f));
@@ -307,17 +328,23 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   }
   // Euler tails. Values are scaled by S = exp(l0) (l0 the log of the first magnitude): b_j
   // approximates t_j / S with the relative error of t_j plus the rounding of exp(l_j - l0).
-  const tails: [Float64Array, Float64Array, Float64Array | null, Float64Array | null][] = [
-    [tailL, tailErrL, paired ? tailSgnL : null, paired ? tailMagL : null],
-    [tailR, tailErrR, null, null],
+  // With m = 0 terms the tail is bounded by its first magnitude (Leibniz; for a difference of
+  // two completely monotone tails, by the larger first term).
+  const tails: [Float64Array, Float64Array, Float64Array | null, Float64Array | null, number][] = [
+    [tailL, tailErrL, paired ? tailSgnL : null, paired ? tailMagL : null, mL],
+    [tailR, tailErrR, null, null, mR],
   ];
-  for (const [tl, te, sg, lm] of tails) {
+  for (const [tl, te, sg, lm, m] of tails) {
     const l0 = lm ? lm[0]! : tl[0]!;
     if (l0 === -Infinity) continue;
-    const b = new Float64Array(M + 1);
-    const eb = new Float64Array(M + 1);
-    const mag = lm ? new Float64Array(M + 1) : undefined;
-    for (let j = 0; j <= M; j++) {
+    if (m === 0) {
+      sum.addError(l0);
+      continue;
+    }
+    const b = new Float64Array(m + 1);
+    const eb = new Float64Array(m + 1);
+    const mag = lm ? new Float64Array(m + 1) : undefined;
+    for (let j = 0; j <= m; j++) {
       const dl = tl[j]! - l0;
       const v = Math.exp(dl);
       b[j] = sg ? sg[j]! * v : v;
