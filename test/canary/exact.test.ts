@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ToyScorer } from './toy-scorer.js';
-import { closeSecretModel, openSecretModel, scoreSecrets } from '../../src/canary/secret-model.js';
+import { closeSecretModel, openSecretModel, sampleSecrets, scoreSecrets } from '../../src/canary/secret-model.js';
+import { interpolationExposure } from '../../src/canary/estimate.js';
+import { seededRandom } from '../../src/util/random.js';
 import { enumerateLogPerplexities, exactExposures } from '../../src/canary/exact.js';
 import { secretIndex, symbolsFromIndex } from '../../src/canary/format.js';
 import { UserError } from '../../src/util/errors.js';
@@ -77,6 +79,22 @@ describe('exact exposure', () => {
     // A tied pair shares one rank that counts both of them.
     expect(shared[4]!.rank).toBe(shared[5]!.rank);
     expect(shared[4]!.rank).toBeGreaterThanOrEqual(2);
+  });
+
+  it('interpolation from a uniform sample of R agrees with exact exposure', async () => {
+    const scorer = toy();
+    const model = await openSecretModel(scorer, [], SYMBOL_IDS, L);
+    const all = await enumerateLogPerplexities(model);
+    const refs = await scoreSecrets(model, sampleSecrets(seededRandom('exact-vs-sample'), 5, L, 20000));
+    closeSecretModel(model);
+    const sorted = Array.from(all).sort((a, b) => a - b);
+    // Canaries at ranks 50, 300 and 1500 of 3125: at N = 20000 the sample estimate of
+    // log2|R| - log2 rank has a binomial standard error of at most ~0.08 bits (rank 50); allow 0.2.
+    for (const r of [50, 300, 1500]) {
+      const idx = all.indexOf(sorted[r - 1]!);
+      const exact = exactExposures(all, [idx])[0]!;
+      expect(Math.abs(interpolationExposure(refs, all[idx]!) - exact.exposure)).toBeLessThan(0.2);
+    }
   });
 
   it('a one-symbol secret needs no advance at all', async () => {
