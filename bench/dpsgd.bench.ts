@@ -74,11 +74,9 @@ async function measure(batchSize: number, reps: number): Promise<Row> {
     return Math.max(0, process.memoryUsage().rss - before);
   };
 
-  // Memory first (cold heaps): one step each, non-private first so DP cannot reuse its growth.
+  // RSS first (cold heaps): one step each, non-private first so DP cannot reuse its growth.
   const plainRss = rssDelta(plainStep);
   const dpRss = rssDelta(dpStep);
-  const plainPeak = (await tf.profile(plainStep)).peakBytes;
-  const dpPeak = (await tf.profile(dpStep)).peakBytes;
 
   time(dpStep);
   time(plainStep);
@@ -94,9 +92,13 @@ async function measure(batchSize: number, reps: number): Promise<Row> {
       dp.push(time(dpStep));
     }
   }
+  // Peak tensor bytes last: tf.profile's bookkeeping would otherwise sit in the timed steps.
+  const plainPeak = (await tf.profile(plainStep)).peakBytes;
+  const dpPeak = (await tf.profile(dpStep)).peakBytes;
   dpOpt.dispose();
   plainOpt.dispose();
   model.dispose();
+  console.log(`  batch ${batchSize} reps (ms): DP ${dp.map((x) => x.toFixed(0)).join(" ")} / non-private ${plain.map((x) => x.toFixed(0)).join(" ")}`);
   const dpMs = median(dp);
   const nonPrivateMs = median(plain);
   return {
