@@ -1,7 +1,7 @@
 import { UserError } from '../util/errors.js';
 import { epsilonFromRdp } from './conversion.js';
 import { DEFAULT_ORDERS } from './orders.js';
-import { sampledGaussianRdp } from './rdp.js';
+import { sampledGaussianRdp, singleStepRdp } from './rdp.js';
 import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkOrders, checkSamplingRate, checkSteps } from './validate.js';
 
 /** Relative width at which the noise-multiplier bisection stops (10x finer than promised). */
@@ -91,10 +91,10 @@ export function maxStepsForBudget(o: {
   checkDelta(o.delta);
   const orders = o.orders ?? DEFAULT_ORDERS;
   checkOrders(orders);
-  const one = sampledGaussianRdp(o.samplingRate, o.noiseMultiplier, orders, 1);
+  const one = orders.map((a) => singleStepRdp(o.samplingRate, o.noiseMultiplier, a).rdp);
   if (one.every((r) => r === 0)) return Infinity;
   // Scale exactly as sampledGaussianRdp does for a count (same rounding), so the answer agrees
-  // with epsilon computed for that many steps.
+  // with the epsilon reported for that many steps.
   const up = 1 + 8 * 2 ** -53;
   const eps = (t: number): number =>
     epsilonFromRdp(orders, one.map((r) => (r === 0 ? 0 : r * t * up)), o.delta).epsilon;

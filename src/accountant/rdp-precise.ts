@@ -103,7 +103,7 @@ export function preciseLogA(q: number, sigma: number, alpha: number, digits = 40
     if (r.ok) return { logA: r.logA, relErr: r.relErr, digits: p };
     if (!Number.isFinite(r.needDigits)) return null;
     p = Math.max(p + 10, Math.ceil(r.needDigits) + 10);
-    if (p > 2000) return null;
+    if (p > 300) return null; // bounded run time; the caller falls back to a proven bound
   }
   return null;
 }
