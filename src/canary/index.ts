@@ -1,0 +1,62 @@
+/**
+ * Canaries, exposure and extraction (Carlini et al., The Secret Sharer, 2019). Depends only on
+ * the Scorer interface (next-token log-probabilities in nats for a batch of states);
+ * log-perplexities and exposures are in bits.
+ */
+export type { Scorer, StateBatch, StepResult } from './scorer.js';
+export {
+  type CanaryFormat,
+  parseFormat,
+  spaceSize,
+  log2SpaceSize,
+  fillFormat,
+  secretFromSymbols,
+  symbolsFromSecret,
+  secretIndex,
+  symbolsFromIndex,
+} from './format.js';
+export { type Canary, generateCanaries } from './generate.js';
+export { type Insertion, insertCanaries } from './insert.js';
+export { type CanaryManifest, type ManifestCanary, manifestToJson, manifestFromJson } from './manifest.js';
+export { type CanaryTokens, canaryTokens } from './tokens.js';
+export {
+  type SecretModel,
+  BITS_PER_NAT,
+  DEFAULT_BATCH_ROWS,
+  openSecretModel,
+  closeSecretModel,
+  scoreSecrets,
+  sampleSecrets,
+} from './secret-model.js';
+export {
+  type EnumerateOptions,
+  type ExactExposure,
+  DEFAULT_MAX_EXACT_SPACE,
+  enumerateLogPerplexities,
+  exactExposures,
+} from './exact.js';
+export {
+  type ExposureEstimates,
+  MIN_REFERENCES,
+  interpolationExposure,
+  extrapolationExposure,
+  estimateExposures,
+} from './estimate.js';
+export {
+  type SkewNormal,
+  fitSkewNormal,
+  skewNormalMoments,
+  skewNormalLogPdf,
+  skewNormalLogCdf,
+  skewNormalCdf,
+} from './skew-normal.js';
+export { owensT } from './owens-t.js';
+export {
+  type ExtractionCandidate,
+  type ExtractionOptions,
+  type ExtractionResult,
+  type ExtractionOutcome,
+  extractSecrets,
+  extractionOutcome,
+} from './extract.js';
+export { type ScoresFile, parseScoresJson } from './scores-file.js';
