@@ -106,7 +106,7 @@ export function nonPrivateGradient(model: LanguageModel, batch: Batch | null, de
   const out = new Map<string, tf.Tensor>();
   for (const [name, v] of model.params) {
     const g = grads[v.name]!;
-    out.set(name, tf.div(g, tf.scalar(denominator)));
+    out.set(name, tf.tidy(() => tf.div(g, tf.scalar(denominator))));
     g.dispose();
   }
   return { grads: out, lossSum, tokens: T * B, batchSize: B, norms: null };

@@ -93,7 +93,7 @@ export class LanguageModel {
     const c = validateConfig(config);
     const params = new Map<string, tf.Variable>();
     for (const { name, shape } of parameterShapes(c)) {
-      params.set(name, tf.variable(tf.tensor(initialValues(c, name, shape, random), shape, 'float32'), true, `${name}-${nextId++}`));
+      params.set(name, newVariable(initialValues(c, name, shape, random), shape, name));
     }
     return new LanguageModel(c, params);
   }
@@ -109,7 +109,7 @@ export class LanguageModel {
         for (const v of params.values()) v.dispose();
         throw new UserError(`model weights: parameter ${name} is missing or has ${data?.length ?? 0} values instead of ${size}.`);
       }
-      params.set(name, tf.variable(tf.tensor(data, shape, 'float32'), true, `${name}-${nextId++}`));
+      params.set(name, newVariable(data, shape, name));
     }
     return new LanguageModel(c, params);
   }
@@ -218,3 +218,11 @@ export class LanguageModel {
 
 // Variable names must be unique per tfjs engine; several models can coexist.
 let nextId = 0;
+
+/** A trainable variable holding a copy of `data` (the temporary tensor is released). */
+function newVariable(data: Float32Array, shape: number[], name: string): tf.Variable {
+  const t = tf.tensor(data, shape, 'float32');
+  const v = tf.variable(t, true, `${name}-${nextId++}`);
+  t.dispose();
+  return v;
+}

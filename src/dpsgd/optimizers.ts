@@ -68,7 +68,9 @@ export class Optimizer {
     if (!m) this.slots.set(param, (m = new Map()));
     let v = m.get(name);
     if (!v) {
-      v = tf.variable(tf.zerosLike(like), false);
+      const zeros = tf.zerosLike(like);
+      v = tf.variable(zeros, false);
+      zeros.dispose();
       m.set(name, v);
     }
     return v;

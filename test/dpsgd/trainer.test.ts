@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,18 @@ describe('train', () => {
     expect(dp.randomKind).toBe('seeded');
     expect(dp.epsilon).toBe(dp.ledger!.epsilon(dp.delta).epsilon);
     expect(dp.delta).toBe(defaultDelta(examples.length));
+  });
+
+  it('leaves no tensors behind (private and non-private, GRU with dropout)', async () => {
+    const before = tf.memory().numTensors;
+    for (const priv of [true, false]) {
+      const r = await train(
+        base({ model: { ...config, cell: 'gru', dropout: 0.2 }, steps: 3, ...(priv ? {} : { private: false, noiseMultiplier: undefined, clipNorm: undefined }) }),
+      );
+      r.model.dispose();
+      r.optimizer.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('the per-step callback sees steps, losses and a growing epsilon', async () => {
