@@ -64,35 +64,6 @@ function logIntegers(max: number): Float64Array {
   return logIntTable;
 }
 
-/**
- * g = (alpha-1) log(1-q) + log(1 + (alpha-1) q) <= 0, accurately: for small q the two logs
- * cancel to O(q^2), so use g = sum_{k>=2} ((-1)^(k+1) (aq)^k - a q^k) / k (a = alpha - 1;
- * the k = 1 terms cancel exactly). Returns g and a relative error bound.
- */
-function logHFactor(q: number, alpha: number): { g: number; relErr: number } {
-  const a = alpha - 1;
-  if (a * q <= 0.1 && q <= 0.1) {
-    let g = 0;
-    let pa = a * q; // (aq)^k
-    let pq = q; // q^k
-    let absSum = 0;
-    for (let k = 2; k < 200; k++) {
-      pa *= a * q;
-      pq *= q;
-      const t = ((k % 2 === 1 ? pa : -pa) - a * pq) / k;
-      g += t;
-      absSum += Math.abs(t);
-      if (Math.abs(t) <= 1e-18 * Math.abs(g)) break;
-    }
-    // Ratio of successive terms is at most 0.1, so the truncated tail is below 1e-17 |g|.
-    return { g, relErr: (8 * U * absSum) / Math.abs(g) + 1e-17 };
-  }
-  const t1 = a * log1p(-q);
-  const t2 = log1p(a * q);
-  const g = t1 + t2;
-  return { g, relErr: (4 * U * (Math.abs(t1) + Math.abs(t2))) / Math.abs(g) };
-}
-
 /** Number of forward differences in the Euler transform of each alternating tail. */
 export const EULER_TERMS = 64;
 
@@ -155,9 +126,13 @@ export function eulerTail(
  * affine in k); so their product is completely monotone and each half's tail is summed exactly
  * by the Euler transform (eulerTail) with a proven remainder bound. No slow polynomial tails.
  *
- * The k = 0, 1 terms of the first half minus 1 are combined in closed form:
- *   (1-q)^(alpha-1)(1+(alpha-1)q) - 1 - K M(z0/s) - alpha K M((z0-1)/s),
- * so the sum is A - 1 directly (A - 1 is O(q^2): summing A would lose its digits).
+ * Subtracting 1: for q <= 1/2, 1 = sum_k C(alpha,k) (1-q)^alpha r^k (r = q/(1-q) <= 1), and
+ * each first-half term is paired with its term of that series:
+ *   C(alpha,k) (1-q)^alpha r^k [e^{(k^2-k)/(2s^2)} Q((k - z0)/s) - 1],
+ * the bracket evaluated without cancelling O(1) parts (via expm1 and the lower tail); for q > 1/2
+ * the mirror identity pairs the second half. Both parts of a paired tail are completely
+ * monotone, so the Euler transform still applies (to their difference). The sum is A - 1
+ * directly: A - 1 is O(q^2) (and O(q^2/sigma^2) for large sigma), so summing A would lose it.
  *
  * Cancellation: the series alternates, so the signed float64 sum can lose digits. The positive
  * and negative parts are accumulated separately, each term with an error bound of
@@ -182,38 +157,25 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   const M = EULER_TERMS;
   const logInt = logIntegers(kAlt + M + 2);
 
-  // For q < 1/2 the identity 1 = sum_k C(alpha,k) q^k (1-q)^(alpha-k) (a convergent binomial
-  // series, r = q/(1-q) <= 1) is subtracted termwise from the first half ("paired" terms, below):
-  // no O(q^2) quantities cancel against each other. For q >= 1/2 that series diverges; then the
-  // k = 0, 1 terms minus 1 are combined in closed form instead (h and the two Q corrections).
-  const paired = q < 0.5;
-  if (!paired) {
-    // h = (1-q)^(alpha-1) (1 + (alpha-1) q) - 1 <= 0.
-    const { g, relErr: gErr } = logHFactor(q, alpha);
-    if (g !== 0) {
-      const h = expm1(g);
-      sum.add(Math.log(-h), -1, gErr + 4 * U);
-    }
-    // -(1-q)^alpha Q(z0/s) and -alpha q (1-q)^(alpha-1) Q((z0-1)/s).
-    const x0 = z0 / sigma;
-    const lQ0 = logNormalTail(x0);
-    sum.add(alpha * l1q + lQ0, -1, 16 * U * (Math.abs(alpha * l1q) + Math.abs(lQ0) + tailMag(x0) + 4));
-    const x1 = (z0 - 1) / sigma;
-    const lQ1 = logNormalTail(x1);
-    const l = Math.log(alpha) + lq + (alpha - 1) * l1q;
-    const mag = Math.abs(Math.log(alpha)) + Math.abs(lq) + Math.abs((alpha - 1) * l1q) + Math.abs(lQ1) + tailMag(x1);
-    sum.add(l + lQ1, -1, 16 * U * (mag + 4));
-  }
+  // The identity 1 = sum_k C(alpha,k) q^k (1-q)^(alpha-k), a convergent binomial series when
+  // r = q/(1-q) <= 1, is subtracted termwise from the first half ("paired" terms, below); for
+  // q > 1/2 the mirror identity 1 = sum_j C(alpha,j) (1-q)^j q^(alpha-j) (ratio 1/r < 1) is
+  // subtracted from the second half instead. So no O(q^2)-sized parts cancel against each other
+  // and the sum is A - 1 directly.
+  const pairLeft = q <= 0.5;
 
-  // Paired first-half term k: C(alpha,k) (1-q)^alpha r^k [e^{c} Q((k - z0)/s) - 1], c = (k^2-k)/(2s^2).
-  // Returns log |d|, the sign of the bracket, its relative error, and log(a + b) where a and b are
-  // the two (completely monotone) parts, for the Euler tail.
+  // Paired term: C(alpha,k) P [e^{c} Q(x) - 1], where P = (1-q)^alpha r^k, c = (k^2-k)/(2s^2),
+  // x = (k - z0)/s on the first half, and P = q^alpha r^(-j), c = (m^2-m)/(2s^2), m = alpha - j,
+  // x = (z0 - m)/s on the second. Returns log |d|, the sign of the bracket, its relative error,
+  // and log(a + b) where a = C P e^c Q(x) and b = C P are the two (completely monotone) parts,
+  // for the Euler tail.
   const lr = lq - l1q;
-  const pairedTerm = (logC: number, k: number): { l: number; sign: number; err: number; lMag: number } => {
-    const x = (k - z0) / sigma;
-    const c = (k * k - k) / s2;
-    const base = logC + alpha * l1q + k * lr;
-    const baseMag = Math.abs(alpha * l1q) + Math.abs(k * lr) + 2;
+  const pairedTerm = (logC: number, k: number, left: boolean): { l: number; sign: number; err: number; lMag: number } => {
+    const m = alpha - k;
+    const x = left ? (k - z0) / sigma : (z0 - m) / sigma;
+    const c = left ? (k * k - k) / s2 : (m * m - m) / s2;
+    const base = left ? logC + alpha * l1q + k * lr : logC + alpha * lq - k * lr;
+    const baseMag = Math.abs(alpha * (left ? l1q : lq)) + Math.abs(k * lr) + 2;
     let lBeta: number;
     let sign: number;
     let relBeta: number;
@@ -278,6 +240,8 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   let tailSign = 1;
   const tailSgnL = new Float64Array(M + 1).fill(1);
   const tailMagL = new Float64Array(M + 1);
+  const tailSgnR = new Float64Array(M + 1).fill(1);
+  const tailMagR = new Float64Array(M + 1);
   // Euler terms needed per half, fixed once the first tail term is known (below).
   let mL = M;
   let mR = M;
@@ -285,17 +249,24 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   for (let k = 0; k <= kEnd; k++) {
     const j = k - kAlt;
     let left: { l: number; err: number; sign: number; lMag: number } | null = null;
+    let right: { l: number; err: number; sign: number; lMag: number } | null = null;
     if (j <= mL) {
-      if (paired) left = pairedTerm(logC, k);
-      else if (k >= 2) {
+      if (pairLeft) left = pairedTerm(logC, k, true);
+      else {
         const t = term(logC, k, (k - z0) / sigma);
         left = { l: t.l, err: t.err, sign: 1, lMag: t.l };
       }
     }
-    const right = j <= mR ? term(logC, alpha - k, (z0 - alpha + k) / sigma) : null;
+    if (j <= mR) {
+      if (!pairLeft) right = pairedTerm(logC, k, false);
+      else {
+        const t = term(logC, alpha - k, (z0 - alpha + k) / sigma);
+        right = { l: t.l, err: t.err, sign: 1, lMag: t.l };
+      }
+    }
     if (k < kAlt) {
       if (left) sum.add(left.l, signC * left.sign, left.err + errC);
-      if (right) sum.add(right.l, signC, right.err + errC);
+      if (right) sum.add(right.l, signC * right.sign, right.err + errC);
     } else {
       if (k === kAlt) tailSign = signC;
       if (left) {
@@ -306,6 +277,8 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
       }
       if (right) {
         tailR[j] = right.l;
+        tailSgnR[j] = right.sign;
+        tailMagR[j] = right.lMag;
         tailErrR[j] = right.err + errC;
       }
       if (j === 0) {
@@ -315,7 +288,7 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
         const need = (l0: number): number =>
           l0 === -Infinity ? 0 : Math.min(M, Math.max(0, Math.ceil((l0 - ref - Math.log(1e-16)) / Math.LN2) + 2));
         mL = need(tailMagL[0]!);
-        mR = need(tailR[0]!);
+        mR = need(tailMagR[0]!);
         kEnd = kAlt + Math.max(mL, mR);
       }
     }
@@ -331,8 +304,8 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   // With m = 0 terms the tail is bounded by its first magnitude (Leibniz; for a difference of
   // two completely monotone tails, by the larger first term).
   const tails: [Float64Array, Float64Array, Float64Array | null, Float64Array | null, number][] = [
-    [tailL, tailErrL, paired ? tailSgnL : null, paired ? tailMagL : null, mL],
-    [tailR, tailErrR, null, null, mR],
+    [tailL, tailErrL, pairLeft ? tailSgnL : null, pairLeft ? tailMagL : null, mL],
+    [tailR, tailErrR, pairLeft ? null : tailSgnR, pairLeft ? null : tailMagR, mR],
   ];
   for (const [tl, te, sg, lm, m] of tails) {
     const l0 = lm ? lm[0]! : tl[0]!;

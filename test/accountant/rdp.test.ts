@@ -166,10 +166,22 @@ describe('fractional orders', () => {
     }
   });
 
-  it('hard regimes (large sigma with large q) fall back to decimal.js and stay exact', () => {
-    const q = 0.999;
-    const s = 100;
-    const a = 2.5;
+  it('large sigma with q > 1/2 stays in float64 (mirrored pairing) and matches quadrature', () => {
+    for (const [q, s, a] of [
+      [0.999, 100, 2.5],
+      [0.9, 30, 1.5],
+      [0.6, 20, 7.5],
+    ] as const) {
+      const r = singleStepRdp(q, s, a);
+      expect(r.method).toBe('float-series');
+      expect(rel(r.rdp, quadratureRdp(q, s, a))).toBeLessThan(1e-8);
+    }
+  });
+
+  it('the hard regime left (q = 1/2, large sigma, alpha near 1) falls back to decimal.js and stays exact', () => {
+    const q = 0.5;
+    const s = 50;
+    const a = 1.5;
     const r = singleStepRdp(q, s, a);
     expect(r.method).toBe('decimal');
     expect(rel(r.rdp, quadratureRdp(q, s, a))).toBeLessThan(1e-8);
