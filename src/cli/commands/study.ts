@@ -1,0 +1,163 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+import { initBackend, parseBackendName } from '../../dpsgd/backend.js';
+import { PRESET_NAMES, resolveStudyConfig, buildGrid, type StudyOverrides } from '../../study/grid.js';
+import { runStudy, type RunPoint, type WorkerPointFunction } from '../../study/runner.js';
+import { writeJobFiles, readJobFile, mergeResults } from '../../study/jobs.js';
+import { writeReports } from '../../study/reports.js';
+import { renderMarkdown } from '../../study/markdown.js';
+import type { Mitigation, PresetName, StudyReport } from '../../study/types.js';
+import { runStudyPoint } from '../../pipeline/study-point.js';
+import { UserError } from '../../util/errors.js';
+import type { CliIO } from '../io.js';
+import { parseInteger, parseNumberList, toJson } from '../parse.js';
+
+interface StudyFlags {
+  preset?: string;
+  quick?: boolean;
+  out: string;
+  corpus?: string;
+  maxChars?: string;
+  epochs?: string;
+  epsilons?: string;
+  seeds?: string;
+  mitigations?: string;
+  insertions?: string;
+  canaryFormat?: string;
+  concurrency?: string;
+  writeJobs?: string;
+  job?: string;
+  merge?: boolean;
+  backend?: string;
+  json?: boolean;
+}
+
+const MITIGATIONS: Mitigation[] = ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'];
+
+function presetOf(f: StudyFlags): PresetName {
+  if (f.quick && f.preset !== undefined && f.preset !== 'quick') throw new UserError('give --quick or --preset, not both');
+  const p = f.quick ? 'quick' : (f.preset ?? 'default');
+  if (!(PRESET_NAMES as readonly string[]).includes(p)) throw new UserError(`--preset must be one of ${PRESET_NAMES.join(', ')}; got '${p}'`);
+  return p as PresetName;
+}
+
+function overridesOf(f: StudyFlags): StudyOverrides {
+  const o: StudyOverrides = {};
+  if (f.corpus !== undefined) o.corpus = f.corpus;
+  if (f.maxChars !== undefined) o.corpusMaxChars = parseInteger('--max-chars', f.maxChars, { min: 1 });
+  if (f.epochs !== undefined) o.epochs = parseInteger('--epochs', f.epochs, { min: 1 });
+  if (f.epsilons !== undefined) o.dpEpsilons = parseNumberList('--epsilons', f.epsilons);
+  if (f.seeds !== undefined) o.seeds = parseNumberList('--seeds', f.seeds);
+  if (f.insertions !== undefined) o.insertions = parseNumberList('--insertions', f.insertions);
+  if (f.canaryFormat !== undefined) o.canaryFormat = f.canaryFormat;
+  if (f.mitigations !== undefined) {
+    const ms = f.mitigations.split(',').map((s) => s.trim());
+    const bad = ms.find((m) => !(MITIGATIONS as string[]).includes(m));
+    if (bad !== undefined) throw new UserError(`--mitigations: unknown mitigation '${bad}' (use ${MITIGATIONS.join(', ')})`);
+    o.mitigations = ms as Mitigation[];
+  }
+  return o;
+}
+
+/** The point function for worker threads: the compiled module, when running from dist/. */
+function workerPointFunction(): WorkerPointFunction | null {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.js')) return null; // running from TypeScript sources (tests): in-process only
+  const module = join(here, '..', '..', '..', 'pipeline', 'study-point.js');
+  return existsSync(module) ? { module, exportName: 'runStudyPoint' } : null;
+}
+
+function summary(report: StudyReport, files: { json: string; markdown: string; html: string }, io: CliIO, json: boolean): void {
+  if (json) {
+    io.out(toJson({ report: files, points: report.points.length, failed: report.points.filter((p) => p.status === 'failed').map((p) => p.id) }) + '\n');
+    return;
+  }
+  io.out(renderMarkdown(report));
+  io.out(`\nreports: ${files.markdown}\n         ${files.html}\n         ${files.json}\n`);
+}
+
+export function register(program: Command, io: CliIO): void {
+  program
+    .command('study')
+    .description(
+      'Train a grid of models on the same data and canaries (no mitigation, DP-SGD at several target epsilons, ' +
+        'dropout, weight decay, sanitisation) and compare privacy (epsilon, nats), utility (validation perplexity) and ' +
+        'memorization (exposure in bits, extraction). Writes report.json, report.md and report.html. A killed study ' +
+        'resumes, reusing finished points.',
+    )
+    .option('--preset <name>', `grid size: ${PRESET_NAMES.join(', ')} (default: default, about 15 minutes on 2 cores)`)
+    .option('--quick', 'the small smoke-test grid (about 3 minutes); same as --preset quick')
+    .option('--out <dir>', 'study folder (results, runs, reports)', 'study-out')
+    .option('--corpus <path>', "'brown' (embedded Brown Corpus) or a .txt file or folder of .txt files")
+    .option('--max-chars <n>', 'characters of corpus text to use')
+    .option('--epochs <n>', 'training epochs of every point')
+    .option('--epsilons <list>', 'target epsilons of the DP-SGD points, e.g. 1,3,8')
+    .option('--seeds <list>', 'training seeds; every configuration runs once per seed')
+    .option('--mitigations <list>', `subset of ${MITIGATIONS.join(',')}`)
+    .option('--insertions <list>', 'canary insertion counts, e.g. 1,4,16,64')
+    .option('--canary-format <format>', "e.g. 'the random number is {digits:6}'")
+    .option('--concurrency <n>', 'points trained at once in worker threads (default: number of cores)')
+    .option('--write-jobs <dir>', 'write one job file per grid point to <dir> and stop (for a batch scheduler)')
+    .option('--job <file>', 'run the single point of a job file into --out')
+    .option('--merge', 'merge the point results of the folders given as arguments and write reports to --out')
+    .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
+    .option('--json', 'print a JSON summary instead of the table')
+    .argument('[results...]', 'with --merge: study folders or result files to join')
+    .action(async (results: string[], f: StudyFlags) => {
+      const out = resolve(f.out);
+      if (f.merge) {
+        if (results.length === 0) throw new UserError('--merge needs at least one study folder or result file');
+        const report = mergeResults(results.map((r) => resolve(r)));
+        summary(report, await writeReports(report, out), io, f.json ?? false);
+        return;
+      }
+      if (results.length > 0) throw new UserError(`unexpected argument '${results[0]}' (study folders are only taken with --merge)`);
+      const backend = f.backend !== undefined ? parseBackendName(f.backend, '--backend') : undefined;
+      if (backend) process.env['DP_CANARY_BACKEND'] = backend; // workers choose their backend from it too
+      const info = await initBackend(backend);
+      let preset: PresetName | undefined;
+      let points;
+      if (f.job !== undefined) {
+        points = [readJobFile(resolve(f.job))];
+      } else {
+        preset = presetOf(f);
+        points = buildGrid(resolveStudyConfig(preset, overridesOf(f)));
+      }
+      if (f.writeJobs !== undefined) {
+        const files = writeJobFiles(points, resolve(f.writeJobs));
+        io.out(`wrote ${files.length} job files to ${resolve(f.writeJobs)}; run each with 'dp-canary study --job FILE --out DIR', then 'dp-canary study --merge DIR...'\n`);
+        return;
+      }
+      const requested = f.concurrency !== undefined ? parseInteger('--concurrency', f.concurrency, { min: 1 }) : availableParallelism();
+      const workerFn = workerPointFunction();
+      const concurrency = workerFn ? Math.min(requested, points.length) : 1;
+      const runner: RunPoint | WorkerPointFunction = workerFn && concurrency > 1 ? workerFn : runStudyPoint;
+      io.err(
+        `dp-canary study: ${points.length} point(s)${preset ? ` (preset ${preset})` : ''} into ${out}; backend ${info.name} ` +
+          `(${info.reason}); ${concurrency} at a time; seeded randomness (reproducible experiments)\n`,
+      );
+      const t0 = performance.now();
+      const report = await runStudy(points, runner, {
+        outDir: out,
+        concurrency,
+        ...(preset ? { preset } : {}),
+        writeGrid: f.job === undefined,
+        onProgress: (e) => {
+          const tag = `[${e.index + 1}/${e.total}] ${e.id}`;
+          const mins = ((performance.now() - t0) / 60000).toFixed(1);
+          if (e.kind === 'skipped') io.err(`${tag}: already done, reused\n`);
+          else if (e.kind === 'started') io.err(`${tag}: started (${mins} min)\n`);
+          else if (e.kind === 'progress') io.err(`${tag}: ${e.message}\n`);
+          else if (e.kind === 'finished') io.err(`${tag}: finished (${mins} min)\n`);
+          else io.err(`${tag}: FAILED: ${e.message}\n`);
+        },
+      });
+      const files = await writeReports(report, out);
+      summary(report, files, io, f.json ?? false);
+      const failed = report.points.filter((p) => p.status === 'failed');
+      if (failed.length > 0) io.err(`dp-canary study: ${failed.length} point(s) failed; see the report\n`);
+    });
+}

@@ -1,0 +1,232 @@
+import { parseFormat, secretIndex, symbolsFromSecret, log2SpaceSize, spaceSize, type CanaryFormat } from '../canary/format.js';
+import type { CanaryManifest } from '../canary/manifest.js';
+import { canaryTokens } from '../canary/tokens.js';
+import { closeSecretModel, openSecretModel, sampleSecrets, scoreSecrets, type SecretModel } from '../canary/secret-model.js';
+import { enumerateLogPerplexities, exactExposures } from '../canary/exact.js';
+import { interpolationExposure, extrapolationExposure } from '../canary/estimate.js';
+import { fitSkewNormal, type SkewNormal } from '../canary/skew-normal.js';
+import { extractSecrets } from '../canary/extract.js';
+import { newlineId } from '../data/tokenizer-json.js';
+import type { Tokenizer } from '../data/tokenizer.js';
+import { initBackend } from '../dpsgd/backend.js';
+import type { LanguageModel } from '../dpsgd/model.js';
+import { languageModelScorer } from '../dpsgd/scorer.js';
+import type { CanaryResult, ExposureMethod } from '../study/types.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { seededRandom, type RandomSource } from '../util/random.js';
+import type { RunConfig } from './run-config.js';
+import type { RunData } from './run-data.js';
+import { loadRun, runPath } from './run-folder.js';
+import { jsonWithInfinity } from './train-run.js';
+
+/** Default largest |R| enumerated exactly (10^7 candidates take minutes on 2 cores). */
+export const DEFAULT_MAX_EXACT_SPACE = 1e7;
+
+/** How memorization is measured. */
+export interface MeasureOptions {
+  /** Largest |R| scored exactly; above it exposure is estimated from `references` samples. */
+  maxExactSpace?: number;
+  /** Random members of R scored for estimation (and as the reference sample). */
+  references?: number;
+  /** Model queries (rows advanced) the extraction search may spend; 0 skips extraction. */
+  extractionMaxQueries?: number;
+  /**
+   * An attacker's guesses: a canary counts as extracted when the search ranks its secret among
+   * the first `extractionTopK` candidates (default 10), within the query budget.
+   */
+  extractionTopK?: number;
+  /** Source of the reference sample (default: seeded, so reports are reproducible). */
+  random?: RandomSource;
+  log?: (message: string) => void;
+}
+
+/** Everything measured about a run's canaries (exposure.json). */
+export interface Measurement {
+  schema: 'dp-canary/exposure@1';
+  format: string;
+  /** log2 |R|: the largest possible exposure, bits. */
+  log2R: number;
+  /** 'exact' (full enumeration of R) or 'extrapolation' (skew-normal fit to a sample). */
+  method: ExposureMethod;
+  /** Reference sample: its size and the skew-normal fitted to its log-perplexities (bits). */
+  reference: { count: number; skewNormal: SkewNormal } | null;
+  /** Extraction budget (model queries) and |R| for comparison (brute force needs |R| scorings). */
+  extraction: { maxQueries: number; topK: number; candidatesFound: number; queriesUsed: number } | null;
+  canaries: (CanaryResult & { secret: string; rank?: number; interpolation?: number; extrapolation?: number })[];
+}
+
+interface Prepared {
+  format: CanaryFormat;
+  sm: SecretModel;
+  canarySymbols: Int32Array[];
+}
+
+async function openForManifest(model: LanguageModel, tokenizer: Tokenizer, manifest: CanaryManifest): Promise<Prepared> {
+  const format = parseFormat(manifest.format);
+  const tokens = canaryTokens(format, tokenizer);
+  // Canaries stand on their own lines, so the context before the prefix is a line break.
+  const prefix = [newlineId(tokenizer), ...tokens.prefixIds];
+  const sm = await openSecretModel(languageModelScorer(model), prefix, tokens.symbolIds, tokens.length);
+  const canarySymbols = manifest.canaries.map((c) => symbolsFromSecret(format, c.secret));
+  return { format, sm, canarySymbols };
+}
+
+function concat(rows: Int32Array[]): Int32Array {
+  const out = new Int32Array(rows.reduce((n, r) => n + r.length, 0));
+  let k = 0;
+  for (const r of rows) {
+    out.set(r, k);
+    k += r.length;
+  }
+  return out;
+}
+
+/**
+ * Exposure of every canary of `manifest` under `model` (exact when |R| <= maxExactSpace,
+ * else extrapolated from a skew-normal fit to a uniform sample of R), and one extraction
+ * search (best-first over partial secrets) that serves all canaries of the format.
+ */
+export async function measureCanaries(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  manifest: CanaryManifest,
+  opts: MeasureOptions = {},
+): Promise<Measurement> {
+  const log = opts.log ?? (() => undefined);
+  const { format, sm, canarySymbols } = await openForManifest(model, tokenizer, manifest);
+  try {
+    const A = format.alphabet.length;
+    const L = format.length;
+    const log2R = log2SpaceSize(format);
+    const maxExact = opts.maxExactSpace ?? DEFAULT_MAX_EXACT_SPACE;
+    const exact = spaceSize(format) <= BigInt(Math.floor(maxExact));
+    const refCount = opts.references ?? 10_000;
+    const canaryBits = await scoreSecrets(sm, concat(canarySymbols));
+    // The reference sample is always drawn: it gives the estimated exposures beside exact ones.
+    const refs = await scoreSecrets(sm, sampleSecrets(opts.random ?? seededRandom('references'), A, L, refCount));
+    const fit = fitSkewNormal(refs);
+    let ranks: number[] | null = null;
+    let exposures: number[];
+    if (exact) {
+      log(`enumerating all ${spaceSize(format)} secrets for exact exposure ...`);
+      const all = await enumerateLogPerplexities(sm, { maxSpace: maxExact });
+      const ex = exactExposures(all, canarySymbols.map((s) => secretIndex(s, A)));
+      ranks = ex.map((e) => e.rank);
+      exposures = ex.map((e) => e.exposure);
+    } else {
+      exposures = Array.from(canaryBits, (b) => extrapolationExposure(fit, b));
+    }
+    const maxQueries = opts.extractionMaxQueries ?? 0;
+    let extraction: Measurement['extraction'] = null;
+    const found = new Map<string, { rank: number; queries: number }>();
+    if (maxQueries > 0) {
+      const topK = opts.extractionTopK ?? 10;
+      log(`extraction: best-first search for the ${topK} most likely secrets, budget ${maxQueries} model queries ...`);
+      const wanted = new Set(manifest.canaries.map((c) => c.secret));
+      const res = await extractSecrets(sm, format, { maxQueries, maxCandidates: topK, stopWhenFound: wanted });
+      res.candidates.forEach((c, i) => {
+        if (wanted.has(c.secret) && !found.has(c.secret)) found.set(c.secret, { rank: i + 1, queries: c.queries });
+      });
+      extraction = { maxQueries, topK, candidatesFound: res.candidates.length, queriesUsed: res.queries };
+    }
+    const canaries = manifest.canaries.map((c, i) => {
+      const f = found.get(c.secret);
+      return {
+        name: c.name,
+        secret: c.secret,
+        insertions: c.insertions,
+        logPerplexityBits: canaryBits[i]!,
+        exposure: exposures[i]!,
+        exposureMethod: (exact ? 'exact' : 'extrapolation') as ExposureMethod,
+        ...(ranks ? { rank: ranks[i]! } : {}),
+        interpolation: interpolationExposure(refs, canaryBits[i]!),
+        extrapolation: extrapolationExposure(fit, canaryBits[i]!),
+        extracted: f !== undefined,
+        ...(f ? { extractionRank: f.rank } : {}),
+        extractionQueries: f ? f.queries : (extraction?.queriesUsed ?? 0),
+      };
+    });
+    return {
+      schema: 'dp-canary/exposure@1',
+      format: manifest.format,
+      log2R,
+      method: exact ? 'exact' : 'extrapolation',
+      reference: { count: refCount, skewNormal: fit },
+      extraction,
+      canaries,
+    };
+  } finally {
+    closeSecretModel(sm);
+  }
+}
+
+/** Measure a finished run folder and write its exposure.json (atomically). */
+export async function measureRun(dir: string, opts: MeasureOptions & { backend?: Parameters<typeof initBackend>[0] } = {}): Promise<Measurement> {
+  await initBackend(opts.backend);
+  const run = loadRun(dir);
+  try {
+    const c = run.record.config;
+    const m = await measureCanaries(run.model, run.tokenizer, run.manifest, {
+      maxExactSpace: opts.maxExactSpace ?? c.maxExactSpace ?? DEFAULT_MAX_EXACT_SPACE,
+      references: opts.references ?? c.exposureReferences,
+      extractionMaxQueries: opts.extractionMaxQueries ?? c.extractionMaxQueries,
+      ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+    writeFileAtomic(runPath(dir, 'exposure'), jsonWithInfinity(m));
+    return m;
+  } finally {
+    run.model.dispose();
+  }
+}
+
+/** A human-readable table of a measurement. */
+export function formatMeasurement(m: Measurement): string {
+  const lines = [
+    `memorization: format '${m.format}', |R| = 2^${m.log2R.toFixed(2)}; exposure in bits (${m.method}; a never-seen canary has about 1.44)`,
+    '  canary      insertions  log-perplexity (bits)  exposure  extracted',
+  ];
+  for (const c of m.canaries) {
+    const ex = c.extracted ? `yes (#${c.extractionRank}, ${c.extractionQueries} queries)` : 'no';
+    lines.push(
+      `  ${c.name.padEnd(10)}  ${String(c.insertions).padStart(10)}  ${c.logPerplexityBits.toFixed(2).padStart(21)}  ${c.exposure.toFixed(2).padStart(8)}  ${ex}`,
+    );
+  }
+  if (m.extraction) {
+    lines.push(
+      `  extracted = among the search's ${m.extraction.topK} most likely secrets; it used ${m.extraction.queriesUsed} of ` +
+        `${m.extraction.maxQueries} model queries (brute force scores all 2^${m.log2R.toFixed(2)} secrets)`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Per-epoch exposure: a fixed reference sample scored with the current weights each time. */
+export interface EpochProbe {
+  /** Interpolation exposure (bits) of each canary by name, with the model's current weights. */
+  measure(): Promise<Record<string, number>>;
+  dispose(): void;
+}
+
+/** A cheap per-epoch probe: interpolation exposure against a fixed sample of references. */
+export async function epochExposureProbe(model: LanguageModel, data: RunData, config: RunConfig): Promise<EpochProbe> {
+  const A = data.format.alphabet.length;
+  const L = data.format.length;
+  const n = Math.min(config.exposureReferences, 2000);
+  const refSymbols = sampleSecrets(seededRandom(`epoch-references/${config.dataSeed}`), A, L, n);
+  const canarySymbols = concat(data.manifest.canaries.map((c) => symbolsFromSecret(data.format, c.secret)));
+  return {
+    async measure() {
+      // Weights change between epochs, so the prefix state is recomputed each time.
+      const { sm } = await openForManifest(model, data.tokenizer, data.manifest);
+      try {
+        const refs = await scoreSecrets(sm, refSymbols);
+        const bits = await scoreSecrets(sm, canarySymbols);
+        return Object.fromEntries(data.manifest.canaries.map((c, i) => [c.name, interpolationExposure(refs, bits[i]!)]));
+      } finally {
+        closeSecretModel(sm);
+      }
+    },
+    dispose() {},
+  };
+}

@@ -1,0 +1,79 @@
+import { parseFormat, type CanaryFormat } from '../canary/format.js';
+import { generateCanaries } from '../canary/generate.js';
+import { insertCanaries } from '../canary/insert.js';
+import type { CanaryManifest } from '../canary/manifest.js';
+import { canaryTokens } from '../canary/tokens.js';
+import { prepareData } from '../data/prepare.js';
+import { linesToTokens } from '../data/tokenizer-json.js';
+import type { Tokenizer } from '../data/tokenizer.js';
+import { makeWindows } from '../dpsgd/data.js';
+import { sanitizeLines } from '../study/sanitize.js';
+import { UserError } from '../util/errors.js';
+import { secureRandom, seededRandom } from '../util/random.js';
+import type { RunConfig } from './run-config.js';
+
+/** A run's training and validation examples, with the canaries that were planted. */
+export interface RunData {
+  tokenizer: Tokenizer;
+  format: CanaryFormat;
+  manifest: CanaryManifest;
+  /** Training windows of seqLength+1 token ids (the DP privacy unit is one window). */
+  train: Int32Array[];
+  /** Validation windows (never hold a canary). */
+  validation: Int32Array[];
+  /** Training lines removed by sanitisation (0 unless mitigation is 'sanitize'). */
+  sanitizedLines: number;
+  /** Characters of corpus text used. */
+  corpusChars: number;
+}
+
+/**
+ * Load the corpus, split it (seeded by dataSeed, so all points of a study share the split),
+ * draw canaries (seeded by dataSeed, or node:crypto when secureRandom), insert them into the
+ * training lines only, sanitise when asked (after insertion, as a data curator would), and cut
+ * both parts into windows.
+ */
+export function prepareRunData(c: RunConfig): RunData {
+  const format = parseFormat(c.canaryFormat);
+  const data = prepareData(
+    {
+      corpus: c.corpus,
+      corpusMaxChars: c.corpusMaxChars,
+      validationFraction: c.validationFraction,
+      tokenizer: c.tokenizer,
+      lowercase: c.lowercase,
+      maxVocab: c.maxVocab,
+      requiredText: [format.prefix, format.suffix, format.alphabet.join('')],
+    },
+    c.dataSeed,
+  );
+  // Fail early, before any training, if the tokenizer cannot represent the secrets.
+  canaryTokens(format, data.tokenizer);
+  const canaryRandom = c.secureRandom ? secureRandom() : seededRandom(c.dataSeed).fork('canaries');
+  const canaries = generateCanaries(format, c.insertions, canaryRandom, { corpus: data.corpus.lines, namePrefix: 'canary' });
+  const inserted = insertCanaries(data.train, format, canaries, canaryRandom.fork('insert'));
+  let trainLines = inserted.corpus;
+  let sanitizedLines = 0;
+  if (c.mitigation === 'sanitize') {
+    const s = sanitizeLines(trainLines, format);
+    trainLines = s.kept;
+    sanitizedLines = s.removed;
+  }
+  const train = makeWindows(linesToTokens(trainLines, data.tokenizer), c.seqLength);
+  const validation = makeWindows(linesToTokens(data.validation, data.tokenizer), c.seqLength);
+  if (train.length === 0) {
+    throw new UserError(`the training text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a shorter --seq-length`);
+  }
+  if (validation.length === 0) {
+    throw new UserError(`the validation text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a larger validation fraction`);
+  }
+  return {
+    tokenizer: data.tokenizer,
+    format,
+    manifest: inserted.manifest,
+    train,
+    validation,
+    sanitizedLines,
+    corpusChars: data.corpus.chars,
+  };
+}

@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { manifestFromJson, type CanaryManifest } from '../canary/manifest.js';
+import { tokenizerFromJson } from '../data/tokenizer-json.js';
+import type { Tokenizer } from '../data/tokenizer.js';
+import { loadModel } from '../dpsgd/model-io.js';
+import type { LanguageModel } from '../dpsgd/model.js';
+import { UserError } from '../util/errors.js';
+import type { RunConfig } from './run-config.js';
+
+/**
+ * The files of a training run folder (`dp-canary train --out DIR`). Every file is written
+ * atomically; a run is complete when metrics.json exists.
+ *
+ * - run.json        the RunConfig, backend and randomness of the run
+ * - tokenizer.json  the tokenizer (restore with tokenizerFromJson)
+ * - manifest.json   the canaries: format, secrets, insertion counts and positions
+ * - checkpoint.json weights, optimizer state, privacy ledger, generator state (for --resume)
+ * - model.json      final weights + model config (src/dpsgd/model-io.ts format)
+ * - ledger.json     the privacy ledger with epsilon at delta
+ * - metrics.json    validation loss, steps, epsilon, per-epoch history
+ * - exposure.json   exposure and extraction of every canary
+ */
+export const RUN_FILES = {
+  run: 'run.json',
+  tokenizer: 'tokenizer.json',
+  manifest: 'manifest.json',
+  checkpoint: 'checkpoint.json',
+  model: 'model.json',
+  ledger: 'ledger.json',
+  metrics: 'metrics.json',
+  exposure: 'exposure.json',
+} as const;
+
+export type RunFile = keyof typeof RUN_FILES;
+
+export function runPath(dir: string, file: RunFile): string {
+  return join(dir, RUN_FILES[file]);
+}
+
+/** What run.json records. */
+export interface RunRecord {
+  schema: 'dp-canary/run@1';
+  config: RunConfig;
+  /** tfjs backend the run trained on. */
+  backend: string;
+  /** Randomness of DP noise and batch sampling. */
+  randomSource: 'seeded' | 'secure';
+}
+
+function readJson(dir: string, file: RunFile): unknown {
+  const p = runPath(dir, file);
+  if (!existsSync(p)) throw new UserError(`${dir} is not a finished dp-canary run: ${RUN_FILES[file]} is missing`);
+  try {
+    return JSON.parse(readFileSync(p, 'utf8'));
+  } catch {
+    throw new UserError(`${p} is not valid JSON (the run folder is damaged)`);
+  }
+}
+
+/** A finished run's model, tokenizer and canaries, ready to be measured. */
+export interface LoadedRun {
+  dir: string;
+  record: RunRecord;
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  manifest: CanaryManifest;
+}
+
+/** Load a finished run folder; UserError when it is not one. */
+export function loadRun(dir: string): LoadedRun {
+  if (!existsSync(dir)) throw new UserError(`run folder ${dir} does not exist`);
+  const record = readJson(dir, 'run') as RunRecord;
+  if (record?.schema !== 'dp-canary/run@1') throw new UserError(`${runPath(dir, 'run')} is not a dp-canary run record`);
+  const tokenizer = tokenizerFromJson(readJson(dir, 'tokenizer'));
+  readJson(dir, 'model'); // a clear message when training has not finished
+  const manifest = manifestFromJson(readFileSync(runPath(dir, 'manifest'), 'utf8'));
+  const { model } = loadModel(runPath(dir, 'model'));
+  if (model.config.vocabSize !== tokenizer.vocabSize) {
+    model.dispose();
+    throw new UserError(`${dir}: the model's vocabulary (${model.config.vocabSize}) does not match the tokenizer's (${tokenizer.vocabSize})`);
+  }
+  return { dir, record, model, tokenizer, manifest };
+}
