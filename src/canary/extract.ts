@@ -161,17 +161,28 @@ export async function extractSecrets(model: SecretModel, format: CanaryFormat, o
   return { candidates, queries: used(), stopped };
 }
 
-/** Where the true secret ended up in an extraction. */
+/** Where the true secret ended up in an extraction, against brute force. */
 export interface ExtractionOutcome {
   found: boolean;
   /** 1-based position among the candidates (only when found). */
   position?: number;
   /** Queries spent when it was found, else the total used. */
   queries: number;
+  /** |R| (as a float when above 2^53): candidate scorings a brute-force attack needs. */
+  spaceSize: number;
+  /** Rows a brute-force walk of the whole tree of secrets advances: sum_{k=1}^{L-1} A^k. */
+  treeQueries: number;
 }
 
-/** Whether `secret` was extracted, at which position and after how many queries. */
-export function extractionOutcome(result: ExtractionResult, secret: string): ExtractionOutcome {
+/** Whether `secret` was extracted, at which position and after how many queries, against brute force. */
+export function extractionOutcome(result: ExtractionResult, secret: string, format: CanaryFormat): ExtractionOutcome {
+  const A = format.alphabet.length;
+  const L = format.length;
+  let treeQueries = 0;
+  for (let k = 1; k < L; k++) treeQueries += A ** k;
+  const base = { spaceSize: A ** L, treeQueries };
   const i = result.candidates.findIndex((c) => c.secret === secret);
-  return i < 0 ? { found: false, queries: result.queries } : { found: true, position: i + 1, queries: result.candidates[i]!.queries };
+  return i < 0
+    ? { found: false, queries: result.queries, ...base }
+    : { found: true, position: i + 1, queries: result.candidates[i]!.queries, ...base };
 }

@@ -44,11 +44,13 @@ describe('extraction (best-first search)', () => {
     const favSecret = secretFromSymbols(FORMAT, FAV);
     const res = await extractSecrets(model, FORMAT, { maxQueries: 1e6, batchNodes: 4, stopWhenFound: new Set([favSecret]) });
     expect(res.stopped).toBe('found');
-    const out = extractionOutcome(res, favSecret);
+    const out = extractionOutcome(res, favSecret, FORMAT);
+    expect(out.spaceSize).toBe(3125);
+    expect(out.treeQueries).toBe(5 + 25 + 125 + 625);
     expect(out.found).toBe(true);
     expect(out.position).toBe(1);
     expect(out.queries).toBeLessThan(3125 / 20);
-    expect(extractionOutcome(res, 'aaaaa').found).toBe(false);
+    expect(extractionOutcome(res, 'aaaaa', FORMAT).found).toBe(false);
     closeSecretModel(model);
     expect(scorer.live).toBe(0);
   });
@@ -61,7 +63,7 @@ describe('extraction (best-first search)', () => {
     const model = await openSecretModel(scorer, [], ids, 6);
     const secret = secretFromSymbols(format, fav);
     const res = await extractSecrets(model, format, { maxQueries: 1e5, batchNodes: 8, stopWhenFound: new Set([secret]) });
-    const out = extractionOutcome(res, secret);
+    const out = extractionOutcome(res, secret, format);
     expect(out).toMatchObject({ found: true, position: 1 });
     expect(out.queries).toBeLessThan(100);
     closeSecretModel(model);
