@@ -30,7 +30,7 @@ export async function enumerateLogPerplexities(model: SecretModel, opts: Enumera
   const maxSpace = opts.maxSpace ?? DEFAULT_MAX_EXACT_SPACE;
   if (total > maxSpace) {
     throw new UserError(
-      `exact exposure would enumerate |R| = ${A}^${L} = ${total.toPrecision(4)} secrets, above the limit of ${maxSpace}; ` +
+      `exact exposure would enumerate |R| = ${A}^${L} = 2^${(L * Math.log2(A)).toFixed(1)} secrets, above the limit of ${maxSpace}; ` +
         `use estimated exposure (a random sample of R with interpolation and skew-normal extrapolation) or raise the limit`,
     );
   }
