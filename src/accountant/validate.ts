@@ -36,14 +36,17 @@ export function checkEpsilon(epsilon: number, name = 'epsilon', positive = false
   }
 }
 
-/** RDP orders: a non-empty list of finite numbers > 1. */
+/** Largest RDP order accepted (the integer-order sum has alpha terms; beyond this, no use). */
+export const MAX_ORDER = 1e6;
+
+/** RDP orders: a non-empty list of finite numbers in (1, MAX_ORDER]. */
 export function checkOrders(orders: readonly number[]): void {
   if (!Array.isArray(orders) || orders.length === 0) {
     throw new UserError('orders must be a non-empty list of numbers > 1');
   }
   for (const a of orders) {
-    if (typeof a !== 'number' || !Number.isFinite(a) || a <= 1) {
-      throw new UserError(`every RDP order must be a finite number > 1, got ${String(a)}`);
+    if (typeof a !== 'number' || !Number.isFinite(a) || a <= 1 || a > MAX_ORDER) {
+      throw new UserError(`every RDP order must be a number > 1 and <= ${MAX_ORDER}, got ${String(a)}`);
     }
   }
 }
