@@ -78,21 +78,24 @@ export async function scoreSecrets(
     let state = start.state;
     let logProbs = start.logProbs;
     let parents = new Int32Array(m); // all rows start from the single prefix state
-    for (let pos = 0; pos < L; pos++) {
-      const tokens = new Int32Array(m);
-      for (let r = 0; r < m; r++) {
-        const tok = symbolIds[secrets[(lo + r) * L + pos]!]!;
-        tokens[r] = tok;
-        acc[r] = acc[r]! - logProbs[parents[r]! * V + tok]! * BITS_PER_NAT;
+    try {
+      for (let pos = 0; pos < L; pos++) {
+        const tokens = new Int32Array(m);
+        for (let r = 0; r < m; r++) {
+          const tok = symbolIds[secrets[(lo + r) * L + pos]!]!;
+          tokens[r] = tok;
+          acc[r] = acc[r]! - logProbs[parents[r]! * V + tok]! * BITS_PER_NAT;
+        }
+        if (pos === L - 1) break;
+        const next = await advanceCounted(model, state, parents, tokens);
+        if (state !== start.state) scorer.dispose(state);
+        state = next.state;
+        logProbs = next.logProbs;
+        if (pos === 0) parents = Int32Array.from({ length: m }, (_, r) => r);
       }
-      if (pos === L - 1) break;
-      const next = await advanceCounted(model, state, parents, tokens);
+    } finally {
       if (state !== start.state) scorer.dispose(state);
-      state = next.state;
-      logProbs = next.logProbs;
-      if (pos === 0) parents = Int32Array.from({ length: m }, (_, r) => r);
     }
-    if (state !== start.state) scorer.dispose(state);
     out.set(acc, lo);
   }
   return out;
