@@ -194,23 +194,33 @@ export function clipPass(
   sums = true,
 ): { squaredNorms: tf.Tensor1D; sums: Map<string, tf.Tensor> } {
   const cache = new BatchMajorCache();
+  const units = groupUses(pass, method);
   const norms: UseNorm[] = [];
   try {
-    for (const use of pass.uses) norms.push(useNorm(use, pass.grads.get(use.tap)!, cache, method));
+    for (const unit of units) {
+      const g = pass.grads.get(unit[0]!.tap)!;
+      norms.push(unit.length === 1 ? useNorm(unit[0]!, g, cache, method) : groupNorm(unit, g, cache));
+    }
     cache.dispose();
     const squaredNorms = tf.tidy(() => norms.slice(1).reduce((acc, n) => tf.add(acc, n.squaredNorms), norms[0]!.squaredNorms as tf.Tensor) as tf.Tensor1D);
     const out = new Map<string, tf.Tensor>();
     if (sums) {
       const factors = clipFactors(squaredNorms, clipNorm);
-      pass.uses.forEach((use, k) => {
-        const g = pass.grads.get(use.tap)!;
+      units.forEach((unit, k) => {
+        const g = pass.grads.get(unit[0]!.tap)!;
         const pe = norms[k]!.perExample;
-        out.set(
-          use.param,
-          pe === null
-            ? useWeightedSum(use, g, factors)
-            : tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(factors, [1, -1]), pe), paramShape(use, g))),
-        );
+        if (pe === null) {
+          out.set(unit[0]!.param, useWeightedSum(unit[0]!, g, factors));
+          return;
+        }
+        const flat = tf.tidy(() => tf.matMul(tf.reshape(factors, [1, -1]), pe)); // sum_i c_i grad_i, all of the unit's parameters
+        if (unit.length === 1) out.set(unit[0]!.param, tf.tidy(() => tf.reshape(flat, paramShape(unit[0]!, g))));
+        else {
+          const rows = unit.map((u) => (u as Extract<ParamUse, { kind: 'weight' }>).input.shape[2]);
+          const parts = tf.tidy(() => tf.split(tf.reshape(flat, [rows.reduce((a, b) => a + b, 0), g.shape[2]]), rows, 0));
+          unit.forEach((u, j) => out.set(u.param, parts[j]!));
+        }
+        flat.dispose();
       });
       factors.dispose();
     }
@@ -222,6 +232,45 @@ export function clipPass(
       n.perExample?.dispose();
     }
   }
+}
+
+/**
+ * Units of work for clipPass: weights that share a tap (an LSTM's W and U both feed z_t) and
+ * would each get per-example gradients are grouped, so one batched matmul over the
+ * concatenated inputs [x_t, h_{t-1}] forms both (one larger matmul is faster on wasm).
+ */
+function groupUses(pass: TapPass, method: NormMethod): ParamUse[][] {
+  const units: ParamUse[][] = [];
+  const byTap = new Map<string, ParamUse[]>();
+  for (const use of pass.uses) {
+    const g = pass.grads.get(use.tap)!;
+    const [T, B, P] = g.shape;
+    if (use.kind === 'weight' && materializeWeight(method, T, B, use.input.shape[2], P)) {
+      const group = byTap.get(use.tap);
+      const total = (group ?? []).reduce((a, u) => a + (u as Extract<ParamUse, { kind: 'weight' }>).input.shape[2], use.input.shape[2]);
+      if (group && (method === 'materialize' || B * total * P <= MAX_PER_EXAMPLE_FLOATS)) {
+        group.push(use);
+        continue;
+      }
+      const fresh = [use];
+      byTap.set(use.tap, fresh);
+      units.push(fresh);
+      continue;
+    }
+    units.push([use]);
+  }
+  return units;
+}
+
+/** Per-example gradients [B, (sum D) * P] of weights sharing one tap, from concatenated inputs. */
+function groupNorm(unit: ParamUse[], g: tf.Tensor3D, cache: BatchMajorCache): UseNorm {
+  let result: UseNorm | null = null;
+  tf.tidy(() => {
+    const inputs = unit.map((u) => cache.get((u as Extract<ParamUse, { kind: 'weight' }>).input));
+    const pe = tf.matMul(tf.concat(inputs, 2), cache.get(g), true, false); // [B, sum D, P]
+    result = { squaredNorms: tf.keep(tf.sum(tf.square(pe), [1, 2]) as tf.Tensor1D), perExample: tf.keep(tf.reshape(pe, [g.shape[1], -1]) as tf.Tensor2D) };
+  });
+  return result!;
 }
 
 /**
