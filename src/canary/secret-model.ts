@@ -68,6 +68,11 @@ export async function scoreSecrets(
   const L = model.length;
   if (secrets.length % L !== 0) throw new RangeError('secrets must hold n * length symbols');
   const n = secrets.length / L;
+  const A = model.symbolIds.length;
+  for (let i = 0; i < secrets.length; i++) {
+    const k = secrets[i]!;
+    if (!(k >= 0 && k < A)) throw new RangeError(`secret symbol index ${k} outside [0, ${A})`);
+  }
   const batch = Math.max(1, opts.batchRows ?? DEFAULT_BATCH_ROWS);
   const out = new Float64Array(n);
   const { scorer, symbolIds, start } = model;
