@@ -8,8 +8,12 @@ import type { TapPass } from './taps.js';
  * - 'materialize': form each example's [D, P] gradient by one batched matmul; cost ~B T D P.
  * - 'auto': per weight, the cheaper of the two counting the clipped sum too (mixed ghost
  *   clipping, Bu et al. 2023), within memory limits; see materializeWeight.
- * Biases and embeddings always use their ghost forms (||sum_t g_t||^2 and
- * sum_{t,s} [x_t == x_s] (g_t.g_s)).
+ * Biases use per-example sums over time (||sum_t g_t||^2). Embeddings use
+ * sum_{t,s} [x_t == x_s] (g_t.g_s) ('ghost'), or per-example tables by a segment sum when the
+ * vocabulary is small (V <= T^2, 'auto'; always with 'materialize').
+ * Whatever the method, the clipped sum is exact: c^T times per-example gradients where those
+ * were formed, else one weighted contraction. (~300 lines: norms and sums share caches, so
+ * they stay in one file.)
  */
 export type NormMethod = 'ghost' | 'materialize' | 'auto';
 
