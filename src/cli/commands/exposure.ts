@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
-import { toJson } from '../parse.js';
+import { parseInteger, parseNumber, toJson } from '../parse.js';
+import { resolve } from 'node:path';
+import { parseBackendName } from '../../dpsgd/backend.js';
+import { formatMeasurement, measureRun, type Measurement } from '../../pipeline/measure.js';
 import { UserError } from '../../util/errors.js';
 import { type ExposureEstimates, estimateExposures, MIN_REFERENCES } from '../../canary/estimate.js';
 import { parseScoresJson } from '../../canary/scores-file.js';
@@ -9,6 +12,11 @@ import { parseScoresJson } from '../../canary/scores-file.js';
 /** Flags of `dp-canary exposure` (commander keeps them as strings/booleans). */
 export interface ExposureFlags {
   scores?: string;
+  run?: string;
+  maxExact?: string;
+  references?: string;
+  maxQueries?: string;
+  backend?: string;
   canary?: string;
   json?: boolean;
 }
@@ -26,14 +34,24 @@ export function register(program: Command, io: CliIO): void {
       'JSON {"canaries": {"<name>": number[]}, "reference": number[]}: log-perplexities in bits of each canary ' +
         `and of at least ${MIN_REFERENCES} uniformly random secrets of the same format, from any model`,
     )
+    .option('--run <dir>', 'a run folder written by dp-canary train: score its canaries with its model (exact when |R| allows)')
+    .option('--max-exact <n>', 'with --run: largest |R| enumerated exactly; larger spaces are estimated (default 1e7)')
+    .option('--references <n>', 'with --run: random secrets scored for the estimates (default: the run\'s setting)')
+    .option('--max-queries <n>', 'with --run: model queries for the extraction search (0 skips it; default: the run\'s setting)')
+    .option('--backend <name>', 'with --run: tfjs backend (tensorflow, wasm or cpu)')
     .option('--canary <name>', 'report only this canary')
     .option('--json', 'print one JSON object')
     .action(async (flags: ExposureFlags) => {
+      if (flags.scores !== undefined && flags.run !== undefined) throw new UserError('give --scores or --run, not both');
       if (flags.scores !== undefined) {
         exposureFromScoresCommand(flags.scores, flags, io);
         return;
       }
-      throw new UserError('exposure needs --scores FILE');
+      if (flags.run !== undefined) {
+        await exposureFromRunCommand(flags.run, flags, io);
+        return;
+      }
+      throw new UserError('exposure needs --scores FILE or --run DIR');
     });
 }
 
@@ -44,6 +62,26 @@ function readText(path: string): string {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read scores file ${path}${code ? ` (${code})` : ''}`);
   }
+}
+
+/** `exposure --run DIR`: measure a trained run's canaries with its own model; writes DIR/exposure.json. */
+export async function exposureFromRunCommand(dir: string, flags: ExposureFlags, io: CliIO): Promise<Measurement> {
+  const backend = flags.backend !== undefined ? parseBackendName(flags.backend, '--backend') : undefined;
+  const m = await measureRun(resolve(dir), {
+    ...(flags.maxExact !== undefined ? { maxExactSpace: parseNumber('--max-exact', flags.maxExact) } : {}),
+    ...(flags.references !== undefined ? { references: parseInteger('--references', flags.references, { min: MIN_REFERENCES }) } : {}),
+    ...(flags.maxQueries !== undefined ? { extractionMaxQueries: parseInteger('--max-queries', flags.maxQueries) } : {}),
+    ...(backend ? { backend } : {}),
+    log: (msg) => io.err(`${msg}\n`),
+  });
+  let shown = m;
+  if (flags.canary !== undefined) {
+    const one = m.canaries.filter((c) => c.name === flags.canary);
+    if (one.length === 0) throw new UserError(`no canary named '${flags.canary}' in ${dir} (it has: ${m.canaries.map((c) => c.name).join(', ')})`);
+    shown = { ...m, canaries: one };
+  }
+  io.out(flags.json ? toJson(shown) + '\n' : formatMeasurement(shown));
+  return m;
 }
 
 /** `exposure --scores FILE`: estimates from exported log-perplexities. */

@@ -1,0 +1,153 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/program.js';
+import { bufferIO } from '../../src/cli/io.js';
+import { seededRandom } from '../../src/util/random.js';
+
+/** A small English-like corpus from a fixed grammar (deterministic, no network). */
+function tinyCorpus(lines: number): string {
+  const r = seededRandom('tiny-corpus');
+  const pick = <T>(xs: readonly T[]): T => xs[r.int(xs.length)]!;
+  const subjects = ['the cat', 'a dog', 'my friend', 'the old man', 'her sister', 'the teacher'];
+  const verbs = ['sees', 'likes', 'finds', 'calls', 'meets', 'helps'];
+  const objects = ['the house', 'a bird', 'the river', 'his car', 'the garden', 'a letter'];
+  const tails = ['today', 'at night', 'in the park', 'again', 'before lunch', 'with care'];
+  return Array.from({ length: lines }, () => `${pick(subjects)} ${pick(verbs)} ${pick(objects)} ${pick(tails)}.`).join('\n') + '\n';
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = bufferIO();
+  const code = await runCli(args, io);
+  return { code, out: io.stdout(), err: io.stderr() };
+}
+
+const MODEL = ['--hidden-size', '24', '--embedding-dim', '8', '--seq-length', '24', '--batch-size', '16', '--max-chars', '12000'];
+const CANARY = ['--canary-format', 'my pin is {digits:3}', '--insertions', '1,16'];
+
+describe('end to end through the CLI: train -> exposure -> extract -> study', () => {
+  let dir: string;
+  let corpus: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dpc-e2e-'));
+    corpus = join(dir, 'tiny.txt');
+    writeFileSync(corpus, tinyCorpus(600));
+  });
+
+  it('trains privately; the ledger epsilon equals an independent `dp-canary epsilon` of the same run', async () => {
+    const run = join(dir, 'dp');
+    const r = await cli(['train', '--out', run, '--corpus', corpus, ...MODEL, ...CANARY, '--epochs', '2', '--seed', '3',
+      '--target-epsilon', '5', '--delta', '1e-4', '--json']);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.out);
+    for (const f of ['run.json', 'tokenizer.json', 'manifest.json', 'model.json', 'ledger.json', 'metrics.json', 'checkpoint.json', 'exposure.json']) {
+      expect(existsSync(join(run, f)), f).toBe(true);
+    }
+    expect(m.private).toBe(true);
+    expect(m.epsilon).toBeLessThanOrEqual(5);
+    expect(m.epsilon).toBeGreaterThan(4); // calibrated to spend (nearly) the whole budget
+    expect(m.steps).toBeGreaterThan(0);
+    const e = await cli(['epsilon', '--sampling-rate', String(m.samplingRate), '--noise-multiplier', String(m.noiseMultiplier),
+      '--steps', String(m.steps), '--delta', '1e-4', '--json']);
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.out).epsilon).toBeCloseTo(m.epsilon, 9);
+    const ledger = JSON.parse(readFileSync(join(run, 'ledger.json'), 'utf8'));
+    expect(ledger.epsilon).toBeCloseTo(m.epsilon, 12);
+    expect(ledger.ledger.events.reduce((s: number, ev: { count: number }) => s + ev.count, 0)).toBe(m.steps);
+  });
+
+  it('trains without DP, memorizes, and exact exposure agrees with the extraction order', async () => {
+    const run = join(dir, 'plain');
+    const r = await cli(['train', '--out', run, '--corpus', corpus, ...MODEL, ...CANARY, '--epochs', '6', '--seed', '3',
+      '--learning-rate', '0.02', '--json']);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.out);
+    expect(m.private).toBe(false);
+    expect(m.epsilon).toBe('Infinity');
+
+    const ex = await cli(['exposure', '--run', run, '--json']);
+    expect(ex.code).toBe(0);
+    const exposure = JSON.parse(ex.out);
+    expect(exposure.method).toBe('exact');
+    expect(exposure.log2R).toBeCloseTo(Math.log2(1000), 12);
+    for (const c of exposure.canaries) {
+      expect(c.exposure).toBeGreaterThanOrEqual(0);
+      expect(c.exposure).toBeLessThanOrEqual(exposure.log2R + 1e-12);
+      // exposure = log2 |R| - log2 rank, with rank an integer in [1, |R|]
+      expect(c.rank).toBe(Math.round(2 ** (exposure.log2R - c.exposure)));
+    }
+    // Exposure from the run folder is the one `train` measured (same model, same procedure).
+    const saved = JSON.parse(readFileSync(join(run, 'exposure.json'), 'utf8'));
+    expect(saved.canaries.map((c: { exposure: number }) => c.exposure)).toEqual(exposure.canaries.map((c: { exposure: number }) => c.exposure));
+
+    // Exhaustive extraction lists all of R in nondecreasing log-perplexity; a canary's position
+    // is at most its exact rank (ties count against the canary in the rank).
+    const x = await cli(['extract', '--run', run, '--top', '1000', '--max-queries', '1000000', '--json']);
+    expect(x.code).toBe(0);
+    const found = JSON.parse(x.out);
+    expect(found.candidates).toHaveLength(1000);
+    for (let i = 1; i < found.candidates.length; i++) {
+      expect(found.candidates[i].logPerplexityBits).toBeGreaterThanOrEqual(found.candidates[i - 1].logPerplexityBits - 1e-9);
+    }
+    for (const c of exposure.canaries) {
+      const pos = found.canaries.find((k: { name: string }) => k.name === c.name).rank;
+      expect(pos).toBeLessThanOrEqual(c.rank);
+      expect(found.candidates[pos - 1].logPerplexityBits).toBeCloseTo(c.logPerplexityBits, 6);
+    }
+    // The canary inserted 16 times is memorized far beyond a random candidate (about 1.44 bits).
+    const most = exposure.canaries.find((c: { insertions: number }) => c.insertions === 16);
+    expect(most.exposure).toBeGreaterThan(4);
+  });
+
+  it('runs a study, writes consistent reports, and resumes without retraining', async () => {
+    const out = join(dir, 'study');
+    const args = ['study', '--quick', '--out', out, '--corpus', corpus, '--max-chars', '8000', '--epochs', '1',
+      '--mitigations', 'none,dp,sanitize', '--epsilons', '4', '--insertions', '1,8', '--json'];
+    const r = await cli(args);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary.failed).toEqual([]);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.points.map((p: { id: string }) => p.id).sort()).toEqual(['dp-eps4-seed1', 'none-seed1', 'sanitize-seed1']);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    for (const p of report.points) {
+      expect(p.status).toBe('ok');
+      if (p.point.mitigation === 'dp') expect(p.epsilon).toBeLessThanOrEqual(4);
+      else expect(p.epsilon).toBe('Infinity');
+      if (p.point.mitigation === 'sanitize') expect(p.sanitizedLines).toBe(9); // 1 + 8 canary lines removed
+      for (const c of p.canaries) {
+        expect(c.exposure).toBeGreaterThanOrEqual(0);
+        expect(c.exposure).toBeLessThanOrEqual(p.log2R + 1e-12);
+        expect(md).toContain(c.exposure.toFixed(2));
+      }
+    }
+    // Every point's result in the report is the one in its own result file.
+    const again = await cli(args);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).points).toEqual(report.points);
+  });
+
+  it('bad input: one line on stderr and exit code 2', async () => {
+    const cases: string[][] = [
+      ['train', '--corpus', corpus],
+      ['train', '--out', join(dir, 'x'), '--corpus', join(dir, 'missing.txt')],
+      ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--noise-multiplier', '1', '--target-epsilon', '2'],
+      ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--canary-format', 'no slot here'],
+      ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--dropout', '1.5'],
+      ['study', '--preset', 'huge', '--out', join(dir, 's2')],
+      ['study', '--mitigations', 'none,prayer', '--out', join(dir, 's2')],
+      ['extract', '--run', join(dir, 'nope')],
+      ['exposure', '--run', join(dir, 'nope')],
+    ];
+    for (const args of cases) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err.trim().split('\n').length, r.err).toBeLessThanOrEqual(2);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+  });
+});
