@@ -63,7 +63,8 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
         ...(c.extractionRank !== undefined ? { extractionRank: c.extractionRank } : {}),
         extractionQueries: c.extractionQueries,
       })),
-      exposureByEpoch: metrics.epochs.map((e) => ({ epoch: e.epoch, exposure: e.exposure })),
+      // Epochs without a probe (exposureEachEpoch off) carry no exposure and are left out.
+      exposureByEpoch: metrics.epochs.filter((e) => Object.keys(e.exposure).length > 0).map((e) => ({ epoch: e.epoch, exposure: e.exposure })),
       sanitizedLines: metrics.sanitizedLines,
     };
   } finally {
