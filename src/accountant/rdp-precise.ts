@@ -96,10 +96,10 @@ export interface PreciseResult {
  * decimal digits to start; raised (up to 4 times) until the result is proven to 1e-13 relative
  * on A - 1. Returns null if even then it is not (the caller falls back to a bound).
  */
-export function preciseLogA(q: number, sigma: number, alpha: number, digits = 40): PreciseResult | null {
+export function preciseLogA(q: number, sigma: number, alpha: number, digits = 30): PreciseResult | null {
   let p = digits;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const r = preciseOnce(q, sigma, alpha, p);
+    const r = preciseOnce(q, sigma, alpha, p, attempt > 0);
     if (r.ok) return { logA: r.logA, relErr: r.relErr, digits: p };
     if (!Number.isFinite(r.needDigits)) return null;
     p = Math.max(p + 10, Math.ceil(r.needDigits) + 10);
@@ -113,6 +113,7 @@ function preciseOnce(
   sigma: number,
   alpha: number,
   p: number,
+  full: boolean,
 ): { ok: boolean; logA: number; relErr: number; needDigits: number } {
   const { D, sqrt2 } = context(p);
   const Q = (x: Dec): Dec => decimalErfc(x.div(sqrt2), p).div(2);
@@ -124,8 +125,11 @@ function preciseOnce(
   const s2 = ds.times(ds).times(2);
   const z0 = ds.times(ds).times(l1q.minus(lq)).plus(0.5);
   const kAlt = Math.floor(alpha) + 1;
-  // Enough Euler terms that the worst-case remainder b_0 / 2^M is far below 10^-p.
-  const M = Math.ceil(p * Math.log2(10)) + 20;
+  // At most enough Euler terms that the worst-case remainder b_0 / 2^M is below 10^-p; fewer when
+  // the first tail term is already small next to |A - 1| (the error check below still applies).
+  const maxM = Math.ceil(p * Math.log2(10)) + 20;
+  let mHalf = [maxM, maxM];
+  let kEnd = kAlt + maxM;
   let A = new D(0);
   let weighted = new D(0); // sum |t| (|exponent| + k + 10): scale of the rounding errors
   let err = new D(0);
@@ -133,25 +137,46 @@ function preciseOnce(
   let C = new D(1);
   const tails: [Dec[], Dec[]] = [[], []];
   let tailSign = 1;
-  for (let k = 0; k <= kAlt + M; k++) {
+  for (let k = 0; k <= kEnd; k++) {
     const dk = new D(k);
-    const exL = da.minus(dk).times(l1q).plus(dk.times(lq)).plus(dk.times(dk).minus(dk).div(s2));
-    const tL = C.times(exL.exp()).times(Q(dk.minus(z0).div(ds)));
-    const m = da.minus(dk);
-    const exR = dk.times(l1q).plus(m.times(lq)).plus(m.times(m).minus(m).div(s2));
-    const tR = C.times(exR.exp()).times(Q(z0.minus(m).div(ds)));
-    weighted = weighted.plus(tL.abs().times(exL.abs().plus(k + 10))).plus(tR.abs().times(exR.abs().plus(k + 10)));
-    if (k < kAlt) A = A.plus(tL).plus(tR);
-    else {
-      if (k === kAlt) tailSign = C.isNegative() ? -1 : 1;
-      tails[0].push(tL.abs());
-      tails[1].push(tR.abs());
+    const j = k - kAlt;
+    if (j <= mHalf[0]!) {
+      const exL = da.minus(dk).times(l1q).plus(dk.times(lq)).plus(dk.times(dk).minus(dk).div(s2));
+      const tL = C.times(exL.exp()).times(Q(dk.minus(z0).div(ds)));
+      weighted = weighted.plus(tL.abs().times(exL.abs().plus(k + 10)));
+      if (k < kAlt) A = A.plus(tL);
+      else tails[0].push(tL.abs());
+    }
+    if (j <= mHalf[1]!) {
+      const m = da.minus(dk);
+      const exR = dk.times(l1q).plus(m.times(lq)).plus(m.times(m).minus(m).div(s2));
+      const tR = C.times(exR.exp()).times(Q(z0.minus(m).div(ds)));
+      weighted = weighted.plus(tR.abs().times(exR.abs().plus(k + 10)));
+      if (k < kAlt) A = A.plus(tR);
+      else tails[1].push(tR.abs());
+    }
+    if (j === 0) {
+      tailSign = C.isNegative() ? -1 : 1;
+      if (!full) {
+        const ref = A.minus(1).abs();
+        const need = (b0: Dec): number => {
+          if (b0.isZero()) return 0;
+          if (ref.isZero()) return maxM;
+          // remainder <= b0 / 2^M: aim for 2^-56 (about 1e-17) of the partial |A - 1|.
+          const bits = Math.ceil(b0.div(ref).log(2).toNumber()) + 60;
+          return Math.min(maxM, Math.max(1, bits));
+        };
+        mHalf = [need(tails[0][0]!), need(tails[1][0]!)];
+        kEnd = kAlt + Math.max(mHalf[0]!, mHalf[1]!);
+      }
     }
     C = C.times(da.minus(dk)).div(k + 1);
   }
   // Euler transform of each alternating tail (see eulerTail in rdp-series.ts for the argument).
-  for (const b of tails) {
-    let d = b.slice();
+  tails.forEach((b, h) => {
+    const M = mHalf[h]!;
+    if (b.length === 0 || M === 0) return;
+    let d = b.slice(0, M + 1);
     let s = new D(0);
     let scale = new D(0.5);
     for (let m = 0; m < M; m++) {
@@ -163,7 +188,7 @@ function preciseOnce(
     }
     A = tailSign > 0 ? A.plus(s) : A.minus(s);
     err = err.plus(d[0]!.abs().times(scale).times(2)).plus(b[0]!.times(ulp).times(M));
-  }
+  });
   const dA = A.minus(1);
   const rounding = weighted.times(ulp);
   err = err.plus(rounding);
