@@ -1,7 +1,7 @@
 import { UserError } from '../util/errors.js';
 import { epsilonFromRdp } from './conversion.js';
 import { DEFAULT_ORDERS } from './orders.js';
-import { sampledGaussianRdp, singleStepRdp } from './rdp.js';
+import { sampledGaussianRdp, singleStepRdp, singleStepRdpUpperFast } from './rdp.js';
 import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkOrders, checkSamplingRate, checkSteps } from './validate.js';
 
 /** Relative width at which the noise-multiplier bisection stops (10x finer than promised). */
@@ -11,6 +11,32 @@ const SIGMA_MAX = 1e6;
 
 function epsilonAt(sigma: number, q: number, steps: number, delta: number, orders: readonly number[]): number {
   return epsilonFromRdp(orders, sampledGaussianRdp(q, sigma, orders, steps), delta).epsilon;
+}
+
+/** An upper bound on epsilonAt (equal to it unless some order needs decimal.js), cheap. */
+function epsilonUpperFast(sigma: number, q: number, steps: number, delta: number, orders: readonly number[]): number {
+  const up = 1 + 8 * 2 ** -53;
+  const rdp = orders.map((a) => {
+    const r = singleStepRdpUpperFast(q, sigma, a);
+    return r === 0 ? 0 : r * steps * up;
+  });
+  return epsilonFromRdp(orders, rdp, delta).epsilon;
+}
+
+/**
+ * Smallest sigma in the bracket with eps(sigma) <= target, given eps(lo) > target >= eps(hi),
+ * by bisection to SIGMA_REL_TOL; returns that sigma and eps there.
+ */
+function bisect(eps: (s: number) => number, target: number, lo: number, hi: number, epsHi: number): { hi: number; epsHi: number } {
+  while (hi - lo > SIGMA_REL_TOL * hi) {
+    const mid = 0.5 * (lo + hi);
+    const e = eps(mid);
+    if (e <= target) {
+      hi = mid;
+      epsHi = e;
+    } else lo = mid;
+  }
+  return { hi, epsHi };
 }
 
 /**
@@ -36,8 +62,33 @@ export function calibrateNoiseMultiplier(o: {
   checkOrders(orders);
   const { targetEpsilon: target, samplingRate: q, steps, delta } = o;
   if (q === 0 || steps === 0) return { noiseMultiplier: 0, epsilon: 0 };
-  const eps = (s: number): number => epsilonAt(s, q, steps, delta, orders);
+  // Search with a cheap upper bound on epsilon (exact unless an order needs decimal.js); its
+  // answer is valid (the exact epsilon is no larger). Then confirm with the exact epsilon and,
+  // if the bound was loose there, search again with the exact one below that answer.
+  const fast = (s: number): number => epsilonUpperFast(s, q, steps, delta, orders);
+  const exact = (s: number): number => epsilonAt(s, q, steps, delta, orders);
+  const found = search(fast, target, delta, steps, q);
+  const epsExact = exact(found.hi);
+  if (epsExact === found.epsHi) return { noiseMultiplier: found.hi, epsilon: epsExact };
+  // eps_exact <= eps_fast everywhere, so the exact answer is <= found.hi: bracket below it,
+  // stepping down by growing factors (the answer is usually close).
+  let hi = found.hi;
+  let epsHi = epsExact;
+  let step = 1e-6;
+  let lo = hi * (1 - step);
+  for (let e = exact(lo); e <= target; e = exact(lo)) {
+    hi = lo;
+    epsHi = e;
+    step = Math.min(0.5, step * 100);
+    lo = hi * (1 - step);
+    if (lo < 1e-12) throw new Error('calibration bracket failed: epsilon stays below target as sigma -> 0');
+  }
+  const r = bisect(exact, target, lo, hi, epsHi);
+  return { noiseMultiplier: r.hi, epsilon: r.epsHi };
+}
 
+/** Bracket then bisect on a monotone epsilon(sigma). */
+function search(eps: (s: number) => number, target: number, delta: number, steps: number, q: number): { hi: number; epsHi: number } {
   // Bracket: eps(lo) > target >= eps(hi).
   let hi = 1;
   let epsHi = eps(hi);
@@ -62,15 +113,7 @@ export function calibrateNoiseMultiplier(o: {
       epsHi = eps(hi);
     }
   }
-  while (hi - lo > SIGMA_REL_TOL * hi) {
-    const mid = 0.5 * (lo + hi);
-    const e = eps(mid);
-    if (e <= target) {
-      hi = mid;
-      epsHi = e;
-    } else lo = mid;
-  }
-  return { noiseMultiplier: hi, epsilon: epsHi };
+  return bisect(eps, target, lo, hi, epsHi);
 }
 
 /**

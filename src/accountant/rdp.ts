@@ -57,7 +57,8 @@ export function clearRdpCache(): void {
   cache.clear();
 }
 
-function computeSingleStep(q: number, sigma: number, alpha: number): { rdp: number; method: RdpMethod } {
+/** The float64 paths only: null when the fractional series cannot prove FLOAT_REL_TOL. */
+function floatSingleStep(q: number, sigma: number, alpha: number): { rdp: number; method: RdpMethod } | null {
   if (Number.isInteger(alpha)) {
     const { logA } = logAFromSeries(integerOrderSeries(q, sigma, alpha));
     return { rdp: (logA / (alpha - 1)) * ULP_UP, method: 'integer-series' };
@@ -67,6 +68,30 @@ function computeSingleStep(q: number, sigma: number, alpha: number): { rdp: numb
     const { logA, relLogA } = logAFromSeries(s);
     if (relLogA <= FLOAT_REL_TOL) return { rdp: (logA / (alpha - 1)) * ULP_UP, method: 'float-series' };
   }
+  return null;
+}
+
+/**
+ * A fast upper bound on the one-step RDP: the exact value when float64 proves it (or it is
+ * cached), else the convexity bound (never decimal.js). For searches such as calibration, which
+ * confirm their answer with the exact values afterwards.
+ */
+export function singleStepRdpUpperFast(q: number, sigma: number, alpha: number): number {
+  if (q === 0 || sigma === 0 || q === 1) return singleStepRdp(q, sigma, alpha).rdp;
+  const hit = cache.get(`${q}|${sigma}|${alpha}`);
+  if (hit) return hit.rdp;
+  const f = floatSingleStep(q, sigma, alpha);
+  if (f !== null) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(`${q}|${sigma}|${alpha}`, f);
+    return f.rdp;
+  }
+  return convexityBound(q, sigma, alpha);
+}
+
+function computeSingleStep(q: number, sigma: number, alpha: number): { rdp: number; method: RdpMethod } {
+  const f = floatSingleStep(q, sigma, alpha);
+  if (f !== null) return f;
   const p = preciseLogA(q, sigma, alpha);
   if (p !== null) return { rdp: (p.logA / (alpha - 1)) * ULP_UP, method: 'decimal' };
   return { rdp: convexityBound(q, sigma, alpha), method: 'convexity-bound' };

@@ -119,6 +119,17 @@ describe('calibration', () => {
     });
   }
 
+  it('hard band (q = 1/2, large sigma, where some orders need decimal.js): same guarantees', () => {
+    const o = { targetEpsilon: 0.5, samplingRate: 0.5, steps: 100, delta };
+    const { noiseMultiplier: s, epsilon } = calibrateNoiseMultiplier(o);
+    const at = (x: number): number =>
+      PrivacyLedger.empty().compose({ samplingRate: 0.5, noiseMultiplier: x, count: 100 }).epsilon(delta).epsilon;
+    expect(at(s)).toBe(epsilon);
+    expect(epsilon).toBeLessThanOrEqual(0.5);
+    expect((0.5 - epsilon) / 0.5).toBeLessThan(1e-6);
+    expect(at(s * (1 - 1e-6))).toBeGreaterThan(0.5);
+  });
+
   it('nothing to calibrate when q = 0 or steps = 0; unreachable targets are a UserError', () => {
     expect(calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: 0, steps, delta })).toEqual({ noiseMultiplier: 0, epsilon: 0 });
     expect(calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: q, steps: 0, delta })).toEqual({ noiseMultiplier: 0, epsilon: 0 });
