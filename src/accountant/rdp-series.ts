@@ -64,6 +64,18 @@ function logIntegers(max: number): Float64Array {
   return logIntTable;
 }
 
+/** One evaluated term (written in place to avoid allocation in the hot loop). */
+interface TermOut {
+  /** log |term| */
+  l: number;
+  /** relative error bound of the term */
+  err: number;
+  /** sign of the term relative to sign(C(alpha,k)) */
+  sign: number;
+  /** log of the bound on |Delta^m| for the Euler tail (a + b for paired terms, else l) */
+  lMag: number;
+}
+
 /** Number of forward differences in the Euler transform of each alternating tail. */
 export const EULER_TERMS = 64;
 
@@ -170,7 +182,7 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   // and log(a + b) where a = C P e^c Q(x) and b = C P are the two (completely monotone) parts,
   // for the Euler tail.
   const lr = lq - l1q;
-  const pairedTerm = (logC: number, k: number, left: boolean): { l: number; sign: number; err: number; lMag: number } => {
+  const pairedInto = (out: TermOut, logC: number, k: number, left: boolean): void => {
     const m = alpha - k;
     const x = left ? (k - z0) / sigma : (z0 - m) / sigma;
     const c = left ? (k * k - k) / s2 : (m * m - m) / s2;
@@ -187,7 +199,13 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
       const Qx = Math.exp(lQ);
       const diff = w - Qx;
       const absErr = 4 * U * (w * (c + 2) + Qx * (Math.abs(lQ) + tailMag(-x) + 2));
-      if (diff === 0) return { l: -Infinity, sign: 1, err: 0, lMag: base + logAdd(c + Math.log1p(-Qx), 0) };
+      if (diff === 0) {
+        out.l = -Infinity;
+        out.sign = 1;
+        out.err = 0;
+        out.lMag = base + logAdd(c + Math.log1p(-Qx), 0);
+        return;
+      }
       lBeta = c + Math.log(Math.abs(diff));
       sign = diff > 0 ? 1 : -1;
       relBeta = absErr / Math.abs(diff) + 4 * U * (c + 1);
@@ -207,25 +225,33 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
       relBeta = (dL * Math.exp(L - lBeta)) + 2 * U;
       lA = L;
     }
-    return { l: base + lBeta, sign, err: 16 * U * baseMag + relBeta, lMag: base + logAdd(lA, 0) };
+    out.l = base + lBeta;
+    out.sign = sign;
+    out.err = 16 * U * baseMag + relBeta;
+    out.lMag = base + logAdd(lA, 0);
   };
 
   // One half-series term: log |t| and its relative error, in the better-conditioned form.
   // `e` is the power of q/(1-q) inside it (k on the left, alpha - k on the right).
-  const term = (logC: number, e: number, x: number): { l: number; err: number } => {
+  const termInto = (out: TermOut, logC: number, e: number, x: number): void => {
+    out.sign = 1;
     if (x < 0) {
       const lQ = logNormalTail(x);
       const a1 = (alpha - e) * l1q;
       const a2 = e * lq;
       const a3 = (e * e - e) / s2;
       const mag = Math.abs(a1) + Math.abs(a2) + Math.abs(a3) + Math.abs(lQ) + tailMag(x);
-      return { l: logC + a1 + a2 + a3 + lQ, err: 16 * U * (mag + 4) };
+      out.l = logC + a1 + a2 + a3 + lQ;
+      out.err = 16 * U * (mag + 4);
+    } else {
+      const lM = logMills(x);
+      // log M(x) = log Q(x) + x^2/2 + const is computed with error ~u x^2; its sensitivity to x
+      // is |x - 1/M(x)| <= 1 for x >= 0.
+      const mag = logKMag + Math.abs(lM) + x * x + Math.abs(x) + z0Mag + 1;
+      out.l = logK + logC + lM;
+      out.err = 16 * U * (mag + 4);
     }
-    const lM = logMills(x);
-    // log M(x) = log Q(x) + x^2/2 + const is computed with error ~u x^2; its sensitivity to x
-    // is |x - 1/M(x)| <= 1 for x >= 0.
-    const mag = logKMag + Math.abs(lM) + x * x + Math.abs(x) + z0Mag + 1;
-    return { l: logK + logC + lM, err: 16 * U * (mag + 4) };
+    out.lMag = out.l;
   };
 
   // log |C(alpha,k)| by the recurrence C(alpha,k+1) = C(alpha,k) (alpha-k)/(k+1), with a running
@@ -242,40 +268,36 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   const tailMagL = new Float64Array(M + 1);
   const tailSgnR = new Float64Array(M + 1).fill(1);
   const tailMagR = new Float64Array(M + 1);
+  const left: TermOut = { l: 0, err: 0, sign: 1, lMag: 0 };
+  const right: TermOut = { l: 0, err: 0, sign: 1, lMag: 0 };
   // Euler terms needed per half, fixed once the first tail term is known (below).
   let mL = M;
   let mR = M;
   let kEnd = kAlt + M;
   for (let k = 0; k <= kEnd; k++) {
     const j = k - kAlt;
-    let left: { l: number; err: number; sign: number; lMag: number } | null = null;
-    let right: { l: number; err: number; sign: number; lMag: number } | null = null;
-    if (j <= mL) {
-      if (pairLeft) left = pairedTerm(logC, k, true);
-      else {
-        const t = term(logC, k, (k - z0) / sigma);
-        left = { l: t.l, err: t.err, sign: 1, lMag: t.l };
-      }
+    const hasLeft = j <= mL;
+    const hasRight = j <= mR;
+    if (hasLeft) {
+      if (pairLeft) pairedInto(left, logC, k, true);
+      else termInto(left, logC, k, (k - z0) / sigma);
     }
-    if (j <= mR) {
-      if (!pairLeft) right = pairedTerm(logC, k, false);
-      else {
-        const t = term(logC, alpha - k, (z0 - alpha + k) / sigma);
-        right = { l: t.l, err: t.err, sign: 1, lMag: t.l };
-      }
+    if (hasRight) {
+      if (!pairLeft) pairedInto(right, logC, k, false);
+      else termInto(right, logC, alpha - k, (z0 - alpha + k) / sigma);
     }
     if (k < kAlt) {
-      if (left) sum.add(left.l, signC * left.sign, left.err + errC);
-      if (right) sum.add(right.l, signC * right.sign, right.err + errC);
+      if (hasLeft) sum.add(left.l, signC * left.sign, left.err + errC);
+      if (hasRight) sum.add(right.l, signC * right.sign, right.err + errC);
     } else {
       if (k === kAlt) tailSign = signC;
-      if (left) {
+      if (hasLeft) {
         tailL[j] = left.l;
         tailSgnL[j] = left.sign;
         tailMagL[j] = left.lMag;
         tailErrL[j] = left.err + errC;
       }
-      if (right) {
+      if (hasRight) {
         tailR[j] = right.l;
         tailSgnR[j] = right.sign;
         tailMagR[j] = right.lMag;
@@ -283,10 +305,10 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
       }
       if (j === 0) {
         // The remainder after m Euler terms is at most (first magnitude) / 2^m: take just enough
-        // terms to push it below 1e-16 of the partial sum (the final error check still applies).
+        // terms to push it below 1e-13 of the partial sum (the final error check still applies).
         const ref = sum.logAbsValue();
         const need = (l0: number): number =>
-          l0 === -Infinity ? 0 : Math.min(M, Math.max(0, Math.ceil((l0 - ref - Math.log(1e-16)) / Math.LN2) + 2));
+          l0 === -Infinity ? 0 : Math.min(M, Math.max(0, Math.ceil((l0 - ref - Math.log(1e-13)) / Math.LN2) + 2));
         mL = need(tailMagL[0]!);
         mR = need(tailMagR[0]!);
         kEnd = kAlt + Math.max(mL, mR);

@@ -32,8 +32,26 @@ function logAFromSeries(r: SeriesResult): { logA: number; relLogA: number } {
   return { logA: log1pExp(l + Math.log1p(r.relErr)), relLogA };
 }
 
-const cache = new Map<string, { rdp: number; method: RdpMethod }>();
+// Memo of one-step values, keyed q -> sigma -> alpha (no string keys: the cold path makes
+// hundreds of lookups per epsilon).
+type Entry = { rdp: number; method: RdpMethod };
+let cache = new Map<number, Map<number, Map<number, Entry>>>();
+let cacheSize = 0;
 const CACHE_LIMIT = 200_000;
+
+function cacheGet(q: number, sigma: number, alpha: number): Entry | undefined {
+  return cache.get(q)?.get(sigma)?.get(alpha);
+}
+
+function cacheSet(q: number, sigma: number, alpha: number, e: Entry): void {
+  if (cacheSize >= CACHE_LIMIT) clearRdpCache();
+  let bySigma = cache.get(q);
+  if (!bySigma) cache.set(q, (bySigma = new Map()));
+  let byAlpha = bySigma.get(sigma);
+  if (!byAlpha) bySigma.set(sigma, (byAlpha = new Map()));
+  byAlpha.set(alpha, e);
+  cacheSize++;
+}
 
 /**
  * RDP at order alpha of ONE step of the sampled Gaussian mechanism, with the method used.
@@ -43,18 +61,17 @@ export function singleStepRdp(q: number, sigma: number, alpha: number): { rdp: n
   if (q === 0) return { rdp: 0, method: 'closed-form' };
   if (sigma === 0) return { rdp: Infinity, method: 'closed-form' };
   if (q === 1) return { rdp: alpha / (2 * sigma * sigma), method: 'closed-form' };
-  const key = `${q}|${sigma}|${alpha}`;
-  const hit = cache.get(key);
+  const hit = cacheGet(q, sigma, alpha);
   if (hit) return hit;
   const value = computeSingleStep(q, sigma, alpha);
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(key, value);
+  cacheSet(q, sigma, alpha, value);
   return value;
 }
 
 /** Forget memoized single-step values (for cold-start benchmarks). */
 export function clearRdpCache(): void {
-  cache.clear();
+  cache = new Map();
+  cacheSize = 0;
 }
 
 /** The float64 paths only: null when the fractional series cannot prove FLOAT_REL_TOL. */
@@ -78,12 +95,11 @@ function floatSingleStep(q: number, sigma: number, alpha: number): { rdp: number
  */
 export function singleStepRdpUpperFast(q: number, sigma: number, alpha: number): number {
   if (q === 0 || sigma === 0 || q === 1) return singleStepRdp(q, sigma, alpha).rdp;
-  const hit = cache.get(`${q}|${sigma}|${alpha}`);
+  const hit = cacheGet(q, sigma, alpha);
   if (hit) return hit.rdp;
   const f = floatSingleStep(q, sigma, alpha);
   if (f !== null) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(`${q}|${sigma}|${alpha}`, f);
+    cacheSet(q, sigma, alpha, f);
     return f.rdp;
   }
   return convexityBound(q, sigma, alpha);
