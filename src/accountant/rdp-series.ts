@@ -79,6 +79,11 @@ interface TermOut {
 /** Number of forward differences in the Euler transform of each alternating tail. */
 export const EULER_TERMS = 64;
 
+// Scratch buffers reused across calls (the functions here are synchronous and not re-entrant):
+// the cold path evaluates ~100 orders per epsilon, and fresh typed arrays per order cost GC time.
+let eulerScratch = new Float64Array(EULER_TERMS + 1);
+const SCR = Array.from({ length: 11 }, () => new Float64Array(EULER_TERMS + 1));
+
 /**
  * Euler transform of an alternating tail sum_{j>=0} (-1)^j b_j, given b_j / b_0 for
  * j = 0..M (M = b.length - 1), for a completely monotone (Hausdorff moment) sequence b:
@@ -97,9 +102,11 @@ export function eulerTail(
   b: Float64Array,
   absErr: Float64Array,
   mag?: Float64Array,
+  n: number = b.length,
 ): { sum: number; err: number } {
-  const M = b.length - 1;
-  const d = Float64Array.from(b);
+  const M = n - 1;
+  const d = eulerScratch.length >= n ? eulerScratch : (eulerScratch = new Float64Array(n));
+  d.set(b.subarray(0, n));
   let sum = 0;
   let scale = 0.5;
   let inErr = 0;
@@ -259,15 +266,11 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
   let logC = 0;
   let signC = 1;
   let errC = 0;
-  const tailL = new Float64Array(M + 1);
-  const tailR = new Float64Array(M + 1);
-  const tailErrL = new Float64Array(M + 1);
-  const tailErrR = new Float64Array(M + 1);
+  const [tailL, tailR, tailErrL, tailErrR, tailSgnL, tailMagL, tailSgnR, tailMagR, b, eb, mag] = SCR as [
+    Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
+    Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
+  ];
   let tailSign = 1;
-  const tailSgnL = new Float64Array(M + 1).fill(1);
-  const tailMagL = new Float64Array(M + 1);
-  const tailSgnR = new Float64Array(M + 1).fill(1);
-  const tailMagR = new Float64Array(M + 1);
   const left: TermOut = { l: 0, err: 0, sign: 1, lMag: 0 };
   const right: TermOut = { l: 0, err: 0, sign: 1, lMag: 0 };
   // Euler terms needed per half, fixed once the first tail term is known (below).
@@ -336,17 +339,14 @@ export function fractionalOrderSeries(q: number, sigma: number, alpha: number): 
       sum.addError(l0);
       continue;
     }
-    const b = new Float64Array(m + 1);
-    const eb = new Float64Array(m + 1);
-    const mag = lm ? new Float64Array(m + 1) : undefined;
     for (let j = 0; j <= m; j++) {
       const dl = tl[j]! - l0;
       const v = Math.exp(dl);
       b[j] = sg ? sg[j]! * v : v;
       eb[j] = v * (te[j]! + 2 * U * (Math.abs(dl) + 1));
-      if (mag && lm) mag[j] = Math.exp(lm[j]! - l0) * (1 + 4 * U * (Math.abs(lm[j]! - l0) + 1));
+      if (lm) mag[j] = Math.exp(lm[j]! - l0) * (1 + 4 * U * (Math.abs(lm[j]! - l0) + 1));
     }
-    const { sum: s, err } = eulerTail(b, eb, mag);
+    const { sum: s, err } = eulerTail(b, eb, lm ? mag : undefined, m + 1);
     if (s !== 0) sum.add(l0 + Math.log(Math.abs(s)), tailSign * Math.sign(s), 2 * U * (Math.abs(l0) + 2));
     sum.addError(l0 + Math.log(err));
   }
