@@ -15,8 +15,7 @@ function buildProgram(io: CliIO): Command {
         '(Secret Sharer canaries: exposure in bits, extraction). Privacy is (epsilon, delta), epsilon in nats, ' +
         'from an RDP accountant for the Poisson-subsampled Gaussian mechanism.',
     )
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .version('0.1.0');
   registerCommands(program, io);
   // Commander's own errors (unknown flag, missing argument) become one line and exit 2.
   const configure = (cmd: Command): void => {
@@ -24,7 +23,8 @@ function buildProgram(io: CliIO): Command {
     cmd.configureOutput({
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
-      outputError: (s, write) => write(s.trimEnd() + '\n'),
+      // One line: commander's error, its suggestion and the help hint are folded together.
+      outputError: (s, write) => write(`${s.trim().replace(/\s*\n\s*/g, ' ')} (see ${cmd.name() === 'dp-canary' ? '' : `dp-canary ${cmd.name()} `}--help)\n`),
     });
     cmd.commands.forEach(configure);
   };

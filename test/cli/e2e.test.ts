@@ -146,7 +146,7 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
     for (const args of cases) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.err.trim().split('\n').length, r.err).toBeLessThanOrEqual(2);
+      expect(r.err.trim().split('\n').length, r.err).toBe(1);
       expect(r.err).not.toMatch(/\n\s+at /);
     }
   });

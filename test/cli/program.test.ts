@@ -15,5 +15,13 @@ describe('CLI program', () => {
     expect(await runCli(['--no-such-flag'], io)).toBe(2);
     expect(io.stderr()).toContain("unknown option '--no-such-flag'");
     expect(io.stderr()).not.toMatch(/\n\s+at /);
+    expect(io.stderr().trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('a misspelt subcommand flag gets its suggestion on the same single line', async () => {
+    const io = bufferIO();
+    expect(await runCli(['train', '--out', 'x', '--epoch', '3'], io)).toBe(2);
+    expect(io.stderr().trimEnd().split('\n')).toHaveLength(1);
+    expect(io.stderr()).toContain('--epochs');
   });
 });
