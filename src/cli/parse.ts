@@ -49,11 +49,4 @@ export function parseNumberList(flag: string, raw: string | undefined): number[]
 }
 
 /** JSON output where an infinite number becomes the string "Infinity" (JSON has no Infinity). */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) {
-      return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-    }
-    return v;
-  });
-}
+export { toJson } from '../util/json.js';

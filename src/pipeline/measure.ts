@@ -17,7 +17,7 @@ import { seededRandom, type RandomSource } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
 import type { RunData } from './run-data.js';
 import { loadRun, runPath } from './run-folder.js';
-import { jsonWithInfinity } from './train-run.js';
+import { toPrettyJson } from '../util/json.js';
 
 /** Default largest |R| enumerated exactly (10^7 candidates take minutes on 2 cores). */
 export const DEFAULT_MAX_EXACT_SPACE = 1e7;
@@ -173,7 +173,7 @@ export async function measureRun(dir: string, opts: MeasureOptions & { backend?:
       ...(opts.random ? { random: opts.random } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
-    writeFileAtomic(runPath(dir, 'exposure'), jsonWithInfinity(m));
+    writeFileAtomic(runPath(dir, 'exposure'), toPrettyJson(m));
     return m;
   } finally {
     run.model.dispose();

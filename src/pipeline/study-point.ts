@@ -5,7 +5,7 @@ import { measureCanaries } from './measure.js';
 import { runPath } from './run-folder.js';
 import { trainRun } from './train-run.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { jsonWithInfinity } from './train-run.js';
+import { toPrettyJson } from '../util/json.js';
 import { seededRandom } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
 
@@ -41,7 +41,7 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
       extractionMaxQueries: config.extractionMaxQueries,
       random: seededRandom(`references/${config.dataSeed}`),
     });
-    writeFileAtomic(runPath(ctx.workDir, 'exposure'), jsonWithInfinity(m));
+    writeFileAtomic(runPath(ctx.workDir, 'exposure'), toPrettyJson(m));
     return {
       epsilon: metrics.epsilon,
       delta: metrics.delta,

@@ -7,6 +7,7 @@ import { train, type StepReport } from '../dpsgd/trainer.js';
 import { manifestToJson } from '../canary/manifest.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
+import { toPrettyJson } from '../util/json.js';
 import { secureRandom, seededRandom } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
 import { prepareRunData, type RunData } from './run-data.js';
@@ -184,19 +185,9 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     sanitizedLines: data.sanitizedLines,
     epochs,
   };
-  writeFileAtomic(runPath(dir, 'metrics'), jsonWithInfinity(metrics));
+  writeFileAtomic(runPath(dir, 'metrics'), toPrettyJson(metrics));
   return { metrics, data, model };
 }
 
 const RUN_TOKENIZER_NOTE = 'token ids follow tokenizer.json in the same folder';
 
-/** JSON where non-finite numbers become strings ("Infinity"), pretty-printed. */
-export function jsonWithInfinity(value: unknown): string {
-  return (
-    JSON.stringify(
-      value,
-      (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v),
-      2,
-    ) + '\n'
-  );
-}

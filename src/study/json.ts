@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
+import { toPrettyJson } from '../util/json.js';
 import {
   POINT_RESULT_SCHEMA,
   type CanaryResult,
@@ -8,15 +9,7 @@ import {
 } from './types.js';
 
 /** Pretty JSON in which non-finite numbers become the strings "Infinity", "-Infinity", "NaN". */
-export function stringifyStudyJson(value: unknown): string {
-  return (
-    JSON.stringify(
-      value,
-      (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v),
-      2,
-    ) + '\n'
-  );
-}
+export const stringifyStudyJson = toPrettyJson;
 
 /** Read and parse a JSON file; a missing or malformed file is a UserError naming it. */
 export function readJsonFile(path: string): unknown {
