@@ -88,8 +88,9 @@ export function howToRead(report: StudyReport): string {
     `smaller is more private). Validation loss and perplexity measure utility on held-out text that never contains a canary ` +
     `(lower is better). Exposure (in bits) says how much more likely the model finds an inserted secret than other secrets of ` +
     `the same format: a canary the model did not memorize has exposure near 1-2 bits, a fully memorized one reaches ${max}. ` +
-    `The column "exposure r=N" is for the canary inserted N times. "extracted" says whether a best-first search over the ` +
-    `model's predictions recovered the secret. Failed points are marked FAILED with their error and left out of the plots.`
+    `The column "exposure r=N" is for the canary inserted N times. "extracted" lists the canaries that a best-first search ` +
+    `over the model's predictions (the Secret Sharer's attack) ranked among its 10 most likely secrets. DP bounds what one ` +
+    `training window reveals; a canary inserted r times is covered only by group privacy of size r. Failed points are marked FAILED with their error and left out of the plots.`
   );
 }
 
