@@ -64,7 +64,7 @@ const DEFAULT: StudyConfig = {
   preset: 'default',
   shared: {
     ...QUICK.shared,
-    corpusMaxChars: 100_000,
+    corpusMaxChars: 200_000,
     embeddingDim: 32,
     hiddenSize: 128,
     epochs: 10,

@@ -77,6 +77,12 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
       expect(c.exposure).toBeLessThanOrEqual(exposure.log2R + 1e-12);
       // exposure = log2 |R| - log2 rank, with rank an integer in [1, |R|]
       expect(c.rank).toBe(Math.round(2 ** (exposure.log2R - c.exposure)));
+      // The estimates from a random sample of R agree with the exact value on this trained model
+      // where the sample can resolve the rank (rank >= 8 of 1000; 10,000 references).
+      if (c.rank >= 8) {
+        expect(Math.abs(c.interpolation - c.exposure), c.name).toBeLessThan(1);
+        expect(Math.abs(c.extrapolation - c.exposure), c.name).toBeLessThan(1.5);
+      }
     }
     // Exposure from the run folder is the one `train` measured (same model, same procedure).
     const saved = JSON.parse(readFileSync(join(run, 'exposure.json'), 'utf8'));
