@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../util/errors.js';
+import { CompletedWithFailures, UserError } from '../util/errors.js';
 import { registerCommands } from './commands/index.js';
 import type { CliIO } from './io.js';
 
@@ -34,7 +34,8 @@ function buildProgram(io: CliIO): Command {
 
 /**
  * Run the CLI on `argv` (user arguments only, without node and script path).
- * Returns the exit code: 0 success, 2 usage error or bad input. Bugs propagate as exceptions.
+ * Returns the exit code: 0 success, 1 finished with failures (reported), 2 usage error or bad
+ * input. Bugs propagate as exceptions.
  */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const program = buildProgram(io);
@@ -43,6 +44,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (err instanceof CompletedWithFailures) return err.exitCode;
     if (err instanceof UserError) {
       io.err(`dp-canary: ${err.message}\n`);
       return EXIT_USAGE;

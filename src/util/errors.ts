@@ -8,3 +8,14 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/**
+ * A command finished and already reported its outcome, but must exit non-zero (for example a
+ * study where some points failed). The CLI returns `exitCode` without printing anything more.
+ */
+export class CompletedWithFailures extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'CompletedWithFailures';
+  }
+}

@@ -11,7 +11,8 @@ import { writeReports } from '../../study/reports.js';
 import { renderMarkdown } from '../../study/markdown.js';
 import type { Mitigation, PresetName, StudyReport } from '../../study/types.js';
 import { runStudyPoint } from '../../pipeline/study-point.js';
-import { UserError } from '../../util/errors.js';
+import { CompletedWithFailures, UserError } from '../../util/errors.js';
+import { prepareRunData } from '../../pipeline/run-data.js';
 import type { CliIO } from '../io.js';
 import { parseInteger, parseNumberList, toJson } from '../parse.js';
 
@@ -131,6 +132,11 @@ export function register(program: Command, io: CliIO): void {
         io.out(`wrote ${files.length} job files to ${resolve(f.writeJobs)}; run each with 'dp-canary study --job FILE --out DIR', then 'dp-canary study --merge DIR...'\n`);
         return;
       }
+      // A mistake shared by every point (corpus path, canary format) is one clear error now,
+      // not one failed point per grid entry later.
+      const { id: _first, ...firstConfig } = points[0]!;
+      void _first;
+      prepareRunData(firstConfig);
       const requested = f.concurrency !== undefined ? parseInteger('--concurrency', f.concurrency, { min: 1 }) : availableParallelism();
       const workerFn = workerPointFunction();
       const concurrency = workerFn ? Math.min(requested, points.length) : 1;
@@ -158,6 +164,9 @@ export function register(program: Command, io: CliIO): void {
       const files = await writeReports(report, out);
       summary(report, files, io, f.json ?? false);
       const failed = report.points.filter((p) => p.status === 'failed');
-      if (failed.length > 0) io.err(`dp-canary study: ${failed.length} point(s) failed; see the report\n`);
+      if (failed.length > 0) {
+        io.err(`dp-canary study: ${failed.length} point(s) failed (${failed.map((p) => p.id).join(', ')}); see the report, rerun to retry them\n`);
+        throw new CompletedWithFailures('study points failed');
+      }
     });
 }
