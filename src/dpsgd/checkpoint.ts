@@ -19,7 +19,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
-import { writeJsonAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
+import { toPrettyJson } from '../util/json.js';
 import type { SeededState } from '../util/random.js';
 import type { ModelJson } from './model-io.js';
 import type { OptimizerJson } from './optimizers.js';
@@ -48,7 +49,8 @@ export interface CheckpointJson {
 }
 
 export function saveCheckpoint(path: string, ckpt: CheckpointJson): void {
-  writeJsonAtomic(path, ckpt);
+  // A non-private run has clipNorm = Infinity, which plain JSON would turn into null.
+  writeFileAtomic(path, toPrettyJson(ckpt));
 }
 
 function readJson(path: string, what: string): unknown {
@@ -65,6 +67,9 @@ export function loadCheckpoint(path: string): CheckpointJson {
   if (!Number.isInteger(v.step) || (v.step as number) < 0 || !v.model || !v.optimizer || !v.random || !v.run) {
     throw new UserError(`checkpoint ${path} is incomplete.`);
   }
+  const run = v.run as unknown as Omit<RunSettings, 'clipNorm'> & { clipNorm: unknown };
+  if (run.clipNorm === 'Infinity') return { ...(v as CheckpointJson), run: { ...run, clipNorm: Infinity } };
+  if (typeof run.clipNorm !== 'number') throw new UserError(`checkpoint ${path} has no valid clip norm.`);
   return v as CheckpointJson;
 }
 

@@ -128,6 +128,18 @@ describe('checkpoints: kill and resume', () => {
     expect(resumed.optimizer.toJSON()).toEqual(whole.optimizer.toJSON());
   });
 
+  it('non-private (clip norm infinite): a killed run resumes to the same weights', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpsgd-ck-'));
+    const path = join(dir, 'run.ckpt.json');
+    const plain = { private: false, noiseMultiplier: undefined, clipNorm: undefined } as const;
+    const whole = await train(base({ ...plain }));
+    await expect(train(base({ ...plain, checkpointPath: path, onStep: kill(4) }))).rejects.toThrow('killed');
+    const resumed = await train(base({ ...plain, checkpointPath: path, resume: true }));
+    expect(resumed.steps).toBe(whole.steps);
+    expect(resumed.epsilon).toBe(Infinity);
+    expect(weightsOf(resumed.model)).toEqual(weightsOf(whole.model));
+  });
+
   it('secure: steps that ran after the last checkpoint are still charged (never fewer steps than taken)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpsgd-ck-'));
     const path = join(dir, 'run.ckpt.json');
