@@ -175,6 +175,20 @@ describe('matMul on wasm equals cpu', () => {
     expect(maxDiff / scale).toBeLessThanOrEqual(TOLERANCE);
   });
 
+  it('one tensor as the right operand under two reshapes (same data, different [k, n])', () => {
+    // The C++ kernel caches the packed right operand by tensor id; a reshape keeps the id.
+    const g = randomValues(rng, [6, 4, 10]);
+    const ones = randomValues(rng, [1, 6]);
+    const a = randomValues(rng, [24, 3]);
+    expectSameOnBoth(() => {
+      const gt = f32(g);
+      const first = tf.matMul(f32(ones), tf.reshape(gt, [6, 40])); // right operand [6, 40]
+      const second = tf.matMul(f32(a), tf.reshape(gt, [24, 10]), true, false); // same data as [24, 10]
+      const third = tf.matMul(f32(ones), tf.reshape(gt, [6, 40])); // the first shape again
+      return [first, second, third];
+    });
+  });
+
   it('handles an empty inner dimension (all-zero product)', () => {
     const wasm = runOn('wasm', () => tf.matMul(tf.zeros([2, 0]), tf.zeros([0, 3])));
     tf.setBackend('wasm');

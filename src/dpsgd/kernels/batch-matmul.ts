@@ -107,6 +107,15 @@ export function broadcastBatchIndex(operandBatch: number[], outBatch: number[]):
   return index;
 }
 
+/**
+ * The shape [k, n] each tensor (by dataId) was first passed in as a right operand by its own id.
+ * The backend's C++ kernel caches the XNNPACK operator (with the packed right operand) by
+ * tensor id alone, so the same data reshaped (g as [T, B*P], then as [T*B, P]) would reuse an
+ * operator built for the other shape: wrong values or "memory access out of bounds"
+ * (reproduced with tfjs 4.22). Such a use gets a fresh alias id instead.
+ */
+const rightShapes = new WeakMap<object, string>();
+
 interface MatMulArgs {
   inputs: { a: TensorInfo; b: TensorInfo };
   backend: WasmBackend;
@@ -212,8 +221,17 @@ function batchMatMul(args: MatMulArgs): TensorInfo {
   const swapped = (transposeA || transposeB) && swappedCost < directCost;
 
   const temps: number[] = [];
-  const operand = (t: TensorInfo, batch: number[], copy: boolean, rows: number, cols: number): Operand => {
-    if (!copy) return { ptr: offsetOf(backend, t), batch, ownId: backend.dataIdMap.get(t.dataId).id };
+  const operand = (t: TensorInfo, batch: number[], copy: boolean, rows: number, cols: number, right: boolean): Operand => {
+    if (!copy) {
+      let ownId = backend.dataIdMap.get(t.dataId).id;
+      if (right) {
+        const key = `${batch.join(',')}:${rows}x${cols}`;
+        const first = rightShapes.get(t.dataId);
+        if (first === undefined) rightShapes.set(t.dataId, key);
+        else if (first !== key) ownId = -1;
+      }
+      return { ptr: offsetOf(backend, t), batch, ownId };
+    }
     const ptr = transposedCopy(backend, t, util.sizeFromShape(batch), rows, cols);
     temps.push(ptr);
     return { ptr, batch, ownId: -1 };
@@ -221,12 +239,12 @@ function batchMatMul(args: MatMulArgs): TensorInfo {
   try {
     if (!swapped) {
       // A stored [m,k] unless transposed ([k,m]); B stored [k,n] unless transposed ([n,k]).
-      const left = operand(a, aBatch, transposeA, k, m);
-      const right = operand(b, bBatch, transposeB, n, k);
+      const left = operand(a, aBatch, transposeA, k, m, false);
+      const right = operand(b, bBatch, transposeB, n, k, true);
       batchedPlainProducts(backend, left, right, outBatch, offsetOf(backend, out), m, k, n);
     } else {
-      const left = operand(b, bBatch, !transposeB, k, n);
-      const right = operand(a, aBatch, !transposeA, m, k);
+      const left = operand(b, bBatch, !transposeB, k, n, false);
+      const right = operand(a, aBatch, !transposeA, m, k, true);
       const size = batchOut * m * n;
       const tmp = backend.wasm._malloc(size * 4);
       temps.push(tmp);
