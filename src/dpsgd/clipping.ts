@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamUse } from './layers/types.js';
 import type { TapPass } from './taps.js';
+import { weightedRowSum2d } from './kernels/weighted-row-sum.js';
 
 /**
  * How per-example squared norms of weight gradients are computed (all give the same value):
@@ -217,7 +218,7 @@ export function clipPass(
           out.set(unit[0]!.param, useWeightedSum(unit[0]!, g, factors));
           return;
         }
-        const flat = tf.tidy(() => tf.matMul(tf.reshape(factors, [1, -1]), pe)); // sum_i c_i grad_i, all of the unit's parameters
+        const flat = weightedRowSum2d(pe, factors); // sum_i c_i grad_i, all of the unit's parameters
         if (unit.length === 1) out.set(unit[0]!.param, tf.tidy(() => tf.reshape(flat, paramShape(unit[0]!, g))));
         else {
           const rows = unit.map((u) => (u as Extract<ParamUse, { kind: 'weight' }>).input.shape[2]);

@@ -9,6 +9,7 @@ import { wasmKernelFixesRegistered } from '../../src/dpsgd/kernels/index.js';
 import { batchMatMulFixConfig } from '../../src/dpsgd/kernels/batch-matmul.js';
 import { unpackFixConfig } from '../../src/dpsgd/kernels/unpack.js';
 import { unsortedSegmentSumConfig } from '../../src/dpsgd/kernels/unsorted-segment-sum.js';
+import { weightedRowSum2d } from '../../src/dpsgd/kernels/weighted-row-sum.js';
 import { seededRandom, type RandomSource } from '../../src/util/random.js';
 
 const TOLERANCE = 1e-5;
@@ -273,6 +274,38 @@ describe('gather on wasm equals cpu', () => {
   it('rejects an out-of-range index', () => {
     tf.setBackend('wasm');
     expect(() => tf.gather(tf.zeros([2, 3]), tf.tensor2d([[0], [3]], [2, 1], 'int32'), 1, 1)).toThrow(/not in \[0, 2\]/);
+  });
+});
+
+describe('weightedRowSum2d (c^T X) on wasm', () => {
+  const rng = seededRandom('kernels-weighted-row-sum');
+  it('equals a brute-force sum for row counts that are and are not multiples of 4, and the cpu path', () => {
+    for (const [rows, n] of [
+      [8, 37],
+      [7, 5],
+      [1, 12],
+      [33, 64],
+    ]) {
+      const x = randomValues(rng, [rows, n]);
+      const c = randomValues(rng, [rows]);
+      const [out] = runOn('wasm', () => weightedRowSum2d(f32(x) as tf.Tensor2D, f32(c) as tf.Tensor1D));
+      expect(out.shape).toEqual([n]);
+      let maxDiff = 0;
+      let scale = 0;
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let r = 0; r < rows; r++) sum += c.values[r] * x.values[r * n + j];
+        maxDiff = Math.max(maxDiff, Math.abs(out.values[j] - sum));
+        scale = Math.max(scale, Math.abs(sum));
+      }
+      expect(scale).toBeGreaterThan(0);
+      expect(maxDiff / scale).toBeLessThanOrEqual(TOLERANCE);
+      expectSameOnBoth(() => weightedRowSum2d(f32(x) as tf.Tensor2D, f32(c) as tf.Tensor1D));
+    }
+  });
+  it('rejects mismatched shapes', () => {
+    tf.setBackend('wasm');
+    expect(() => weightedRowSum2d(tf.zeros([3, 4]) as tf.Tensor2D, tf.zeros([2]) as tf.Tensor1D)).toThrow(/x \[R, N\] and c \[R\]/);
   });
 });
 
