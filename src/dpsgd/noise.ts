@@ -35,14 +35,23 @@ export function privatizeGradient(
   // Sorted names: the draw order does not depend on map insertion order.
   for (const name of [...sums.keys()].sort()) {
     const s = sums.get(name)!;
-    out.set(
-      name,
-      tf.tidy(() => {
-        const noisy = std > 0 ? tf.add(s, gaussianTensor(noiseStream(o.random, o.step, name), s.shape, std)) : s;
-        return tf.div(noisy, tf.scalar(o.expectedBatchSize));
-      }),
-    );
+    out.set(name, std > 0 ? noisyMean(s, noiseStream(o.random, o.step, name), std, o.expectedBatchSize) : tf.tidy(() => tf.div(s, tf.scalar(o.expectedBatchSize))));
     s.dispose();
   }
   return out;
+}
+
+/**
+ * (sum + N(0, std^2)) / denominator per coordinate, in one JS pass (three tensor ops per
+ * parameter cost more than the arithmetic on wasm). Rounds to float32 at the same points as
+ * the tensor ops did (noise * std, then + sum, then / denominator), so results are unchanged.
+ */
+function noisyMean(sum: tf.Tensor, random: RandomSource, std: number, denominator: number): tf.Tensor {
+  const s = sum.dataSync() as Float32Array;
+  const z = new Float32Array(s.length);
+  random.fillNormal(z);
+  const f = Math.fround;
+  const d = f(denominator);
+  for (let k = 0; k < z.length; k++) z[k] = f(s[k]! + f(z[k]! * std)) / d;
+  return tf.tensor(z, [...sum.shape], 'float32');
 }
