@@ -207,7 +207,8 @@ export function clipPass(
       norms.push(unit.length === 1 ? useNorm(unit[0]!, g, cache, method) : groupNorm(unit, g, cache));
     }
     cache.dispose();
-    const squaredNorms = tf.tidy(() => norms.slice(1).reduce((acc, n) => tf.add(acc, n.squaredNorms), norms[0]!.squaredNorms as tf.Tensor) as tf.Tensor1D);
+    // With one unit the reduce returns its own tensor, which `finally` disposes: copy it.
+    const squaredNorms = tf.tidy(() => (norms.length === 1 ? tf.clone(norms[0]!.squaredNorms) : norms.slice(1).reduce((acc, n) => tf.add(acc, n.squaredNorms), norms[0]!.squaredNorms as tf.Tensor)) as tf.Tensor1D);
     const out = new Map<string, tf.Tensor>();
     if (sums) {
       const factors = clipFactors(squaredNorms, clipNorm);

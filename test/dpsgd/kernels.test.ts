@@ -10,6 +10,10 @@ import { batchMatMulFixConfig } from '../../src/dpsgd/kernels/batch-matmul.js';
 import { unpackFixConfig } from '../../src/dpsgd/kernels/unpack.js';
 import { unsortedSegmentSumConfig } from '../../src/dpsgd/kernels/unsorted-segment-sum.js';
 import { weightedRowSum2d } from '../../src/dpsgd/kernels/weighted-row-sum.js';
+import { clipPass } from '../../src/dpsgd/clipping.js';
+import { makeBatch } from '../../src/dpsgd/data.js';
+import { forwardWithTaps } from '../../src/dpsgd/taps.js';
+import { randomWindows, tinyModel } from './helpers.js';
 import { seededRandom, type RandomSource } from '../../src/util/random.js';
 
 const TOLERANCE = 1e-5;
@@ -307,6 +311,33 @@ describe('weightedRowSum2d (c^T X) on wasm', () => {
     tf.setBackend('wasm');
     expect(() => weightedRowSum2d(tf.zeros([3, 4]) as tf.Tensor2D, tf.zeros([2]) as tf.Tensor1D)).toThrow(/x \[R, N\] and c \[R\]/);
   });
+});
+
+describe('clipPass on wasm (with the fixes) equals cpu', () => {
+  // End to end on a tiny LSTM: per-example blocks, c^T X sums, Gram matrices and the reshaped
+  // right operands that once hit a stale XNNPACK operator.
+  const model = tinyModel({ cell: 'lstm' });
+  const windows = randomWindows(6, 5, model.config.vocabSize);
+  it('a pass with a single parameter use returns live squared norms', () => {
+    expectSameOnBoth(() => {
+      const batch = makeBatch(windows, [0, 1, 2], model.config.vocabSize);
+      const pass = forwardWithTaps(model, batch.inputs, batch.targets);
+      const r = clipPass({ ...pass, uses: pass.uses.filter((u) => u.kind === 'weight').slice(0, 1) }, 0.5, 'auto');
+      pass.dispose();
+      return [r.squaredNorms, ...r.sums.values()];
+    });
+  });
+  for (const method of ['auto', 'ghost', 'materialize'] as const) {
+    it(`squared norms and clipped sums, ${method}`, () => {
+      expectSameOnBoth(() => {
+        const batch = makeBatch(windows, [0, 1, 2, 3, 4, 5], model.config.vocabSize);
+        const pass = forwardWithTaps(model, batch.inputs, batch.targets);
+        const r = clipPass(pass, 0.5, method);
+        pass.dispose();
+        return [r.squaredNorms, ...[...r.sums.keys()].sort().map((k) => r.sums.get(k)!)];
+      });
+    });
+  }
 });
 
 describe('fixed kernels release what they allocate', () => {
