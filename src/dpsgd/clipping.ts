@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamUse } from './layers/types.js';
 import type { TapPass } from './taps.js';
-import { weightedRowSum2d } from './kernels/weighted-row-sum.js';
+import { rowSquaredNorms2d, weightedRowSum2d } from './kernels/weighted-row-sum.js';
 
 /**
  * How per-example squared norms of weight gradients are computed (all give the same value):
@@ -95,10 +95,12 @@ function computeUseNorm(use: ParamUse, g: tf.Tensor3D, cache: BatchMajorCache, m
       squaredNorms: tf.keep(sq as tf.Tensor1D),
       perExample: pe === null ? null : tf.keep(tf.reshape(pe, [B, -1]) as tf.Tensor2D),
     });
-    if (use.kind === 'bias') {
-      const pe = sumOverTime(g); // [B, P]
-      return keep(tf.sum(tf.square(pe), 1), pe);
-    }
+    // Per-example gradients [B, ...] and their squared norms.
+    const keepPerExample = (pe: tf.Tensor): UseNorm => {
+      const flat = tf.reshape(pe, [B, -1]) as tf.Tensor2D;
+      return keep(rowSquaredNorms2d(flat), flat);
+    };
+    if (use.kind === 'bias') return keepPerExample(sumOverTime(g)); // [B, P]
     if (use.kind === 'embedding') {
       const V = use.vocabSize;
       // Per-example tables cost B V P floats and T B P adds; Gram matrices B T^2 P multiply-adds.
@@ -106,8 +108,7 @@ function computeUseNorm(use: ParamUse, g: tf.Tensor3D, cache: BatchMajorCache, m
         // Scatter each example's output gradients onto its own copy of the table: segment b*V + id.
         const seg: tf.Tensor1D = tf.add(tf.reshape(use.ids, [T * B]) as tf.Tensor1D, tf.tile(tf.mul(tf.range(0, B, 1, 'int32'), tf.scalar(V, 'int32')) as tf.Tensor1D, [T]));
         const pe = tf.unsortedSegmentSum(tf.reshape(g, [T * B, P]), seg, B * V); // [B*V, P]
-        const pe2 = tf.reshape(pe, [B, V * P]);
-        return keep(tf.sum(tf.square(pe2), 1), pe2);
+        return keepPerExample(pe);
       }
       const ids = tf.transpose(use.ids) as tf.Tensor2D; // [B, T]
       const same = tf.cast(tf.equal(tf.expandDims(ids, 2), tf.expandDims(ids, 1)), 'float32');
@@ -117,8 +118,7 @@ function computeUseNorm(use: ParamUse, g: tf.Tensor3D, cache: BatchMajorCache, m
     const at = cache.get(use.input);
     const gt = cache.get(g);
     if (materializeWeight(method, T, B, D, P)) {
-      const pe = tf.matMul(at, gt, true, false); // [B, D, P]
-      return keep(tf.sum(tf.square(pe), [1, 2]), pe);
+      return keepPerExample(tf.matMul(at, gt, true, false)); // [B, D, P]
     }
     return keep(tf.sum(tf.mul(gram(at), gram(gt)), [1, 2]), null);
   }
@@ -273,8 +273,8 @@ function groupNorm(unit: ParamUse[], g: tf.Tensor3D, cache: BatchMajorCache): Us
   let result: UseNorm | null = null;
   tf.tidy(() => {
     const inputs = unit.map((u) => cache.get((u as Extract<ParamUse, { kind: 'weight' }>).input));
-    const pe = tf.matMul(tf.concat(inputs, 2), cache.get(g), true, false); // [B, sum D, P]
-    result = { squaredNorms: tf.keep(tf.sum(tf.square(pe), [1, 2]) as tf.Tensor1D), perExample: tf.keep(tf.reshape(pe, [g.shape[1], -1]) as tf.Tensor2D) };
+    const pe = tf.reshape(tf.matMul(tf.concat(inputs, 2), cache.get(g), true, false), [g.shape[1], -1]) as tf.Tensor2D; // [B, sum D * P]
+    result = { squaredNorms: tf.keep(rowSquaredNorms2d(pe)), perExample: tf.keep(pe) };
   });
   return result!;
 }

@@ -9,7 +9,7 @@ import { wasmKernelFixesRegistered } from '../../src/dpsgd/kernels/index.js';
 import { batchMatMulFixConfig } from '../../src/dpsgd/kernels/batch-matmul.js';
 import { unpackFixConfig } from '../../src/dpsgd/kernels/unpack.js';
 import { unsortedSegmentSumConfig } from '../../src/dpsgd/kernels/unsorted-segment-sum.js';
-import { weightedRowSum2d } from '../../src/dpsgd/kernels/weighted-row-sum.js';
+import { rowSquaredNorms2d, weightedRowSum2d } from '../../src/dpsgd/kernels/weighted-row-sum.js';
 import { clipPass } from '../../src/dpsgd/clipping.js';
 import { makeBatch } from '../../src/dpsgd/data.js';
 import { forwardWithTaps } from '../../src/dpsgd/taps.js';
@@ -305,6 +305,23 @@ describe('weightedRowSum2d (c^T X) on wasm', () => {
       expect(scale).toBeGreaterThan(0);
       expect(maxDiff / scale).toBeLessThanOrEqual(TOLERANCE);
       expectSameOnBoth(() => weightedRowSum2d(f32(x) as tf.Tensor2D, f32(c) as tf.Tensor1D));
+    }
+  });
+  it('rowSquaredNorms2d equals a brute-force sum of squares and the cpu path', () => {
+    for (const [rows, n] of [
+      [5, 37],
+      [3, 3],
+      [32, 64],
+    ]) {
+      const x = randomValues(rng, [rows, n]);
+      const [out] = runOn('wasm', () => rowSquaredNorms2d(f32(x) as tf.Tensor2D));
+      expect(out.shape).toEqual([rows]);
+      for (let r = 0; r < rows; r++) {
+        let sum = 0;
+        for (let j = 0; j < n; j++) sum += x.values[r * n + j] ** 2;
+        expect(Math.abs(out.values[r] - sum) / sum).toBeLessThanOrEqual(TOLERANCE);
+      }
+      expectSameOnBoth(() => rowSquaredNorms2d(f32(x) as tf.Tensor2D));
     }
   });
   it('rejects mismatched shapes', () => {
