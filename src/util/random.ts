@@ -1,5 +1,5 @@
 import seedrandom from 'seedrandom';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt, webcrypto } from 'node:crypto';
 
 /**
  * Every random draw in dp-canary comes from a RandomSource passed in explicitly:
@@ -79,16 +79,16 @@ class SeededSource implements RandomSource {
 
 class SecureSource implements RandomSource {
   readonly kind = 'secure' as const;
-  private buf = Buffer.alloc(0);
+  // Words come from the OS CSPRNG in blocks; a typed view avoids per-word Buffer reads.
+  private words = new Uint32Array(0);
   private pos = 0;
   private nextUint32(): number {
-    if (this.pos + 4 > this.buf.length) {
-      this.buf = randomBytes(65536);
+    if (this.pos >= this.words.length) {
+      this.words = new Uint32Array(16384);
+      webcrypto.getRandomValues(this.words);
       this.pos = 0;
     }
-    const v = this.buf.readUInt32LE(this.pos);
-    this.pos += 4;
-    return v;
+    return this.words[this.pos++]!;
   }
   uniform(): number {
     // 53 random bits: 26 from one word, 27 from the next.
