@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- dpsgd`: what differential privacy costs per training step, measured side
  * by side in one run on one model (embedding 32, one LSTM layer of 128, vocabulary 64,
- * sequence 50): a DP-SGD step (forward with taps, ghost norms, clip factors, clipped sum by
- * one weighted contraction, Gaussian noise from node:crypto, Adam update) against a
+ * sequence 50): a DP-SGD step (forward with taps, per-example norms by the 'auto' method, which
+ * picks ghost norms or per-example gradients per weight, whichever is cheaper and fits, clip
+ * factors, the clipped sum, Gaussian noise from node:crypto, Adam update) against a
  * non-private step (tfjs autodiff on the weights, same batch, same Adam update), at batch 32
  * and 256. Times are medians of interleaved repetitions (2 shared cores: expect noise).
  * Memory: peak tensor bytes during one step (tf.profile's peakBytes; for the same step it
