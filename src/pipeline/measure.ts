@@ -20,7 +20,7 @@ import { loadRun, runPath } from './run-folder.js';
 import { toPrettyJson } from '../util/json.js';
 
 /** Default largest |R| enumerated exactly (10^7 candidates take minutes on 2 cores). */
-export const DEFAULT_MAX_EXACT_SPACE = 1e7;
+export const RUN_MAX_EXACT_SPACE = 1e7;
 
 /** How memorization is measured. */
 export interface MeasureOptions {
@@ -98,7 +98,7 @@ export async function measureCanaries(
     const A = format.alphabet.length;
     const L = format.length;
     const log2R = log2SpaceSize(format);
-    const maxExact = opts.maxExactSpace ?? DEFAULT_MAX_EXACT_SPACE;
+    const maxExact = opts.maxExactSpace ?? RUN_MAX_EXACT_SPACE;
     const exact = spaceSize(format) <= BigInt(Math.floor(maxExact));
     const refCount = opts.references ?? 10_000;
     const canaryBits = await scoreSecrets(sm, concat(canarySymbols));
@@ -167,7 +167,7 @@ export async function measureRun(dir: string, opts: MeasureOptions & { backend?:
   try {
     const c = run.record.config;
     const m = await measureCanaries(run.model, run.tokenizer, run.manifest, {
-      maxExactSpace: opts.maxExactSpace ?? c.maxExactSpace ?? DEFAULT_MAX_EXACT_SPACE,
+      maxExactSpace: opts.maxExactSpace ?? c.maxExactSpace ?? RUN_MAX_EXACT_SPACE,
       references: opts.references ?? c.exposureReferences,
       extractionMaxQueries: opts.extractionMaxQueries ?? c.extractionMaxQueries,
       ...(opts.random ? { random: opts.random } : {}),
@@ -205,7 +205,6 @@ export function formatMeasurement(m: Measurement): string {
 export interface EpochProbe {
   /** Interpolation exposure (bits) of each canary by name, with the model's current weights. */
   measure(): Promise<Record<string, number>>;
-  dispose(): void;
 }
 
 /** A cheap per-epoch probe: interpolation exposure against a fixed sample of references. */
@@ -227,6 +226,5 @@ export async function epochExposureProbe(model: LanguageModel, data: RunData, co
         closeSecretModel(sm);
       }
     },
-    dispose() {},
   };
 }

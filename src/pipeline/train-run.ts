@@ -148,7 +148,6 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     },
   });
   const trainSeconds = (performance.now() - t0) / 1000;
-  probe?.dispose();
   if (result.stopReason === 'epsilon-budget') log(`stopped after ${result.steps} steps: another step would exceed the epsilon budget`);
 
   saveModel(runPath(dir, 'model'), model, { tokenizer: RUN_TOKENIZER_NOTE });
