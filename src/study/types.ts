@@ -7,7 +7,7 @@
 /** How a point tries to prevent memorization. */
 export type Mitigation = 'none' | 'dp' | 'dropout' | 'weight-decay' | 'sanitize';
 
-/** Named study sizes: 'quick' (smoke test, ~3 min), 'default' (~15 min), 'paper' (large). */
+/** Named study sizes on 2 cores: 'quick' (smoke test, ~1 min), 'default' (~7 min), 'paper' (days; spread it with job files). */
 export type PresetName = 'default' | 'quick' | 'paper';
 
 /** Settings every point of one study shares (same data, same canaries, same model shape). */
