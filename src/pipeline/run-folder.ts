@@ -18,6 +18,8 @@ import type { RunConfig } from './run-config.js';
  * - checkpoint.json weights, optimizer state, privacy ledger, generator state (for --resume)
  * - model.json      final weights + model config (src/dpsgd/model-io.ts format)
  * - ledger.json     the privacy ledger with epsilon at delta
+ * - history.json    per-epoch records so far (validation loss, epsilon, estimated exposure);
+ *                   a resumed run keeps those up to its checkpoint
  * - metrics.json    validation loss, steps, epsilon, per-epoch history
  * - exposure.json   exposure and extraction of every canary
  */
@@ -28,6 +30,7 @@ export const RUN_FILES = {
   checkpoint: 'checkpoint.json',
   model: 'model.json',
   ledger: 'ledger.json',
+  history: 'history.json',
   metrics: 'metrics.json',
   exposure: 'exposure.json',
 } as const;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { initBackend, type BackendName } from '../dpsgd/backend.js';
 import { saveModel } from '../dpsgd/model-io.js';
+import { loadCheckpoint } from '../dpsgd/checkpoint.js';
 import { LanguageModel, type LanguageModelConfig } from '../dpsgd/model.js';
 import { evaluate } from '../dpsgd/evaluate.js';
 import { train, type StepReport } from '../dpsgd/trainer.js';
@@ -71,6 +72,27 @@ export function modelConfigOf(c: RunConfig, vocabSize: number): LanguageModelCon
   return { vocabSize, embeddingDim: c.embeddingDim, hiddenSize: c.hiddenSize, layers: c.layers, cell: c.cell, dropout: c.dropout };
 }
 
+/**
+ * Epoch records of an interrupted run that its checkpoint already covers. Records written after
+ * the checkpoint belong to steps that will run again (with other noise, in a secure run).
+ */
+function historyUpToCheckpoint(dir: string): EpochRecord[] {
+  const hp = runPath(dir, 'history');
+  const cp = runPath(dir, 'checkpoint');
+  if (!existsSync(hp) || !existsSync(cp)) return [];
+  const step = loadCheckpoint(cp).step;
+  try {
+    const records = JSON.parse(readFileSync(hp, 'utf8')) as EpochRecord[];
+    if (!Array.isArray(records)) return [];
+    // "Infinity" (a non-private run's epsilon) was written as a string.
+    return records
+      .filter((e) => typeof e?.step === 'number' && e.step <= step)
+      .map((e) => ({ ...e, epsilon: Number(e.epsilon) }));
+  } catch {
+    return []; // a damaged history only costs the per-epoch table, never the run
+  }
+}
+
 function checkResumable(dir: string, record: RunRecord): void {
   const p = runPath(dir, 'run');
   if (!existsSync(p)) throw new UserError(`cannot resume: ${dir} holds no run (run.json is missing)`);
@@ -112,7 +134,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   const stepsPerEpoch = Math.ceil(1 / q);
   const eachEpoch = hooks.exposureEachEpoch ?? config.exposureEachEpoch;
   const probe: EpochProbe | null = eachEpoch ? await epochExposureProbe(model, data, config) : null;
-  const epochs: EpochRecord[] = [];
+  const epochs: EpochRecord[] = hooks.resume ? historyUpToCheckpoint(dir) : [];
 
   const t0 = performance.now();
   const result = await train({
@@ -143,6 +165,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
         const exposure = probe ? await probe.measure() : {};
         const e: EpochRecord = { epoch, step: r.step, validationLoss, epsilon: r.epsilon, exposure };
         epochs.push(e);
+        writeFileAtomic(runPath(dir, 'history'), toPrettyJson(epochs));
         hooks.onEpoch?.(e);
       }
     },
