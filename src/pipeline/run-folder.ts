@@ -51,14 +51,25 @@ export interface RunRecord {
   randomSource: 'seeded' | 'secure';
 }
 
-function readJson(dir: string, file: RunFile): unknown {
+function requireFile(dir: string, file: RunFile): string {
   const p = runPath(dir, file);
   if (!existsSync(p)) throw new UserError(`${dir} is not a finished dp-canary run: ${RUN_FILES[file]} is missing`);
+  return p;
+}
+
+function readJson(dir: string, file: RunFile): unknown {
+  const p = requireFile(dir, file);
   try {
     return JSON.parse(readFileSync(p, 'utf8'));
   } catch {
     throw new UserError(`${p} is not valid JSON (the run folder is damaged)`);
   }
+}
+
+/** The canary manifest of a run folder (cheap: no model is loaded). */
+export function loadRunManifest(dir: string): CanaryManifest {
+  if (!existsSync(dir)) throw new UserError(`run folder ${dir} does not exist`);
+  return manifestFromJson(readFileSync(requireFile(dir, 'manifest'), 'utf8'));
 }
 
 /** A finished run's model, tokenizer and canaries, ready to be measured. */
@@ -76,9 +87,8 @@ export function loadRun(dir: string): LoadedRun {
   const record = readJson(dir, 'run') as RunRecord;
   if (record?.schema !== 'dp-canary/run@1') throw new UserError(`${runPath(dir, 'run')} is not a dp-canary run record`);
   const tokenizer = tokenizerFromJson(readJson(dir, 'tokenizer'));
-  readJson(dir, 'model'); // a clear message when training has not finished
-  const manifest = manifestFromJson(readFileSync(runPath(dir, 'manifest'), 'utf8'));
-  const { model } = loadModel(runPath(dir, 'model'));
+  const manifest = loadRunManifest(dir);
+  const { model } = loadModel(requireFile(dir, 'model'));
   if (model.config.vocabSize !== tokenizer.vocabSize) {
     model.dispose();
     throw new UserError(`${dir}: the model's vocabulary (${model.config.vocabSize}) does not match the tokenizer's (${tokenizer.vocabSize})`);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
@@ -128,7 +128,18 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
   });
 
   it('bad input: one line on stderr and exit code 2', async () => {
+    // A damaged run folder: manifest missing, then a corrupt model file.
+    const broken = join(dir, 'broken');
+    mkdirSync(broken);
+    for (const f of ['run.json', 'tokenizer.json']) copyFileSync(join(dir, 'plain', f), join(broken, f));
+    const corrupt = join(dir, 'corrupt');
+    mkdirSync(corrupt);
+    for (const f of ['run.json', 'tokenizer.json', 'manifest.json']) copyFileSync(join(dir, 'plain', f), join(corrupt, f));
+    writeFileSync(join(corrupt, 'model.json'), '{"format": "dp-canary-model", "version": 1, "config": ');
     const cases: string[][] = [
+      ['exposure', '--run', broken],
+      ['extract', '--run', corrupt],
+      ['exposure', '--run', join(dir, 'plain'), '--canary', 'no-such-canary'],
       ['train', '--corpus', corpus],
       ['train', '--out', join(dir, 'x'), '--corpus', join(dir, 'missing.txt')],
       ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--noise-multiplier', '1', '--target-epsilon', '2'],

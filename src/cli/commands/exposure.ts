@@ -5,6 +5,7 @@ import { parseInteger, parseNumber, toJson } from '../parse.js';
 import { resolve } from 'node:path';
 import { parseBackendName } from '../../dpsgd/backend.js';
 import { formatMeasurement, measureRun, type Measurement } from '../../pipeline/measure.js';
+import { loadRunManifest } from '../../pipeline/run-folder.js';
 import { UserError } from '../../util/errors.js';
 import { type ExposureEstimates, estimateExposures, MIN_REFERENCES } from '../../canary/estimate.js';
 import { parseScoresJson } from '../../canary/scores-file.js';
@@ -67,6 +68,11 @@ function readText(path: string): string {
 /** `exposure --run DIR`: measure a trained run's canaries with its own model; writes DIR/exposure.json. */
 export async function exposureFromRunCommand(dir: string, flags: ExposureFlags, io: CliIO): Promise<Measurement> {
   const backend = flags.backend !== undefined ? parseBackendName(flags.backend, '--backend') : undefined;
+  if (flags.canary !== undefined) {
+    // Check the name before minutes of scoring, not after.
+    const names = loadRunManifest(resolve(dir)).canaries.map((c) => c.name);
+    if (!names.includes(flags.canary)) throw new UserError(`no canary named '${flags.canary}' in ${dir} (it has: ${names.join(', ')})`);
+  }
   const m = await measureRun(resolve(dir), {
     ...(flags.maxExact !== undefined ? { maxExactSpace: parseNumber('--max-exact', flags.maxExact) } : {}),
     ...(flags.references !== undefined ? { references: parseInteger('--references', flags.references, { min: MIN_REFERENCES }) } : {}),
@@ -76,9 +82,7 @@ export async function exposureFromRunCommand(dir: string, flags: ExposureFlags, 
   });
   let shown = m;
   if (flags.canary !== undefined) {
-    const one = m.canaries.filter((c) => c.name === flags.canary);
-    if (one.length === 0) throw new UserError(`no canary named '${flags.canary}' in ${dir} (it has: ${m.canaries.map((c) => c.name).join(', ')})`);
-    shown = { ...m, canaries: one };
+    shown = { ...m, canaries: m.canaries.filter((c) => c.name === flags.canary) };
   }
   io.out(flags.json ? toJson(shown) + '\n' : formatMeasurement(shown));
   return m;
