@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { ensureDir, writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import { writeStudyGrid } from './jobs.js';
 import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult } from './json.js';
@@ -182,7 +182,7 @@ export async function runStudy(
   if (ids.size !== points.length) throw new UserError('the study has two points with the same id');
   const concurrency = opts.concurrency ?? 1;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new UserError(`concurrency must be an integer >= 1, got ${concurrency}`);
-  mkdirSync(join(opts.outDir, 'points'), { recursive: true });
+  ensureDir(join(opts.outDir, 'points'));
   if (opts.writeGrid ?? true) writeStudyGrid(opts.outDir, points, opts.preset);
   const total = points.length;
   const results: (PointResult | undefined)[] = new Array(total);
@@ -203,7 +203,7 @@ export async function runStudy(
   const runOne = async (index: number): Promise<void> => {
     const point = points[index]!;
     const workDir = join(opts.outDir, 'runs', point.id);
-    mkdirSync(workDir, { recursive: true });
+    ensureDir(workDir);
     const progress = (message: string): void => emit({ kind: 'progress', id: point.id, index, total, message });
     emit({ kind: 'started', id: point.id, index, total });
     const started = performance.now();

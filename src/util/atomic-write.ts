@@ -1,6 +1,39 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, basename, join, resolve } from 'node:path';
+import { UserError } from './errors.js';
 import { randomBytes } from 'node:crypto';
+
+/**
+ * Create a folder and its missing parents, one level at a time. (Node 20's recursive mkdirSync
+ * loops forever on some paths, e.g. under /proc.) A path that cannot be a folder (a file is in
+ * the way, no permission, a read-only or virtual file system) is a UserError naming it.
+ */
+export function ensureDir(dir: string): void {
+  const target = resolve(dir);
+  const missing: string[] = [];
+  let p = target;
+  for (;;) {
+    try {
+      if (!statSync(p).isDirectory()) throw new UserError(`cannot create folder ${target}: ${p} is a file`);
+      break;
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      const parent = dirname(p);
+      if (parent === p) break;
+      missing.push(p);
+      p = parent;
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      throw new UserError(`cannot create folder ${target}${code ? ` (${code} at ${d})` : ''}`);
+    }
+  }
+}
 
 /**
  * Write a file so that readers see either the old content or the whole new content, never a
@@ -9,9 +42,15 @@ import { randomBytes } from 'node:crypto';
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const tmp = join(dir, `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const fd = openSync(tmp, 'w', 0o644);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w', 0o644);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot write in folder ${dir}${code ? ` (${code})` : ''}`);
+  }
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let offset = 0;
