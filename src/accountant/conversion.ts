@@ -25,62 +25,51 @@ function checkPairs(orders: readonly number[], rdp: readonly number[]): void {
   }
 }
 
+/** The smallest value of `f(order, rdp)` over the orders, and the order attaining it. */
+function minOverOrders(
+  orders: readonly number[],
+  rdp: readonly number[],
+  f: (alpha: number, rdp: number) => number,
+): { value: number; order: number } {
+  let value = Infinity;
+  let order = orders[0]!;
+  for (let i = 0; i < orders.length; i++) {
+    const v = f(orders[i]!, rdp[i]!);
+    if (v < value) {
+      value = v;
+      order = orders[i]!;
+    }
+  }
+  return { value, order };
+}
+
 /** Smallest epsilon (nats) over the orders, tight conversion; Infinity when unbounded. */
 export function epsilonFromRdp(orders: readonly number[], rdp: readonly number[], delta: number): { epsilon: number; order: number } {
   checkDelta(delta);
   checkPairs(orders, rdp);
-  let best = Infinity;
-  let order = orders[0]!;
-  for (let i = 0; i < orders.length; i++) {
-    const a = orders[i]!;
-    const r = rdp[i]!;
-    let eps: number;
-    if (delta * delta + expm1(-r) > 0) eps = 0;
-    else if (a > 1.01) eps = r + log1p(-1 / a) - Math.log(delta * a) / (a - 1);
-    else eps = Infinity;
-    if (eps < best) {
-      best = eps;
-      order = a;
-    }
-  }
-  return { epsilon: Math.max(0, best), order };
+  const { value, order } = minOverOrders(orders, rdp, (a, r) => {
+    if (delta * delta + expm1(-r) > 0) return 0;
+    return a > 1.01 ? r + log1p(-1 / a) - Math.log(delta * a) / (a - 1) : Infinity;
+  });
+  return { epsilon: Math.max(0, value), order };
 }
 
 /** Smallest epsilon (nats) over the orders with the classic conversion rdp + log(1/delta)/(alpha-1). */
 export function classicEpsilonFromRdp(orders: readonly number[], rdp: readonly number[], delta: number): { epsilon: number; order: number } {
   checkDelta(delta);
   checkPairs(orders, rdp);
-  let best = Infinity;
-  let order = orders[0]!;
-  for (let i = 0; i < orders.length; i++) {
-    const eps = rdp[i]! - Math.log(delta) / (orders[i]! - 1);
-    if (eps < best) {
-      best = eps;
-      order = orders[i]!;
-    }
-  }
-  return { epsilon: Math.max(0, best), order };
+  const { value, order } = minOverOrders(orders, rdp, (a, r) => r - Math.log(delta) / (a - 1));
+  return { epsilon: Math.max(0, value), order };
 }
 
 /** Smallest delta over the orders for a given epsilon >= 0 (nats), tight conversion; at most 1. */
 export function deltaFromRdp(orders: readonly number[], rdp: readonly number[], epsilon: number): { delta: number; order: number } {
   checkEpsilon(epsilon);
   checkPairs(orders, rdp);
-  let best = Infinity;
-  let order = orders[0]!;
-  for (let i = 0; i < orders.length; i++) {
-    const a = orders[i]!;
-    const r = rdp[i]!;
+  const { value, order } = minOverOrders(orders, rdp, (a, r) => {
     // KL bound: delta <= sqrt(1 - exp(-rdp)).
-    let logDelta = r === 0 ? -Infinity : 0.5 * Math.log(-expm1(-r));
-    if (a > 1.01) {
-      const tight = (a - 1) * (r - epsilon + log1p(-1 / a)) - Math.log(a);
-      if (tight < logDelta) logDelta = tight;
-    }
-    if (logDelta < best) {
-      best = logDelta;
-      order = a;
-    }
-  }
-  return { delta: Math.min(Math.exp(best), 1), order };
+    const kl = r === 0 ? -Infinity : 0.5 * Math.log(-expm1(-r));
+    return a > 1.01 ? Math.min(kl, (a - 1) * (r - epsilon + log1p(-1 / a)) - Math.log(a)) : kl;
+  });
+  return { delta: Math.min(Math.exp(value), 1), order };
 }
