@@ -41,24 +41,32 @@ function epsilonRows(report: StudyReport): { r: OkPointResult; epsLabel: string;
 const WIDTH = 420;
 const HEIGHT = 260;
 
+/** The epsilon axis shared by the plots against ε: ordinal, ∞ last. */
+const EPSILON_AXIS = { field: 'epsLabel', type: 'ordinal', sort: { field: 'epsOrder', op: 'min' }, title: 'ε reached (∞ = no DP)', axis: { labelAngle: 0 } } as const;
+
+/** A line chart with points; every report plot is one. */
+function lineChart(title: string, values: Record<string, unknown>[], encoding: Record<string, unknown>): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding,
+  } as TopLevelSpec;
+}
+
 /** Exposure (bits) against ε, one line per insertion count (mean over seeds). */
 export function exposureVsEpsilonSpec(report: StudyReport): TopLevelSpec {
   const values = epsilonRows(report).flatMap(({ r, epsLabel, epsOrder }) =>
     r.canaries.map((c) => ({ epsLabel, epsOrder, insertions: `r=${c.insertions}`, insertionsN: c.insertions, exposure: c.exposure })),
   );
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Exposure against ε (one line per insertion count)',
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'epsLabel', type: 'ordinal', sort: { field: 'epsOrder', op: 'min' }, title: 'ε reached (∞ = no DP)', axis: { labelAngle: 0 } },
-      y: { field: 'exposure', type: 'quantitative', aggregate: 'mean', title: 'exposure (bits)' },
-      color: { field: 'insertions', type: 'nominal', sort: { field: 'insertionsN', op: 'min' }, title: 'insertions' },
-    },
-  };
+  return lineChart('Exposure against ε (one line per insertion count)', values, {
+    x: EPSILON_AXIS,
+    y: { field: 'exposure', type: 'quantitative', aggregate: 'mean', title: 'exposure (bits)' },
+    color: { field: 'insertions', type: 'nominal', sort: { field: 'insertionsN', op: 'min' }, title: 'insertions' },
+  });
 }
 
 /** Exposure (bits) against the insertion count, one line per mitigation configuration. */
@@ -66,19 +74,11 @@ export function exposureVsInsertionsSpec(report: StudyReport): TopLevelSpec {
   const values = okResults(report).flatMap((r, order) =>
     r.canaries.map((c) => ({ config: configLabelOf(r), order, insertions: c.insertions, exposure: c.exposure })),
   );
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Exposure against insertions, per mitigation',
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'insertions', type: 'quantitative', scale: { type: 'log' }, title: 'times the canary was inserted' },
-      y: { field: 'exposure', type: 'quantitative', aggregate: 'mean', title: 'exposure (bits)' },
-      color: { field: 'config', type: 'nominal', title: 'mitigation', sort: { field: 'order', op: 'min' } },
-    },
-  };
+  return lineChart('Exposure against insertions, per mitigation', values, {
+    x: { field: 'insertions', type: 'quantitative', scale: { type: 'log' }, title: 'times the canary was inserted' },
+    y: { field: 'exposure', type: 'quantitative', aggregate: 'mean', title: 'exposure (bits)' },
+    color: { field: 'config', type: 'nominal', title: 'mitigation', sort: { field: 'order', op: 'min' } },
+  });
 }
 
 /** Validation perplexity against ε (utility cost of privacy), mean over seeds. */
@@ -88,18 +88,10 @@ export function utilityVsEpsilonSpec(report: StudyReport): TopLevelSpec {
     epsOrder,
     perplexity: r.validationPerplexity,
   }));
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Utility against ε (validation perplexity, lower is better)',
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'epsLabel', type: 'ordinal', sort: { field: 'epsOrder', op: 'min' }, title: 'ε reached (∞ = no DP)', axis: { labelAngle: 0 } },
-      y: { field: 'perplexity', type: 'quantitative', aggregate: 'mean', title: 'validation perplexity per token', scale: { zero: false } },
-    },
-  };
+  return lineChart('Utility against ε (validation perplexity, lower is better)', values, {
+    x: EPSILON_AXIS,
+    y: { field: 'perplexity', type: 'quantitative', aggregate: 'mean', title: 'validation perplexity per token', scale: { zero: false } },
+  });
 }
 
 /** Render a vega-lite spec to a standalone SVG string in Node. */
