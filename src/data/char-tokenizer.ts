@@ -1,42 +1,23 @@
 import { UserError } from '../util/errors.js';
 import type { Tokenizer } from './tokenizer.js';
-import { countAndRank, requiredSymbols } from './vocab.js';
+import { countAndRank, requiredSymbols, VocabularyTokenizer, type VocabularyOptions } from './vocab.js';
 
 /** The decoded text of the unknown id of a character tokenizer (U+FFFD replacement character). */
 export const CHAR_UNKNOWN = '\uFFFD';
 
-/** Options for {@link buildCharTokenizer}. */
-export interface CharTokenizerOptions {
-  /** Lowercase text before encoding (and symbols in idOf); default false. */
-  lowercase?: boolean;
-  /**
-   * Largest vocabulary size, special ids included (default: unlimited). The always-present
-   * symbols (unknown, newline, space, digits, lowercase letters, `required`) are kept; the
-   * remaining places go to the most frequent characters of the text.
-   */
-  maxVocab?: number;
-  /** Characters that must be in the vocabulary (e.g. every character of a canary format). */
-  required?: Iterable<string>;
-}
+/**
+ * Options for {@link buildCharTokenizer}: lowercasing is off by default; newline, space, digits,
+ * lowercase letters and every character of `required` are always kept.
+ */
+export type CharTokenizerOptions = VocabularyOptions;
 
 /**
  * Character-level tokenizer over Unicode code points. Id 0 is the unknown character; newline,
  * space, the 10 digits and the 26 lowercase letters are always in the vocabulary so that any
  * digit/letter canary is representable.
  */
-export class CharTokenizer implements Tokenizer {
+export class CharTokenizer extends VocabularyTokenizer implements Tokenizer {
   readonly kind = 'char' as const;
-  readonly unknownId = 0;
-  private readonly ids = new Map<string, number>();
-
-  /** `symbols[id]` is the character of id; symbols[0] must be CHAR_UNKNOWN. */
-  constructor(readonly symbols: readonly string[], readonly lowercase: boolean) {
-    symbols.forEach((s, i) => this.ids.set(s, i));
-  }
-
-  get vocabSize(): number {
-    return this.symbols.length;
-  }
 
   encode(text: string): number[] {
     const t = this.lowercase ? text.toLowerCase() : text;
@@ -51,15 +32,8 @@ export class CharTokenizer implements Tokenizer {
     return s;
   }
 
-  /** Id of one character (lowercased first when the tokenizer lowercases); undefined if absent. */
-  idOf(symbol: string): number | undefined {
-    const s = this.lowercase ? symbol.toLowerCase() : symbol;
-    if (s === CHAR_UNKNOWN) return undefined;
-    return this.ids.get(s);
-  }
-
-  toJSON(): CharTokenizerJson {
-    return { type: 'dp-canary-tokenizer', version: 1, kind: 'char', lowercase: this.lowercase, symbols: [...this.symbols] };
+  override toJSON(): CharTokenizerJson {
+    return { ...super.toJSON(), kind: 'char' };
   }
 }
 

@@ -39,3 +39,46 @@ export function countAndRank(counts: ReadonlyMap<string, number>, always: readon
   const room = Math.max(0, limit - always.length);
   return [...always, ...rest.slice(0, room).map(([s]) => s)];
 }
+
+/** Vocabulary options shared by the character and word tokenizers. */
+export interface VocabularyOptions {
+  /** Lowercase text before encoding (and symbols in idOf). */
+  lowercase?: boolean;
+  /**
+   * Largest vocabulary size, special ids included (default: unlimited). The always-present
+   * symbols are kept; the remaining places go to the most frequent symbols of the text.
+   */
+  maxVocab?: number;
+  /** Text whose symbols must be in the vocabulary (e.g. a canary format's fixed text). */
+  required?: Iterable<string>;
+}
+
+/**
+ * What both tokenizers share: a symbol list (id = index, id 0 the unknown symbol), its
+ * reverse map, optional lowercasing, lookup and the JSON form. Subclasses split and join text.
+ */
+export abstract class VocabularyTokenizer {
+  abstract readonly kind: 'char' | 'word';
+  readonly unknownId = 0;
+  protected readonly ids = new Map<string, number>();
+
+  /** `symbols[id]` is the symbol of id; symbols[0] is the unknown symbol. */
+  constructor(readonly symbols: readonly string[], readonly lowercase: boolean) {
+    symbols.forEach((s, i) => this.ids.set(s, i));
+  }
+
+  get vocabSize(): number {
+    return this.symbols.length;
+  }
+
+  /** Id of one symbol (lowercased first when the tokenizer lowercases); undefined if absent. */
+  idOf(symbol: string): number | undefined {
+    const s = this.lowercase ? symbol.toLowerCase() : symbol;
+    if (s === this.symbols[0]) return undefined;
+    return this.ids.get(s);
+  }
+
+  toJSON(): { type: 'dp-canary-tokenizer'; version: 1; kind: 'char' | 'word'; lowercase: boolean; symbols: string[] } {
+    return { type: 'dp-canary-tokenizer', version: 1, kind: this.kind, lowercase: this.lowercase, symbols: [...this.symbols] };
+  }
+}

@@ -1,6 +1,6 @@
 import { UserError } from '../util/errors.js';
 import type { Tokenizer } from './tokenizer.js';
-import { countAndRank, requiredSymbols } from './vocab.js';
+import { countAndRank, requiredSymbols, VocabularyTokenizer, type VocabularyOptions } from './vocab.js';
 
 /** The symbol of the unknown id (0) of a word tokenizer. */
 export const WORD_UNKNOWN = '<unk>';
@@ -23,15 +23,11 @@ export function splitWords(text: string): string[] {
 const NO_SPACE_BEFORE = new Set([',', '.', ';', ':', '?', '!', ')', ']', '}', '%']);
 const NO_SPACE_AFTER = new Set(['(', '[', '{', '$']);
 
-/** Options for {@link buildWordTokenizer}. */
-export interface WordTokenizerOptions {
-  /** Lowercase text before splitting (default true). */
-  lowercase?: boolean;
-  /** Largest vocabulary size, special ids included (default: unlimited); rarer words become <unk>. */
-  maxVocab?: number;
-  /** Text whose pieces must be in the vocabulary (e.g. the fixed words of a canary format). */
-  required?: Iterable<string>;
-}
+/**
+ * Options for {@link buildWordTokenizer}: lowercasing is on by default; newline, the 10 digits
+ * and every piece of `required` are always kept; rarer words become <unk>.
+ */
+export type WordTokenizerOptions = VocabularyOptions;
 
 /**
  * Word-level tokenizer. Id 0 is <unk>, id 1 the newline; the 10 digits are always in the
@@ -39,19 +35,8 @@ export interface WordTokenizerOptions {
  * punctuation or after an opening bracket, and with runs of digits (also 5.50, 1,000) written together; for
  * ids without <unk>, encode(decode(ids)) gives the ids back.
  */
-export class WordTokenizer implements Tokenizer {
+export class WordTokenizer extends VocabularyTokenizer implements Tokenizer {
   readonly kind = 'word' as const;
-  readonly unknownId = 0;
-  private readonly ids = new Map<string, number>();
-
-  /** `symbols[id]` is the piece of id; symbols[0] must be WORD_UNKNOWN and symbols[1] '\n'. */
-  constructor(readonly symbols: readonly string[], readonly lowercase: boolean) {
-    symbols.forEach((s, i) => this.ids.set(s, i));
-  }
-
-  get vocabSize(): number {
-    return this.symbols.length;
-  }
 
   encode(text: string): number[] {
     return splitWords(this.lowercase ? text.toLowerCase() : text).map((p) => this.ids.get(p) ?? this.unknownId);
@@ -79,15 +64,8 @@ export class WordTokenizer implements Tokenizer {
     return out;
   }
 
-  /** Id of one piece (lowercased first when the tokenizer lowercases); undefined if absent. */
-  idOf(symbol: string): number | undefined {
-    const s = this.lowercase ? symbol.toLowerCase() : symbol;
-    if (s === WORD_UNKNOWN) return undefined;
-    return this.ids.get(s);
-  }
-
-  toJSON(): WordTokenizerJson {
-    return { type: 'dp-canary-tokenizer', version: 1, kind: 'word', lowercase: this.lowercase, symbols: [...this.symbols] };
+  override toJSON(): WordTokenizerJson {
+    return { ...super.toJSON(), kind: 'word' };
   }
 }
 
