@@ -185,7 +185,9 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     adjacency: 'add/remove one training window',
     sampling: 'Poisson',
   });
-  const validation = result.validation ?? evaluate(model, data.validation);
+  // The last epoch record was evaluated on these very weights; evaluate only if it is older.
+  const last = epochs[epochs.length - 1];
+  const validationLoss = last && last.step === result.steps ? last.validationLoss : evaluate(model, data.validation).loss;
   const metrics: RunMetrics = {
     schema: 'dp-canary/metrics@1',
     private: isPrivate,
@@ -199,8 +201,8 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     stopReason: result.stopReason,
     trainExamples: N,
     validationExamples: data.validation.length,
-    validationLoss: validation.loss,
-    validationPerplexity: validation.perplexity,
+    validationLoss,
+    validationPerplexity: Math.exp(validationLoss),
     trainSeconds,
     backend: backend.name,
     randomSource: result.randomKind,
