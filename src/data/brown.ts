@@ -96,3 +96,31 @@ export function loadBrownCorpus(opts: BrownOptions = {}): Corpus {
   if (collector.lines.length === 0) throw new UserError('the Brown Corpus selection is empty (raise the character limit or choose other files)');
   return { source: 'brown', lines: collector.lines, chars: collector.chars };
 }
+
+/**
+ * How many Brown files (in order, ca01 first) the first `maxChars` characters touch: the
+ * files a loadBrownCorpus({ maxChars }) selection reads from, the last one possibly in part.
+ * A public part split off "by document" must skip all of them.
+ */
+export function brownFilesTouched(maxChars: number): number {
+  const ids = brownFileIds();
+  let chars = 0;
+  for (let i = 0; i < ids.length; i++) {
+    chars += loadBrownCorpus({ files: [ids[i]!] }).chars;
+    if (chars >= maxChars) return i + 1;
+  }
+  return ids.length;
+}
+
+/**
+ * The Brown documents a private selection of `privateMaxChars` characters does not touch, read
+ * in order up to `maxChars`: public text for pretraining that shares no document with it.
+ * UserError when nothing is left.
+ */
+export function loadBrownPublicPart(privateMaxChars: number, maxChars?: number): Corpus {
+  const files = brownFileIds().slice(brownFilesTouched(privateMaxChars));
+  if (files.length === 0) {
+    throw new UserError('the private part uses every Brown Corpus document; give another public corpus (a .txt file or folder)');
+  }
+  return { ...loadBrownCorpus({ files, ...(maxChars !== undefined ? { maxChars } : {}) }), source: 'brown (public part)' };
+}

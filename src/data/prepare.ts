@@ -24,6 +24,13 @@ export interface DataSettings {
    * slot alphabet, so every canary is representable (digits always are).
    */
   requiredText?: string[];
+  /**
+   * Use this tokenizer instead of building one from the training lines (fine-tuning a model
+   * that was trained with it). Text it cannot represent maps to its unknown-token id.
+   */
+  useTokenizer?: Tokenizer;
+  /** Use this corpus instead of loading `corpus` (for example a public part of one). */
+  corpusOverride?: Corpus;
 }
 
 /** A corpus split and a tokenizer, ready for canary insertion into `train`. */
@@ -42,10 +49,15 @@ export interface PreparedData {
  * points of a study share one split), and build the tokenizer from the training lines.
  */
 export function prepareData(settings: DataSettings, rng: RandomSource | number): PreparedData {
-  const corpus = loadCorpus({ corpus: settings.corpus, maxChars: settings.corpusMaxChars });
+  const corpus = settings.corpusOverride ?? loadCorpus({ corpus: settings.corpus, maxChars: settings.corpusMaxChars });
   const random = typeof rng === 'number' ? seededRandom(rng).fork('split') : rng;
   const { train, validation } = splitTrainValidation(corpus.lines, settings.validationFraction, random);
   const opts = { lowercase: settings.lowercase, maxVocab: settings.maxVocab, required: settings.requiredText ?? [] };
-  const tokenizer = settings.tokenizer === 'char' ? buildCharTokenizer(train, opts) : buildWordTokenizer(train, opts);
+  const tokenizer =
+    settings.useTokenizer
+      ? settings.useTokenizer
+      : settings.tokenizer === 'char'
+        ? buildCharTokenizer(train, opts)
+        : buildWordTokenizer(train, opts);
   return { corpus, train, validation, tokenizer };
 }

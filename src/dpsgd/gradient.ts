@@ -39,7 +39,7 @@ export function dropoutMasks(model: LanguageModel, T: number, B: number, random:
   return out;
 }
 
-function zeroGrads(model: LanguageModel): Map<string, tf.Tensor> {
+export function zeroGrads(model: LanguageModel): Map<string, tf.Tensor> {
   return new Map([...model.params].map(([n, v]) => [n, tf.zerosLike(v) as tf.Tensor]));
 }
 
@@ -58,15 +58,29 @@ export interface PrivateGradientOptions {
   readonly dropout?: DropoutMasks;
 }
 
+/** Per-example clipped gradients of one batch, summed (before noise). */
+export interface ClippedSum {
+  /** sum_i clip_C(grad_i) by parameter name; the caller disposes. */
+  readonly sums: Map<string, tf.Tensor>;
+  /** Summed cross-entropy of the batch in nats. */
+  readonly lossSum: number;
+  /** Number of predicted tokens in the batch (T * B). */
+  readonly tokens: number;
+  readonly batchSize: number;
+  /** Per-example gradient norms before clipping. */
+  readonly norms: Float32Array;
+}
+
 /**
- * The DP-SGD gradient of one Poisson batch (null = empty batch, a noise-only step):
- * one forward/backward with taps -> per-example norms -> clip factors -> clipped sum by one
- * weighted contraction -> + N(0, sigma^2 C^2) -> / (q N).
+ * sum_i clip_C(grad_i) over one (physical) batch: one forward/backward with taps -> per-example
+ * norms -> clip factors -> clipped sum by one weighted contraction. No noise: sums of several
+ * chunks of one logical batch add up to the sum over the whole batch.
  */
-export function privateGradient(model: LanguageModel, batch: Batch | null, o: PrivateGradientOptions): StepGradient {
-  if (batch === null) {
-    return { grads: privatizeGradient(zeroGrads(model), o), lossSum: 0, tokens: 0, batchSize: 0, norms: new Float32Array(0) };
-  }
+export function clippedSum(
+  model: LanguageModel,
+  batch: Batch,
+  o: { readonly clipNorm: number; readonly normMethod?: NormMethod | 'reference'; readonly dropout?: DropoutMasks },
+): ClippedSum {
   const [T, B] = batch.inputs.shape;
   const pass = forwardWithTaps(model, batch.inputs, batch.targets, o.dropout);
   try {
@@ -86,10 +100,22 @@ export function privateGradient(model: LanguageModel, batch: Batch | null, o: Pr
     const norms = Float32Array.from(sq.dataSync(), Math.sqrt);
     sq.dispose();
     const lossSum = tf.tidy(() => tf.sum(pass.perExampleLoss).dataSync()[0]!);
-    return { grads: privatizeGradient(sums, o), lossSum, tokens: T * B, batchSize: B, norms };
+    return { sums, lossSum, tokens: T * B, batchSize: B, norms };
   } finally {
     pass.dispose();
   }
+}
+
+/**
+ * The DP-SGD gradient of one Poisson batch (null = empty batch, a noise-only step):
+ * clippedSum -> + N(0, sigma^2 C^2) -> / (q N).
+ */
+export function privateGradient(model: LanguageModel, batch: Batch | null, o: PrivateGradientOptions): StepGradient {
+  if (batch === null) {
+    return { grads: privatizeGradient(zeroGrads(model), o), lossSum: 0, tokens: 0, batchSize: 0, norms: new Float32Array(0) };
+  }
+  const c = clippedSum(model, batch, o);
+  return { grads: privatizeGradient(c.sums, o), lossSum: c.lossSum, tokens: c.tokens, batchSize: c.batchSize, norms: c.norms };
 }
 
 /**

@@ -5,8 +5,8 @@ import { UserError } from '../util/errors.js';
 import { restoreSeededRandom, secureRandom, seededRandom, type RandomSource } from '../util/random.js';
 import { loadCheckpoint, readJournal, saveCheckpoint, writeJournal, type CheckpointJson, type RunSettings } from './checkpoint.js';
 import type { NormMethod } from './clipping.js';
-import { makeBatch, type Batch } from './data.js';
-import { dropoutMasks, nonPrivateGradient, privateGradient, type StepGradient } from './gradient.js';
+import type { StepGradient } from './gradient.js';
+import { logicalBatchGradient } from './logical-batch.js';
 import { LanguageModel, validateConfig, type LanguageModelConfig } from './model.js';
 import { modelFromJson, modelToJson } from './model-io.js';
 import { Optimizer, type OptimizerConfig } from './optimizers.js';
@@ -21,6 +21,8 @@ export interface StepReport {
   /** Mean cross-entropy per token of this step's batch, nats (NaN for an empty batch). */
   readonly loss: number;
   readonly batchSize: number;
+  /** Predicted tokens in this step's batch (0 for an empty batch). */
+  readonly tokens: number;
   /** Epsilon spent so far at the run's delta (Infinity for non-private runs). */
   readonly epsilon: number;
   readonly examplesPerSecond: number;
@@ -42,11 +44,23 @@ export interface TrainOptions {
   /** Poisson sampling rate q in (0, 1]; or give batchSize (q = batchSize / N). */
   readonly samplingRate?: number;
   readonly batchSize?: number;
+  /**
+   * Largest number of examples in one forward/backward pass (default: no limit). A larger
+   * logical batch is processed in chunks whose clipped sums add up; noise is added once per
+   * logical step and the ledger charged once, so privacy does not depend on this, only memory.
+   */
+  readonly physicalBatchSize?: number;
   /** Number of steps; or epochs (steps = ceil(epochs / q)). Default: 1 epoch. */
   readonly steps?: number;
   readonly epochs?: number;
   /** delta; default 1/N rounded down to a power of 10 (strictly below 1/N). */
   readonly delta?: number;
+  /**
+   * Privacy already spent on data this run's data may overlap with (for example the ledger of a
+   * private run this one starts from): composed into the ledger before the first step, so the
+   * run's epsilon, its budget and the calibration for targetEpsilon all count it.
+   */
+  readonly priorLedger?: PrivacyLedger;
   /** Never take a step that would bring epsilon above this (checked before each step). Defaults to targetEpsilon. */
   readonly maxEpsilon?: number;
   readonly optimizer: OptimizerConfig;
@@ -128,9 +142,40 @@ export function resolveSettings(o: TrainOptions, warn: (m: string) => void): Run
   positive(o.targetEpsilon, 'target epsilon');
   positive(o.maxEpsilon, 'maximum epsilon');
   const sigma: number =
-    o.noiseMultiplier ?? calibrateNoiseMultiplier({ targetEpsilon: o.targetEpsilon!, samplingRate: q, steps: totalSteps, delta }).noiseMultiplier;
+    o.noiseMultiplier ??
+    (o.priorLedger && o.priorLedger.steps > 0
+      ? calibrateAfterPrior(o.priorLedger, o.targetEpsilon!, q, totalSteps, delta)
+      : calibrateNoiseMultiplier({ targetEpsilon: o.targetEpsilon!, samplingRate: q, steps: totalSteps, delta }).noiseMultiplier);
   const maxEpsilon = o.maxEpsilon ?? o.targetEpsilon ?? null;
   return { private: true, numExamples: N, samplingRate: q, noiseMultiplier: sigma, clipNorm, delta, totalSteps, maxEpsilon, targetEpsilon: o.targetEpsilon ?? null };
+}
+
+/**
+ * Smallest sigma (to 1e-6 relative) such that the prior ledger composed with `steps` steps at
+ * (q, sigma) spends at most targetEpsilon at delta. Bisection on the ledger itself, so the
+ * answer is exactly what the run will report.
+ */
+function calibrateAfterPrior(prior: PrivacyLedger, targetEpsilon: number, q: number, steps: number, delta: number): number {
+  const spent = prior.epsilon(delta).epsilon;
+  if (!(spent < targetEpsilon)) {
+    throw new UserError(`the starting run already spent epsilon ${spent.toFixed(3)} at delta ${delta}: nothing is left of a target of ${targetEpsilon}.`);
+  }
+  if (steps === 0) return calibrateNoiseMultiplier({ targetEpsilon, samplingRate: q, steps, delta }).noiseMultiplier;
+  const eps = (sigma: number): number => prior.compose({ samplingRate: q, noiseMultiplier: sigma, count: steps }).epsilon(delta).epsilon;
+  // Without the prior this sigma would just reach the target, so with it more noise is needed.
+  let lo = calibrateNoiseMultiplier({ targetEpsilon, samplingRate: q, steps, delta }).noiseMultiplier;
+  let hi = lo * 1.5;
+  while (eps(hi) > targetEpsilon) {
+    lo = hi;
+    hi *= 2;
+    if (hi > 1e6) throw new UserError(`no noise multiplier reaches epsilon ${targetEpsilon} after the starting run's spending.`);
+  }
+  while (hi - lo > 1e-6 * hi) {
+    const mid = 0.5 * (lo + hi);
+    if (eps(mid) <= targetEpsilon) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 function sameSettings(a: RunSettings, b: RunSettings): string | null {
@@ -154,13 +199,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     private: s.private, numExamples: s.numExamples, samplingRate: s.samplingRate, noiseMultiplier: s.noiseMultiplier,
     clipNorm: s.clipNorm, delta: s.delta, totalSteps: s.totalSteps, maxEpsilon: s.maxEpsilon,
   };
+  const physicalBatchSize = o.physicalBatchSize ?? Infinity;
+  if (!(physicalBatchSize === Infinity || (Number.isInteger(physicalBatchSize) && physicalBatchSize >= 1))) {
+    throw new UserError(`physical batch size must be an integer >= 1, got ${physicalBatchSize}.`);
+  }
   const every = o.checkpointEvery ?? 1;
   if (!(Number.isInteger(every) && every >= 1)) throw new UserError(`checkpoint interval must be an integer >= 1, got ${every}.`);
 
   let root: RandomSource = o.seed !== undefined ? seededRandom(o.seed) : secureRandom();
   let model: LanguageModel;
   let optimizer: Optimizer;
-  let ledger: PrivacyLedger | null = s.private ? PrivacyLedger.empty() : null;
+  let ledger: PrivacyLedger | null = s.private ? (o.priorLedger ?? PrivacyLedger.empty()) : null;
   let step = 0;
   const event: SampledGaussianEvent = { samplingRate: s.samplingRate, noiseMultiplier: s.noiseMultiplier, count: 1 };
 
@@ -214,7 +263,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const N = s.numExamples;
   const expected = s.samplingRate * N;
-  const V = model.config.vocabSize;
   let stopReason: TrainResult['stopReason'] = 'completed';
   let epsilon = ledger ? ledger.epsilon(s.delta).epsilon : Infinity;
   if (ledger && s.maxEpsilon !== null && epsilon > s.maxEpsilon) stopReason = 'epsilon-budget';
@@ -232,20 +280,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (ckptPath && root.kind === 'secure' && ledger) writeJournal(ckptPath, step + 1);
     const t0 = performance.now();
     const indices = poissonSample(N, s.samplingRate, root.fork(`step-${step}/sample`));
-    const batch: Batch | null = indices.length > 0 ? makeBatch(o.examples, indices, V) : null;
-    const masks = batch && model.config.dropout > 0 ? dropoutMasks(model, batch.inputs.shape[0], batch.inputs.shape[1], root.fork(`step-${step}/dropout`)) : undefined;
-    let g: StepGradient;
-    try {
-      g = s.private
-        ? privateGradient(model, batch, {
-            clipNorm: s.clipNorm, noiseMultiplier: s.noiseMultiplier, expectedBatchSize: expected, step, random: root,
-            normMethod: o.normMethod, dropout: masks,
-          })
-        : nonPrivateGradient(model, batch, expected, masks);
-    } finally {
-      if (batch) tf.dispose([batch.inputs, batch.targets]);
-      if (masks) tf.dispose([...masks.values()]);
-    }
+    const g: StepGradient = logicalBatchGradient(model, o.examples, indices, {
+      privacy: s.private
+        ? { kind: 'dp', clipNorm: s.clipNorm, noiseMultiplier: s.noiseMultiplier, normMethod: o.normMethod }
+        : { kind: 'none' },
+      physicalBatchSize,
+      expectedBatchSize: expected,
+      step,
+      random: root,
+    });
     optimizer.apply(model.params, g.grads);
     tf.dispose([...g.grads.values()]);
     step += 1;
@@ -256,7 +299,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (step % every === 0 || step === s.totalSteps) checkpoint();
     const seconds = (performance.now() - t0) / 1000;
     await o.onStep?.({
-      step, totalSteps: s.totalSteps, loss: g.tokens > 0 ? g.lossSum / g.tokens : NaN, batchSize: g.batchSize, epsilon,
+      step, totalSteps: s.totalSteps, loss: g.tokens > 0 ? g.lossSum / g.tokens : NaN, batchSize: g.batchSize, tokens: g.tokens, epsilon,
       examplesPerSecond: seconds > 0 ? g.batchSize / seconds : 0,
     });
   }

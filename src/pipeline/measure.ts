@@ -201,27 +201,53 @@ export function formatMeasurement(m: Measurement): string {
   return lines.join('\n') + '\n';
 }
 
-/** Per-epoch exposure: a fixed reference sample scored with the current weights each time. */
-export interface EpochProbe {
-  /** Interpolation exposure (bits) of each canary by name, with the model's current weights. */
-  measure(): Promise<Record<string, number>>;
+/** Largest |R| the per-epoch probe enumerates exactly (10^6 secrets take about 1.5 s on wasm). */
+export const EPOCH_MAX_EXACT_SPACE = 1e6;
+
+/** Exposure of every canary after one epoch, and how it was computed. */
+export interface EpochExposureMeasurement {
+  /** Exposure in bits by canary name, in [0, log2 |R|]. */
+  exposure: Record<string, number>;
+  /** 'exact' (all of R scored) or 'extrapolation' (skew-normal fit to a fixed sample of R). */
+  method: ExposureMethod;
 }
 
-/** A cheap per-epoch probe: interpolation exposure against a fixed sample of references. */
+/** Per-epoch exposure, measured with the model's current weights each time. */
+export interface EpochProbe {
+  measure(): Promise<EpochExposureMeasurement>;
+}
+
+/**
+ * The per-epoch probe: exact exposure when |R| <= EPOCH_MAX_EXACT_SPACE (so it is not capped
+ * at log2 of a reference count), else extrapolated from a skew-normal fitted to a fixed sample
+ * of min(references, 2000) secrets.
+ */
 export async function epochExposureProbe(model: LanguageModel, data: RunData, config: RunConfig): Promise<EpochProbe> {
   const A = data.format.alphabet.length;
   const L = data.format.length;
+  const exact = spaceSize(data.format) <= BigInt(EPOCH_MAX_EXACT_SPACE);
   const n = Math.min(config.exposureReferences, 2000);
-  const refSymbols = sampleSecrets(seededRandom(`epoch-references/${config.dataSeed}`), A, L, n);
-  const canarySymbols = concat(data.manifest.canaries.map((c) => symbolsFromSecret(data.format, c.secret)));
+  const refSymbols = exact ? null : sampleSecrets(seededRandom(`epoch-references/${config.dataSeed}`), A, L, n);
+  const canaryRows = data.manifest.canaries.map((c) => symbolsFromSecret(data.format, c.secret));
+  const canarySymbols = concat(canaryRows);
   return {
     async measure() {
       // Weights change between epochs, so the prefix state is recomputed each time.
       const { sm } = await openForManifest(model, data.tokenizer, data.manifest);
       try {
-        const refs = await scoreSecrets(sm, refSymbols);
-        const bits = await scoreSecrets(sm, canarySymbols);
-        return Object.fromEntries(data.manifest.canaries.map((c, i) => [c.name, interpolationExposure(refs, bits[i]!)]));
+        let values: number[];
+        if (refSymbols === null) {
+          const all = await enumerateLogPerplexities(sm, { maxSpace: EPOCH_MAX_EXACT_SPACE });
+          values = exactExposures(all, canaryRows.map((s) => secretIndex(s, A))).map((e) => e.exposure);
+        } else {
+          const fit = fitSkewNormal(await scoreSecrets(sm, refSymbols));
+          const bits = await scoreSecrets(sm, canarySymbols);
+          values = Array.from(bits, (b) => extrapolationExposure(fit, b));
+        }
+        return {
+          exposure: Object.fromEntries(data.manifest.canaries.map((c, i) => [c.name, values[i]!])),
+          method: refSymbols === null ? 'exact' : 'extrapolation',
+        };
       } finally {
         closeSecretModel(sm);
       }

@@ -15,6 +15,12 @@ export interface RunConfig extends Omit<StudyPoint, 'id'> {
   secureRandom?: boolean;
   /** Poisson sampling rate q in (0, 1]; overrides batchSize (q = batchSize / training windows). */
   samplingRate?: number;
+  /**
+   * A finished run folder to start from (its weights and tokenizer): fine-tuning. A private
+   * starting run's ledger is composed into this run's; a non-private one is treated as trained
+   * on public data (the user's claim).
+   */
+  initFrom?: string;
   /** Largest |R| scored exactly; larger canary spaces use estimation (default 1e7). */
   maxExactSpace?: number;
 }

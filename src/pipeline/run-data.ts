@@ -4,6 +4,9 @@ import { insertCanaries } from '../canary/insert.js';
 import type { CanaryManifest } from '../canary/manifest.js';
 import { canaryTokens } from '../canary/tokens.js';
 import { prepareData } from '../data/prepare.js';
+import { loadBrownCorpus, loadBrownPublicPart } from '../data/brown.js';
+import type { Corpus } from '../data/corpus.js';
+import { loadTextCorpus } from '../data/text-corpus.js';
 import { linesToTokens } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { makeWindows } from '../dpsgd/data.js';
@@ -33,7 +36,8 @@ export interface RunData {
  * training lines only, sanitise when asked (after insertion, as a data curator would), and cut
  * both parts into windows.
  */
-export function prepareRunData(c: RunConfig): RunData {
+export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData {
+  if (c.mode === 'public') return preparePublicData(c);
   const format = parseFormat(c.canaryFormat);
   const data = prepareData(
     {
@@ -44,6 +48,7 @@ export function prepareRunData(c: RunConfig): RunData {
       lowercase: c.lowercase,
       maxVocab: c.maxVocab,
       requiredText: [format.prefix, format.suffix, format.alphabet.join('')],
+      ...(useTokenizer ? { useTokenizer } : {}),
     },
     c.dataSeed,
   );
@@ -76,4 +81,42 @@ export function prepareRunData(c: RunConfig): RunData {
     sanitizedLines,
     corpusChars: data.corpus.chars,
   };
+}
+
+/** The public corpus of a study: Brown documents the private part does not use, or the user's text. */
+export function loadPublicCorpus(c: RunConfig): Corpus {
+  if (c.publicCorpus === 'brown') {
+    return c.corpus === 'brown' ? loadBrownPublicPart(c.corpusMaxChars, c.publicCorpusChars) : loadBrownCorpus({ maxChars: c.publicCorpusChars });
+  }
+  return loadTextCorpus(c.publicCorpus, { maxChars: c.publicCorpusChars });
+}
+
+/**
+ * Data of the study's public model: the public corpus split into training and validation lines,
+ * a tokenizer built from its training lines (plus the canary format's symbols, which are public),
+ * and no canaries at all.
+ */
+function preparePublicData(c: RunConfig): RunData {
+  const format = parseFormat(c.canaryFormat);
+  const data = prepareData(
+    {
+      corpus: c.publicCorpus,
+      corpusMaxChars: c.publicCorpusChars,
+      validationFraction: c.validationFraction,
+      tokenizer: c.tokenizer,
+      lowercase: c.lowercase,
+      maxVocab: c.maxVocab,
+      requiredText: [format.prefix, format.suffix, format.alphabet.join('')],
+      corpusOverride: loadPublicCorpus(c),
+    },
+    c.dataSeed,
+  );
+  canaryTokens(format, data.tokenizer);
+  const inserted = insertCanaries(data.train, format, [], seededRandom(c.dataSeed).fork('public'));
+  const train = makeWindows(linesToTokens(inserted.corpus, data.tokenizer), c.seqLength);
+  const validation = makeWindows(linesToTokens(data.validation, data.tokenizer), c.seqLength);
+  if (train.length === 0 || validation.length === 0) {
+    throw new UserError(`the public text is too short for training and validation windows of ${c.seqLength + 1} tokens`);
+  }
+  return { tokenizer: data.tokenizer, format, manifest: inserted.manifest, train, validation, sanitizedLines: 0, corpusChars: data.corpus.chars };
 }

@@ -17,8 +17,9 @@ import type { RunConfig } from './run-config.js';
  * - manifest.json   the canaries: format, secrets, insertion counts and positions
  * - checkpoint.json weights, optimizer state, privacy ledger, generator state (for --resume)
  * - model.json      final weights + model config (src/dpsgd/model-io.ts format)
- * - ledger.json     the privacy ledger with epsilon at delta
- * - history.json    per-epoch records so far (validation loss, epsilon, estimated exposure);
+ * - ledger.json     the privacy ledger with epsilon at delta (and the starting point's record
+ *                   when the run was fine-tuned with --init-from)
+ * - history.json    per-epoch records so far (training and validation loss, epsilon, exposure);
  *                   a resumed run keeps those up to its checkpoint
  * - metrics.json    validation loss, steps, epsilon, per-epoch history
  * - exposure.json   exposure and extraction of every canary

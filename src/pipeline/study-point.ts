@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { evaluate } from '../dpsgd/evaluate.js';
+import { prepareRunData } from './run-data.js';
 import type { PointContext } from '../study/runner.js';
 import type { PointMeasurement, StudyPoint } from '../study/types.js';
 import { measureCanaries } from './measure.js';
@@ -18,7 +21,11 @@ import type { RunConfig } from './run-config.js';
 export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promise<PointMeasurement> {
   const { id: _id, ...rest } = point;
   void _id;
-  const config: RunConfig = rest;
+  const config: RunConfig = { ...rest };
+  if (point.mode === 'fine-tune') {
+    // The runner trains the public point first, in a sibling folder.
+    config.initFrom = join(dirname(ctx.workDir), point.initFromPoint!);
+  }
   const resume = existsSync(runPath(ctx.workDir, 'checkpoint')) && existsSync(runPath(ctx.workDir, 'run'));
   let lastReport = 0;
   const { metrics, data, model } = await trainRun(config, ctx.workDir, {
@@ -34,8 +41,12 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
     onEpoch: (e) => ctx.progress(`epoch ${e.epoch}: validation loss ${e.validationLoss.toFixed(3)} nats/token`),
   });
   try {
+    // The public model is measured where every other point is: on the private part's held-out
+    // text and canaries (tokenized with its own tokenizer), which it never saw.
+    const target = point.mode === 'public' ? prepareRunData({ ...config, mode: 'scratch' }, data.tokenizer) : data;
+    const validationLoss = point.mode === 'public' ? evaluate(model, target.validation).loss : metrics.validationLoss;
     ctx.progress('measuring exposure and extraction');
-    const m = await measureCanaries(model, data.tokenizer, data.manifest, {
+    const m = await measureCanaries(model, target.tokenizer, target.manifest, {
       maxExactSpace: config.maxExactSpace,
       references: config.exposureReferences,
       extractionMaxQueries: config.extractionMaxQueries,
@@ -43,12 +54,13 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
     });
     writeFileAtomic(runPath(ctx.workDir, 'exposure'), toPrettyJson(m));
     return {
-      epsilon: metrics.epsilon,
+      // The public model never touched the private text: with respect to it, it is 0-DP (a constant).
+      epsilon: point.mode === 'public' ? 0 : metrics.epsilon,
       delta: metrics.delta,
       noiseMultiplier: metrics.noiseMultiplier,
       steps: metrics.steps,
-      validationLoss: metrics.validationLoss,
-      validationPerplexity: metrics.validationPerplexity,
+      validationLoss,
+      validationPerplexity: Math.exp(validationLoss),
       trainSeconds: metrics.trainSeconds,
       backend: metrics.backend,
       randomSource: metrics.randomSource,
@@ -63,9 +75,16 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
         ...(c.extractionRank !== undefined ? { extractionRank: c.extractionRank } : {}),
         extractionQueries: c.extractionQueries,
       })),
-      // Epochs without a probe (exposureEachEpoch off) carry no exposure and are left out.
-      exposureByEpoch: metrics.epochs.filter((e) => Object.keys(e.exposure).length > 0).map((e) => ({ epoch: e.epoch, exposure: e.exposure })),
+      // Every epoch's losses; its exposure is empty when not measured (exposureEachEpoch off).
+      exposureByEpoch: metrics.epochs.map((e) => ({
+        epoch: e.epoch,
+        exposure: e.exposure,
+        ...(e.exposureMethod ? { exposureMethod: e.exposureMethod } : {}),
+        ...(e.trainLoss !== undefined ? { trainLoss: e.trainLoss } : {}),
+        validationLoss: e.validationLoss,
+      })),
       sanitizedLines: metrics.sanitizedLines,
+      ...(point.mode === 'fine-tune' ? { startingPoint: point.initFromPoint! } : {}),
     };
   } finally {
     model.dispose();

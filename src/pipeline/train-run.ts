@@ -11,9 +11,11 @@ import { UserError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
 import { secureRandom, seededRandom } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
+import type { ExposureMethod } from '../study/types.js';
 import { prepareRunData, type RunData } from './run-data.js';
 import { runPath, type RunRecord } from './run-folder.js';
 import { epochExposureProbe, type EpochProbe } from './measure.js';
+import { loadStartingPoint, type StartingPoint, type StartingPointRecord } from './starting-point.js';
 
 /** One epoch's figures. */
 export interface EpochRecord {
@@ -24,8 +26,12 @@ export interface EpochRecord {
   validationLoss: number;
   /** Epsilon spent so far (Infinity for non-private runs). */
   epsilon: number;
-  /** Estimated exposure (bits) of each canary after this epoch, by name (interpolation over references). */
+  /** Mean training cross-entropy over this epoch's steps, nats per token (noise-free; for monitoring, not covered by DP). */
+  trainLoss?: number;
+  /** Exposure (bits) of each canary after this epoch, by name (empty when not measured). */
   exposure: Record<string, number>;
+  /** How `exposure` was computed: exact, or extrapolated when |R| is too large (absent when not measured). */
+  exposureMethod?: ExposureMethod;
 }
 
 /** metrics.json of a finished run. */
@@ -51,6 +57,8 @@ export interface RunMetrics {
   backend: string;
   randomSource: 'seeded' | 'secure';
   sanitizedLines: number;
+  /** The run this one was fine-tuned from (train --init-from), when any. */
+  startingPoint?: StartingPointRecord;
   epochs: EpochRecord[];
 }
 
@@ -93,6 +101,19 @@ function historyUpToCheckpoint(dir: string): EpochRecord[] {
   }
 }
 
+/** The run's model shape must be the starting model's (UserError naming the first difference). */
+function checkStartingShape(config: RunConfig, start: StartingPoint): void {
+  const have = start.model.config;
+  const want = { embeddingDim: config.embeddingDim, hiddenSize: config.hiddenSize, layers: config.layers, cell: config.cell };
+  for (const [k, v] of Object.entries(want)) {
+    const h = have[k as keyof typeof want];
+    if (h !== v) {
+      start.model.dispose();
+      throw new UserError(`--init-from ${start.record.run}: its model has ${k} ${String(h)}, this run asks for ${String(v)}`);
+    }
+  }
+}
+
 function checkResumable(dir: string, record: RunRecord): void {
   const p = runPath(dir, 'run');
   if (!existsSync(p)) throw new UserError(`cannot resume: ${dir} holds no run (run.json is missing)`);
@@ -115,7 +136,9 @@ function checkResumable(dir: string, record: RunRecord): void {
 export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHooks = {}): Promise<{ metrics: RunMetrics; data: RunData; model: LanguageModel }> {
   const log = hooks.log ?? (() => undefined);
   const backend = await initBackend(hooks.backend);
-  const data = prepareRunData(config);
+  const start: StartingPoint | null = config.initFrom !== undefined ? loadStartingPoint(config.initFrom) : null;
+  if (start) checkStartingShape(config, start);
+  const data = prepareRunData(config, start?.tokenizer);
   const isPrivate = config.mitigation === 'dp';
   const randomSource = config.secureRandom ? 'secure' : 'seeded';
   const record: RunRecord = { schema: 'dp-canary/run@1', config, backend: backend.name, randomSource };
@@ -124,8 +147,15 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   writeJsonAtomic(runPath(dir, 'tokenizer'), data.tokenizer.toJSON());
   writeFileAtomic(runPath(dir, 'manifest'), manifestToJson(data.manifest));
 
-  const init = config.secureRandom ? secureRandom() : seededRandom(config.seed).fork('init');
-  const model = LanguageModel.create(modelConfigOf(config, data.tokenizer.vocabSize), init);
+  let model: LanguageModel;
+  if (start) {
+    // The starting weights, under this run's config (its dropout rate may differ).
+    model = LanguageModel.fromWeights(modelConfigOf(config, data.tokenizer.vocabSize), start.model.weights());
+    start.model.dispose();
+  } else {
+    const init = config.secureRandom ? secureRandom() : seededRandom(config.seed).fork('init');
+    model = LanguageModel.create(modelConfigOf(config, data.tokenizer.vocabSize), init);
+  }
   const N = data.train.length;
   const q = config.samplingRate ?? config.batchSize / N;
   if (!(q > 0 && q <= 1)) {
@@ -136,6 +166,9 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   const probe: EpochProbe | null = eachEpoch ? await epochExposureProbe(model, data, config) : null;
   const epochs: EpochRecord[] = hooks.resume ? historyUpToCheckpoint(dir) : [];
 
+  // Training loss of the current epoch, accumulated from the steps' (noise-free) batch losses.
+  let epochLossSum = 0;
+  let epochTokens = 0;
   const t0 = performance.now();
   const result = await train({
     model,
@@ -148,6 +181,8 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
         }
       : {}),
     samplingRate: q,
+    physicalBatchSize: config.physicalBatchSize ?? Infinity,
+    ...(start?.ledger && isPrivate ? { priorLedger: start.ledger } : {}),
     epochs: config.epochs,
     delta: config.delta,
     optimizer: { name: config.optimizer, learningRate: config.learningRate, weightDecay: config.weightDecay },
@@ -158,12 +193,24 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     warn: log,
     onStep: async (r) => {
       hooks.onStep?.(r);
+      if (r.tokens > 0) {
+        epochLossSum += r.loss * r.tokens;
+        epochTokens += r.tokens;
+      }
       if (r.step % stepsPerEpoch === 0 || r.step === r.totalSteps) {
         const epoch = Math.ceil(r.step / stepsPerEpoch);
         if (epochs.some((e) => e.epoch === epoch)) return;
         const validationLoss = evaluate(model, data.validation).loss;
-        const exposure = probe ? await probe.measure() : {};
-        const e: EpochRecord = { epoch, step: r.step, validationLoss, epsilon: r.epsilon, exposure };
+        const probed = probe ? await probe.measure() : null;
+        const trainLoss = epochTokens > 0 ? epochLossSum / epochTokens : NaN;
+        epochLossSum = 0;
+        epochTokens = 0;
+        const e: EpochRecord = {
+          epoch, step: r.step, validationLoss, epsilon: r.epsilon,
+          ...(Number.isFinite(trainLoss) ? { trainLoss } : {}),
+          exposure: probed ? probed.exposure : {},
+          ...(probed ? { exposureMethod: probed.method } : {}),
+        };
         epochs.push(e);
         writeFileAtomic(runPath(dir, 'history'), toPrettyJson(epochs));
         hooks.onEpoch?.(e);
@@ -184,6 +231,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     order: eps ? eps.order : null,
     adjacency: 'add/remove one training window',
     sampling: 'Poisson',
+    ...(start ? { startingPoint: start.record } : {}),
   });
   // The last epoch record was evaluated on these very weights; evaluate only if it is older.
   const last = epochs[epochs.length - 1];
@@ -207,6 +255,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     backend: backend.name,
     randomSource: result.randomKind,
     sanitizedLines: data.sanitizedLines,
+    ...(start ? { startingPoint: start.record } : {}),
     epochs,
   };
   writeFileAtomic(runPath(dir, 'metrics'), toPrettyJson(metrics));

@@ -1,7 +1,7 @@
 import { UserError } from '../util/errors.js';
 import { validateStudyPoint } from './json.js';
 import { canaryFormatPattern } from './sanitize.js';
-import type { Mitigation, PresetName, SharedSettings, StudyPoint } from './types.js';
+import { STUDY_MODES, type Mitigation, type PointMode, type PresetName, type SharedSettings, type StudyMode, type StudyPoint, type TrainingRecipe } from './types.js';
 
 /** Which mitigations the grid holds and at which strengths. */
 export interface GridAxes {
@@ -15,6 +15,14 @@ export interface GridAxes {
   weightDecays: number[];
   /** Training seeds; every configuration runs once per seed. */
   seeds: number[];
+  /** How models start: from scratch, fine-tuned from the study's public model, or both (one point per mode). */
+  modes: StudyMode[];
+  /**
+   * From-scratch points cost more time than fine-tuned ones: when set, the scratch mode runs only
+   * these mitigations (and scratchDpEpsilons), the fine-tune mode all of the above.
+   */
+  scratchMitigations?: Mitigation[];
+  scratchDpEpsilons?: number[];
 }
 
 /** A fully resolved study: shared settings plus grid axes. */
@@ -29,7 +37,7 @@ export type StudyOverrides = Partial<SharedSettings> & Partial<GridAxes>;
 
 const ALL_MITIGATIONS: Mitigation[] = ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'];
 
-// Starting points for tuning; the README records what the default study was tuned to show.
+// The README records how these were tuned (the DP recipes by a sweep on public text).
 const QUICK: StudyConfig = {
   preset: 'quick',
   shared: {
@@ -50,6 +58,13 @@ const QUICK: StudyConfig = {
     seqLength: 32,
     batchSize: 32,
     clip: 1,
+    physicalBatchSize: 256,
+    dpRecipe: { batchSize: 128, learningRate: 0.02, epochs: 12, clip: 0.5 },
+    publicCorpus: 'brown',
+    publicCorpusChars: 300_000,
+    publicRecipe: { batchSize: 64, learningRate: 0.01, epochs: 1, clip: 1 },
+    fineTuneRecipe: { batchSize: 32, learningRate: 0.005, epochs: 4, clip: 1 },
+    fineTuneDpRecipe: { batchSize: 128, learningRate: 0.005, epochs: 6, clip: 0.5 },
     delta: 1e-5,
     canaryFormat: 'the random number is {digits:4}',
     insertions: [1, 8, 32],
@@ -57,7 +72,10 @@ const QUICK: StudyConfig = {
     extractionMaxQueries: 20_000,
     exposureEachEpoch: false,
   },
-  axes: { mitigations: ALL_MITIGATIONS, dpEpsilons: [8], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1] },
+  axes: {
+    mitigations: ALL_MITIGATIONS, dpEpsilons: [8], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
+    modes: ['fine-tune', 'scratch'], scratchMitigations: ['none', 'dp'], scratchDpEpsilons: [8],
+  },
 };
 
 const DEFAULT: StudyConfig = {
@@ -71,6 +89,12 @@ const DEFAULT: StudyConfig = {
     learningRate: 0.005,
     seqLength: 64,
     batchSize: 64,
+    physicalBatchSize: 256,
+    dpRecipe: { batchSize: 512, learningRate: 0.02, epochs: 15, clip: 0.5 },
+    publicCorpusChars: 1_500_000,
+    publicRecipe: { batchSize: 128, learningRate: 0.005, epochs: 2, clip: 1 },
+    fineTuneRecipe: { batchSize: 64, learningRate: 0.002, epochs: 4, clip: 1 },
+    fineTuneDpRecipe: { batchSize: 512, learningRate: 0.002, epochs: 8, clip: 0.5 },
     canaryFormat: 'the random number is {digits:6}',
     insertions: [1, 4, 16, 64],
     exposureReferences: 10_000,
@@ -78,7 +102,10 @@ const DEFAULT: StudyConfig = {
     exposureEachEpoch: true,
   },
   // 1000 stands for "very large": almost no noise, still clipped and sampled.
-  axes: { mitigations: ALL_MITIGATIONS, dpEpsilons: [1, 3, 8, 1000], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1] },
+  axes: {
+    mitigations: ALL_MITIGATIONS, dpEpsilons: [1, 3, 8, 1000], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
+    modes: ['fine-tune', 'scratch'], scratchMitigations: ['none', 'dp'], scratchDpEpsilons: [8],
+  },
 };
 
 const PAPER: StudyConfig = {
@@ -95,12 +122,13 @@ const PAPER: StudyConfig = {
     learningRate: 0.002,
     seqLength: 100,
     batchSize: 256,
+    dpRecipe: { batchSize: 4096, learningRate: 0.01, epochs: 20, clip: 0.5 },
     canaryFormat: 'the random number is {digits:9}',
     insertions: [1, 4, 16, 64, 256],
     exposureReferences: 100_000,
     extractionMaxQueries: 1_000_000,
   },
-  axes: { mitigations: ALL_MITIGATIONS, dpEpsilons: [1, 3, 8, 1e6], dropoutRates: [0.2, 0.5], weightDecays: [1e-4, 1e-3], seeds: [1, 2, 3] },
+  axes: { mitigations: ALL_MITIGATIONS, dpEpsilons: [1, 3, 8, 1e6], dropoutRates: [0.2, 0.5], weightDecays: [1e-4, 1e-3], seeds: [1, 2, 3], modes: ['scratch'] },
 };
 
 const PRESETS: Record<PresetName, StudyConfig> = { quick: QUICK, default: DEFAULT, paper: PAPER };
@@ -108,7 +136,7 @@ const PRESETS: Record<PresetName, StudyConfig> = { quick: QUICK, default: DEFAUL
 /** Names of the presets. */
 export const PRESET_NAMES: readonly PresetName[] = ['default', 'quick', 'paper'];
 
-const AXIS_KEYS = new Set(['mitigations', 'dpEpsilons', 'dropoutRates', 'weightDecays', 'seeds']);
+const AXIS_KEYS = new Set(['mitigations', 'dpEpsilons', 'dropoutRates', 'weightDecays', 'seeds', 'modes', 'scratchMitigations', 'scratchDpEpsilons']);
 
 /**
  * A preset with overrides applied and checked. Unknown keys and out-of-range values are
@@ -119,6 +147,11 @@ export function resolveStudyConfig(preset: PresetName = 'default', overrides: St
   if (!base) throw new UserError(`unknown preset '${String(preset)}' (use ${PRESET_NAMES.join(', ')})`);
   const shared: SharedSettings = structuredClone(base.shared);
   const axes: GridAxes = structuredClone(base.axes);
+  // A grid given on the command line applies to every mode unless the scratch subset is given too.
+  if ((overrides.mitigations !== undefined || overrides.dpEpsilons !== undefined) && overrides.scratchMitigations === undefined) {
+    delete axes.scratchMitigations;
+    delete axes.scratchDpEpsilons;
+  }
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) continue;
     if (AXIS_KEYS.has(k)) (axes as unknown as Record<string, unknown>)[k] = structuredClone(v);
@@ -140,6 +173,36 @@ function checkConfig(shared: SharedSettings, axes: GridAxes): void {
     throw new UserError(`mitigations must be a non-empty list of ${ALL_MITIGATIONS.join(', ')}`);
   }
   if (axes.mitigations.includes('dp')) positiveList('DP target epsilons', axes.dpEpsilons);
+  if (!Array.isArray(axes.modes) || axes.modes.length === 0 || axes.modes.some((m) => !STUDY_MODES.includes(m)) || new Set(axes.modes).size !== axes.modes.length) {
+    throw new UserError(`modes must be a non-empty list of ${STUDY_MODES.join(', ')}`);
+  }
+  if (axes.scratchMitigations !== undefined) {
+    const sm = axes.scratchMitigations;
+    if (!Array.isArray(sm) || sm.length === 0 || sm.some((m) => !axes.mitigations.includes(m))) {
+      throw new UserError('scratch mitigations must be a non-empty subset of the mitigations');
+    }
+    if (sm.includes('dp') && axes.scratchDpEpsilons !== undefined) positiveList('scratch DP target epsilons', axes.scratchDpEpsilons);
+  }
+  const recipe = (name: string, r: TrainingRecipe): void => {
+    if (typeof r !== 'object' || r === null) throw new UserError(`${name} must be an object {batchSize, learningRate, epochs, clip}`);
+    for (const k of ['batchSize', 'learningRate', 'epochs', 'clip'] as const) {
+      if (!(typeof r[k] === 'number' && r[k] > 0 && Number.isFinite(r[k]))) throw new UserError(`${name}.${k} must be a positive number, got ${String(r[k])}`);
+    }
+    if (!Number.isSafeInteger(r.batchSize)) throw new UserError(`${name}.batchSize must be an integer, got ${r.batchSize}`);
+  };
+  recipe('the DP recipe', shared.dpRecipe);
+  recipe('the fine-tuning recipe', shared.fineTuneRecipe);
+  recipe('the DP fine-tuning recipe', shared.fineTuneDpRecipe);
+  recipe('the public model recipe', shared.publicRecipe);
+  if (!(Number.isSafeInteger(shared.physicalBatchSize) && shared.physicalBatchSize >= 1)) {
+    throw new UserError(`the physical batch size must be an integer >= 1, got ${shared.physicalBatchSize}`);
+  }
+  if (axes.modes.includes('fine-tune')) {
+    if (!(shared.publicCorpusChars > 0)) throw new UserError(`the public corpus size must be > 0 characters, got ${shared.publicCorpusChars}`);
+    if (shared.publicCorpus === shared.corpus && shared.corpus !== 'brown') {
+      throw new UserError('the public corpus must differ from the private corpus (fine-tune mode)');
+    }
+  }
   if (axes.mitigations.includes('dropout')) positiveList('dropout rates', axes.dropoutRates, 1);
   if (axes.mitigations.includes('weight-decay')) positiveList('weight decays', axes.weightDecays);
   if (!Array.isArray(axes.seeds) || axes.seeds.length === 0 || axes.seeds.some((s) => !Number.isSafeInteger(s) || s < 0)) {
@@ -180,18 +243,62 @@ function configId(m: Mitigation, strength?: number): string {
   }
 }
 
+/** Id of the study's public model point. */
+export const PUBLIC_POINT_ID = 'public';
+
+/** The recipe a point of this mode and mitigation trains with. */
+export function recipeOf(shared: SharedSettings, mode: PointMode, mitigation: Mitigation): TrainingRecipe {
+  if (mode === 'public') return shared.publicRecipe;
+  if (mode === 'fine-tune') return mitigation === 'dp' ? shared.fineTuneDpRecipe : shared.fineTuneRecipe;
+  if (mitigation === 'dp') return shared.dpRecipe;
+  return { batchSize: shared.batchSize, learningRate: shared.learningRate, epochs: shared.epochs, clip: shared.clip };
+}
+
 /**
- * The grid: every mitigation at every strength, once per seed, in a stable order (by
- * mitigation in the order given, then strength, then seed). Each point is a plain object
- * with the shared settings spread in.
+ * The study's public model as a point: trained once without DP on the public corpus (which holds
+ * no canaries), measured on the private part's held-out text and canaries as a reference row, and
+ * the starting point of every fine-tune point. Its seed is the data seed, so the same shared
+ * settings always give the same public model (a job file can rebuild it: publicPointFor).
+ */
+export function publicPoint(shared: SharedSettings): StudyPoint {
+  const seed = shared.dataSeed;
+  const point: StudyPoint = {
+    ...structuredClone(shared),
+    ...recipeOf(shared, 'public', 'none'),
+    id: PUBLIC_POINT_ID,
+    mode: 'public',
+    mitigation: 'none',
+    dropout: 0,
+    weightDecay: 0,
+    seed,
+    // It never saw a canary: per-epoch exposure would only measure noise.
+    exposureEachEpoch: false,
+  };
+  return validateStudyPoint(point, 'the public model point');
+}
+
+/** The public point a fine-tune point starts from, rebuilt from the settings it carries. */
+export function publicPointFor(point: StudyPoint): StudyPoint {
+  const { id: _i, mode: _m, initFromPoint: _f, mitigation: _g, dropout: _d, weightDecay: _w, seed: _s, targetEpsilon: _t, ...shared } = point;
+  void [_i, _m, _f, _g, _d, _w, _s, _t];
+  return publicPoint(shared);
+}
+
+/**
+ * The grid: every mode, then every mitigation at every strength, once per seed, in a stable
+ * order (fine-tune points after the public point they start from). Each point is a plain object
+ * with the shared settings spread in and its own recipe (batch size, learning rate, epochs, clip).
  */
 export function buildGrid(config: StudyConfig): StudyPoint[] {
   const { shared, axes } = config;
   const points: StudyPoint[] = [];
-  const add = (m: Mitigation, seed: number, extra: Partial<StudyPoint>, strength?: number): void => {
+  const add = (mode: StudyMode, m: Mitigation, seed: number, extra: Partial<StudyPoint>, strength?: number): void => {
     const point: StudyPoint = {
       ...structuredClone(shared),
-      id: `${configId(m, strength)}-seed${seed}`,
+      ...recipeOf(shared, mode, m),
+      id: `${mode === 'fine-tune' ? 'ft-' : ''}${configId(m, strength)}-seed${seed}`,
+      mode,
+      ...(mode === 'fine-tune' ? { initFromPoint: PUBLIC_POINT_ID } : {}),
       mitigation: m,
       dropout: 0,
       weightDecay: 0,
@@ -200,13 +307,19 @@ export function buildGrid(config: StudyConfig): StudyPoint[] {
     };
     points.push(validateStudyPoint(point, `grid point ${point.id}`));
   };
-  for (const m of axes.mitigations) {
-    const strengths: (number | undefined)[] =
-      m === 'dp' ? axes.dpEpsilons : m === 'dropout' ? axes.dropoutRates : m === 'weight-decay' ? axes.weightDecays : [undefined];
-    for (const x of strengths) {
-      const extra: Partial<StudyPoint> =
-        m === 'dp' ? { targetEpsilon: x } : m === 'dropout' ? { dropout: x } : m === 'weight-decay' ? { weightDecay: x } : {};
-      for (const seed of axes.seeds) add(m, seed, extra, x);
+  const modes = STUDY_MODES.filter((m) => axes.modes.includes(m));
+  if (modes.includes('fine-tune')) points.push(publicPoint(shared));
+  for (const mode of modes) {
+    const mitigations = mode === 'scratch' && axes.scratchMitigations ? axes.scratchMitigations : axes.mitigations;
+    const epsilons = mode === 'scratch' && axes.scratchDpEpsilons ? axes.scratchDpEpsilons : axes.dpEpsilons;
+    for (const m of mitigations) {
+      const strengths: (number | undefined)[] =
+        m === 'dp' ? epsilons : m === 'dropout' ? axes.dropoutRates : m === 'weight-decay' ? axes.weightDecays : [undefined];
+      for (const x of strengths) {
+        const extra: Partial<StudyPoint> =
+          m === 'dp' ? { targetEpsilon: x } : m === 'dropout' ? { dropout: x } : m === 'weight-decay' ? { weightDecay: x } : {};
+        for (const seed of axes.seeds) add(mode, m, seed, extra, x);
+      }
     }
   }
   const ids = new Set(points.map((p) => p.id));

@@ -1,4 +1,4 @@
-import { comparisonTable, epochTable, howToRead, type ComparisonTable } from './markdown.js';
+import { comparisonTable, epochTable, EPOCH_TABLE_TEXT, howToRead, SEED_TABLE_TEXT, seedTable, type ComparisonTable } from './markdown.js';
 import type { RenderedPlot } from './plots.js';
 import type { StudyReport } from './types.js';
 
@@ -10,7 +10,7 @@ const STYLE = `
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
 table { border-collapse: collapse; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
-th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; }
+th:nth-child(-n+4), td:nth-child(-n+4) { text-align: left; }
 tr.failed td { background: #fde8e8; color: #8a1010; }
 figure { display: inline-block; margin: 1em 1em 1em 0; }
 `;
@@ -41,8 +41,10 @@ export function renderHtml(report: StudyReport, plots: readonly RenderedPlot[]):
   }
   const et = epochTable(report);
   if (et) {
-    parts.push('<h2>Exposure during training</h2>', "<p>Exposure (bits) of each point's most-inserted canary after every epoch.</p>", tableHtml(et));
+    parts.push('<h2>Exposure during training</h2>', `<p>${esc(EPOCH_TABLE_TEXT)}</p>`, tableHtml(et));
   }
+  const st = seedTable(report);
+  if (st) parts.push('<h2>Across retrained models</h2>', `<p>${esc(SEED_TABLE_TEXT)}</p>`, tableHtml(st));
   parts.push('<h2>Plots</h2>');
   for (const p of plots) {
     const body = p.rows > 0 ? p.svg : '<p>(no finished points to plot)</p>';

@@ -82,9 +82,15 @@ function strength(p: StudyPoint): number {
   return p.mitigation === 'dp' ? p.targetEpsilon ?? 0 : p.mitigation === 'dropout' ? p.dropout : p.mitigation === 'weight-decay' ? p.weightDecay : 0;
 }
 
-/** Report order: baseline, DP by increasing epsilon, dropout, weight decay, sanitised; then seed. */
+const MODE_ORDER = ['public', 'fine-tune', 'scratch'];
+
+/**
+ * Report order: the public model, then fine-tuned points, then from-scratch ones; within a mode
+ * baseline, DP by increasing epsilon, dropout, weight decay, sanitised; then seed.
+ */
 export function comparePoints(a: StudyPoint, b: StudyPoint): number {
   return (
+    MODE_ORDER.indexOf(a.mode ?? 'scratch') - MODE_ORDER.indexOf(b.mode ?? 'scratch') ||
     MITIGATION_ORDER.indexOf(a.mitigation) - MITIGATION_ORDER.indexOf(b.mitigation) ||
     strength(a) - strength(b) ||
     a.seed - b.seed ||

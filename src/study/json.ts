@@ -73,6 +73,15 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   const id = c.str(o, 'id');
   if (!POINT_ID.test(id)) c.fail(`point id ${JSON.stringify(id)} must use only a-z, 0-9, '.', '-'`);
   const mitigation = c.str(o, 'mitigation', ['none', 'dp', 'dropout', 'weight-decay', 'sanitize']);
+  // Points written before modes existed were trained from scratch.
+  if (o.mode === undefined) o.mode = 'scratch';
+  const mode = c.str(o, 'mode', ['scratch', 'fine-tune', 'public']);
+  if (mode === 'fine-tune') {
+    const from = c.str(o, 'initFromPoint');
+    if (!POINT_ID.test(from)) c.fail(`"initFromPoint" ${JSON.stringify(from)} is not a point id`);
+  } else if (o.initFromPoint !== undefined) c.fail('"initFromPoint" is only for fine-tune points');
+  if (mode === 'public' && mitigation !== 'none') c.fail('the public point trains without mitigation');
+  if (o.physicalBatchSize !== undefined) c.num(o, 'physicalBatchSize', { min: 1, integer: true });
   c.str(o, 'corpus');
   c.num(o, 'corpusMaxChars', { min: 1 });
   const vf = c.num(o, 'validationFraction');
@@ -80,9 +89,10 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   c.num(o, 'dataSeed', { integer: true });
   c.str(o, 'tokenizer', ['char', 'word']);
   c.bool(o, 'lowercase');
-  for (const k of ['maxVocab', 'embeddingDim', 'hiddenSize', 'layers', 'epochs', 'seqLength', 'exposureReferences', 'extractionMaxQueries']) {
+  for (const k of ['maxVocab', 'embeddingDim', 'hiddenSize', 'layers', 'seqLength', 'exposureReferences', 'extractionMaxQueries']) {
     c.num(o, k, { min: 1, integer: true });
   }
+  if (!(c.num(o, 'epochs') > 0)) c.fail('"epochs" must be > 0');
   c.str(o, 'cell', ['lstm', 'gru']);
   c.str(o, 'optimizer', ['adam', 'sgd']);
   for (const k of ['learningRate', 'batchSize', 'clip', 'weightDecay']) c.num(o, k, { min: 0 });
@@ -151,8 +161,11 @@ export function validatePointResult(value: unknown, where: string): PointResult 
     c.num(eo, 'epoch', { min: 1, integer: true });
     const ex = c.obj(eo.exposure, '"exposure"');
     for (const k of Object.keys(ex)) c.num(ex, k);
+    if (eo.exposureMethod !== undefined) c.str(eo, 'exposureMethod', ['exact', 'interpolation', 'extrapolation']);
+    for (const k of ['trainLoss', 'validationLoss']) if (eo[k] !== undefined) c.num(eo, k, { min: 0 });
   }
   if (o.sanitizedLines !== undefined) c.num(o, 'sanitizedLines', { min: 0, integer: true });
+  if (o.startingPoint !== undefined) c.str(o, 'startingPoint');
   return o as unknown as PointResult;
 }
 

@@ -1,5 +1,5 @@
 import { formatEpsilon, formatExposure, formatLoss, formatPerplexity } from './format.js';
-import { insertionCounts, orderedResults, summaryRows, type SummaryRow } from './summary.js';
+import { insertionCounts, orderedResults, seedSpread, summaryRows, type SummaryRow } from './summary.js';
 import type { StudyReport } from './types.js';
 
 /** Column headers and cell texts of the comparison table (shared by markdown and HTML). */
@@ -13,7 +13,9 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
   const counts = insertionCounts(report);
   const header = [
     'point',
+    'mode',
     'mitigation',
+    'recipe',
     'ε',
     'val loss (nats/token)',
     'val perplexity',
@@ -25,7 +27,7 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
     if (row.status === 'failed') {
       return {
         failed: true,
-        cells: [row.id, row.label, '-', '-', '-', ...counts.map(() => '-'), '-', `FAILED: ${row.error ?? ''}`],
+        cells: [row.id, row.mode, row.label, row.recipe, '-', '-', '-', ...counts.map(() => '-'), '-', `FAILED: ${row.error ?? ''}`],
       };
     }
     const exposure = counts.map((r) => (row.exposureByInsertions[r] === undefined ? '-' : formatExposure(row.exposureByInsertions[r]!)));
@@ -34,8 +36,10 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
       failed: false,
       cells: [
         row.id,
+        row.mode,
         row.label,
-        formatEpsilon(row.epsilon!),
+        row.recipe,
+        row.mode === 'public' ? '0 (public data only)' : formatEpsilon(row.epsilon!),
         formatLoss(row.validationLoss!),
         formatPerplexity(row.validationPerplexity!),
         ...exposure,
@@ -48,28 +52,48 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
 }
 
 /**
- * Exposure (bits) of each point's most-inserted canary after every epoch: the paper's
- * "memorization over training". Undefined when no point measured per-epoch exposure.
+ * Each point's most-inserted canary after every epoch, with the validation loss: the paper's
+ * "memorization over training" (exposure climbs while validation loss still falls). Undefined
+ * when no point measured per-epoch exposure. Cells are "exposure bits / validation loss nats";
+ * exposure is exact unless the method column says otherwise.
  */
 export function epochTable(report: StudyReport): ComparisonTable | undefined {
   const rows = orderedResults(report).flatMap((r) => {
-    if (r.status !== 'ok' || r.exposureByEpoch.length === 0 || r.canaries.length === 0) return [];
+    if (r.status !== 'ok' || r.canaries.length === 0 || !r.exposureByEpoch.some((e) => Object.keys(e.exposure).length > 0)) return [];
     const top = r.canaries.reduce((a, b) => (b.insertions > a.insertions ? b : a));
     return [{ r, name: top.name, insertions: top.insertions }];
   });
   if (rows.length === 0) return undefined;
   const epochs = Math.max(...rows.map(({ r }) => (r.status === 'ok' ? Math.max(...r.exposureByEpoch.map((e) => e.epoch)) : 0)));
-  const header = ['point', 'canary', ...Array.from({ length: epochs }, (_, i) => `epoch ${i + 1}`)];
+  const header = ['point', 'canary', 'method', ...Array.from({ length: epochs }, (_, i) => `epoch ${i + 1}`)];
   return {
     header,
     rows: rows.map(({ r, name, insertions }) => {
-      const byEpoch = new Map(r.status === 'ok' ? r.exposureByEpoch.map((e) => [e.epoch, e.exposure[name]]) : []);
+      const list = r.status === 'ok' ? r.exposureByEpoch : [];
+      const byEpoch = new Map(list.map((e) => [e.epoch, e]));
+      const methods = [...new Set(list.flatMap((e) => (e.exposureMethod ? [e.exposureMethod] : [])))];
       const cells = Array.from({ length: epochs }, (_, i) => {
-        const x = byEpoch.get(i + 1);
-        return x === undefined ? '-' : formatExposure(x);
+        const e = byEpoch.get(i + 1);
+        const x = e?.exposure[name];
+        if (x === undefined) return '-';
+        return e!.validationLoss !== undefined ? `${formatExposure(x)} / ${formatLoss(e!.validationLoss)}` : formatExposure(x);
       });
-      return { failed: false, cells: [r.id, `${name} (r=${insertions})`, ...cells] };
+      return { failed: false, cells: [r.id, `${name} (r=${insertions})`, methods.join(', ') || 'interpolation', ...cells] };
     }),
+  };
+}
+
+/** Across retrained models (seeds): exposure mean and spread, and how often the canary was the most likely secret. */
+export function seedTable(report: StudyReport): ComparisonTable | undefined {
+  const rows = seedSpread(report);
+  if (rows.length === 0) return undefined;
+  return {
+    header: ['mode', 'configuration', 'insertions', 'models', 'exposure mean (bits)', 'exposure sd (bits)', 'most likely secret in'],
+    rows: rows.map((r) => ({
+      failed: false,
+      cells: [r.mode, r.label, String(r.insertions), String(r.models), formatExposure(r.meanExposure), formatExposure(r.sdExposure),
+        `${r.topSecretIn} of ${r.models} (${Math.round((100 * r.topSecretIn) / r.models)}%)`],
+    })),
   };
 }
 
@@ -83,9 +107,16 @@ export function reportLog2R(report: StudyReport): number | undefined {
 export function howToRead(report: StudyReport): string {
   const log2R = reportLog2R(report);
   const max = log2R === undefined ? 'log2 |R|' : `log2 |R| = ${formatExposure(log2R)} bits`;
+  const modes = new Set(report.points.map((p) => p.point.mode ?? 'scratch'));
+  const modeText = modes.has('fine-tune')
+    ? `Mode "fine-tune" points start from the public model (trained without DP on public text that holds no canary; its own row, ` +
+      `mode "public", is the reference: it never saw the private text, so its canaries sit at chance) and train on the private text; ` +
+      `mode "scratch" points start from random weights. The recipe column gives each point's expected batch size B, learning rate, ` +
+      `epochs and, for DP-SGD, clip norm C. `
+    : '';
   return (
-    `Each row is one trained model. ε is the privacy budget of DP-SGD at the study's δ (∞ = no differential privacy; ` +
-    `smaller is more private). Validation loss and perplexity measure utility on held-out text that never contains a canary ` +
+    `Each row is one trained model. ε is the privacy budget of DP-SGD at the study's δ for the private text (∞ = no differential privacy; ` +
+    `smaller is more private). ${modeText}Validation loss and perplexity measure utility on held-out private text that never contains a canary ` +
     `(lower is better). Exposure (in bits) says how much more likely the model finds an inserted secret than other secrets of ` +
     `the same format: a canary the model did not memorize has exposure near 1-2 bits, a fully memorized one reaches ${max}. ` +
     `The column "exposure r=N" is for the canary inserted N times. "extracted" lists the canaries that a best-first search ` +
@@ -93,6 +124,16 @@ export function howToRead(report: StudyReport): string {
     `training window reveals; a canary inserted r times is covered only by group privacy of size r. Failed points are marked FAILED with their error and left out of the plots.`
   );
 }
+
+/** What the per-epoch table shows (shared with the HTML report). */
+export const EPOCH_TABLE_TEXT =
+  "Each point's most-inserted canary after every epoch: exposure (bits) / validation loss (nats per token). " +
+  'Exposure that climbs while validation loss still falls is memorization without overfitting (the paper\'s finding).';
+
+/** What the seed table shows (shared with the HTML report). */
+export const SEED_TABLE_TEXT =
+  'Each configuration retrained with different seeds: mean and standard deviation of each canary\'s exposure, and in how many ' +
+  'models it was the single most likely secret of its format.';
 
 function escapeCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -109,12 +150,20 @@ export function renderMarkdown(report: StudyReport): string {
   for (const r of t.rows) lines.push(`| ${r.cells.map(escapeCell).join(' | ')} |`);
   const failed = report.points.filter((p) => p.status === 'failed');
   lines.push('');
+  const table = (t: ComparisonTable): void => {
+    lines.push(`| ${t.header.map(escapeCell).join(' | ')} |`, `|${t.header.map(() => '---').join('|')}|`);
+    for (const r of t.rows) lines.push(`| ${r.cells.map(escapeCell).join(' | ')} |`);
+    lines.push('');
+  };
   const et = epochTable(report);
   if (et) {
-    lines.push('## Exposure during training', '', 'Exposure (bits) of each point\'s most-inserted canary after every epoch.', '');
-    lines.push(`| ${et.header.map(escapeCell).join(' | ')} |`, `|${et.header.map(() => '---').join('|')}|`);
-    for (const r of et.rows) lines.push(`| ${r.cells.map(escapeCell).join(' | ')} |`);
-    lines.push('');
+    lines.push('## Exposure during training', '', EPOCH_TABLE_TEXT, '');
+    table(et);
+  }
+  const st = seedTable(report);
+  if (st) {
+    lines.push('## Across retrained models', '', SEED_TABLE_TEXT, '');
+    table(st);
   }
   if (failed.length > 0) {
     lines.push(`**${failed.length} point(s) failed**: ${failed.map((p) => p.id).join(', ')}. Rerun the study to retry them.`, '');

@@ -18,12 +18,13 @@ function okResults(report: StudyReport): OkPointResult[] {
 }
 
 /**
- * Baseline and DP points, with an ε label and a sort key that puts ∞ last. Seeds of one DP
- * configuration share a position, labelled with the LARGEST ε any of them reached (never
- * below the target), so the axis cannot under-report privacy loss.
+ * Baseline and DP points of the study modes (not the public model), with an ε label and a sort
+ * key that puts ∞ last. Seeds of one DP configuration share a position, labelled with the
+ * LARGEST ε any of them reached (never below the target, and the same for both modes), so the
+ * axis cannot under-report privacy loss.
  */
-function epsilonRows(report: StudyReport): { r: OkPointResult; epsLabel: string; epsOrder: number }[] {
-  const rows = okResults(report).filter((r) => r.point.mitigation === 'dp' || r.point.mitigation === 'none');
+function epsilonRows(report: StudyReport): { r: OkPointResult; mode: string; epsLabel: string; epsOrder: number }[] {
+  const rows = okResults(report).filter((r) => r.point.mode !== 'public' && (r.point.mitigation === 'dp' || r.point.mitigation === 'none'));
   const worst = new Map<number, number>();
   for (const r of rows) {
     if (r.point.mitigation !== 'dp') continue;
@@ -31,11 +32,17 @@ function epsilonRows(report: StudyReport): { r: OkPointResult; epsLabel: string;
     worst.set(target, Math.max(worst.get(target) ?? target, r.epsilon));
   }
   return rows.map((r) => {
-    if (r.point.mitigation !== 'dp') return { r, epsLabel: NO_DP_LABEL, epsOrder: Number.MAX_VALUE };
+    const mode = r.point.mode ?? 'scratch';
+    if (r.point.mitigation !== 'dp') return { r, mode, epsLabel: NO_DP_LABEL, epsOrder: Number.MAX_VALUE };
     const target = r.point.targetEpsilon ?? r.epsilon;
     const eps = worst.get(target)!;
-    return { r, epsLabel: eps === Infinity ? NO_DP_LABEL : formatEpsilon(eps), epsOrder: eps };
+    return { r, mode, epsLabel: eps === Infinity ? NO_DP_LABEL : formatEpsilon(eps), epsOrder: eps };
   });
+}
+
+/** The canary inserted most often (the one memorized first). */
+function mostInserted(r: OkPointResult): OkPointResult['canaries'][number] | undefined {
+  return r.canaries.reduce<OkPointResult['canaries'][number] | undefined>((a, b) => (a === undefined || b.insertions > a.insertions ? b : a), undefined);
 }
 
 const WIDTH = 420;
@@ -57,41 +64,96 @@ function lineChart(title: string, values: Record<string, unknown>[], encoding: R
   } as TopLevelSpec;
 }
 
-/** Exposure (bits) against ε, one line per insertion count (mean over seeds). */
+/**
+ * The privacy / utility / memorization tradeoff: validation loss (top) and the most-inserted
+ * canary's exposure (bottom) against ε, one line per mode (mean over seeds).
+ */
+export function tradeoffSpec(report: StudyReport): TopLevelSpec {
+  const values = epsilonRows(report).flatMap(({ r, mode, epsLabel, epsOrder }) => {
+    const top = mostInserted(r);
+    return [{ epsLabel, epsOrder, mode, loss: r.validationLoss, exposure: top?.exposure ?? null, canary: top ? `r=${top.insertions}` : '' }];
+  });
+  const color = { field: 'mode', type: 'nominal', title: 'mode' };
+  const panel = (field: string, title: string, zero: boolean): Record<string, unknown> => ({
+    width: WIDTH,
+    height: HEIGHT / 1.4,
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: EPSILON_AXIS,
+      y: { field, type: 'quantitative', aggregate: 'mean', title, scale: { zero } },
+      color,
+    },
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Privacy, utility and memorization against ε (lower is better in both panels)',
+    data: { values },
+    vconcat: [panel('loss', 'validation loss (nats/token)', false), panel('exposure', "most-inserted canary's exposure (bits)", true)],
+  } as unknown as TopLevelSpec;
+}
+
+/** Exposure (bits) against ε, one line per insertion count (dashes: mode; mean over seeds). */
 export function exposureVsEpsilonSpec(report: StudyReport): TopLevelSpec {
-  const values = epsilonRows(report).flatMap(({ r, epsLabel, epsOrder }) =>
-    r.canaries.map((c) => ({ epsLabel, epsOrder, insertions: `r=${c.insertions}`, insertionsN: c.insertions, exposure: c.exposure })),
+  const values = epsilonRows(report).flatMap(({ r, mode, epsLabel, epsOrder }) =>
+    r.canaries.map((c) => ({ epsLabel, epsOrder, mode, insertions: `r=${c.insertions}`, insertionsN: c.insertions, exposure: c.exposure })),
   );
-  return lineChart('Exposure against ε (one line per insertion count)', values, {
+  return lineChart('Exposure against ε (one line per insertion count and mode)', values, {
     x: EPSILON_AXIS,
     y: { field: 'exposure', type: 'quantitative', aggregate: 'mean', title: 'exposure (bits)' },
     color: { field: 'insertions', type: 'nominal', sort: { field: 'insertionsN', op: 'min' }, title: 'insertions' },
+    strokeDash: { field: 'mode', type: 'nominal', title: 'mode' },
   });
 }
 
-/** Exposure (bits) against the insertion count, one line per mitigation configuration. */
+/** Exposure (bits) against the insertion count, one line per configuration (mode and mitigation). */
 export function exposureVsInsertionsSpec(report: StudyReport): TopLevelSpec {
   const values = okResults(report).flatMap((r, order) =>
-    r.canaries.map((c) => ({ config: configLabelOf(r), order, insertions: c.insertions, exposure: c.exposure })),
+    r.canaries.map((c) => ({ config: `${r.point.mode ?? 'scratch'}: ${configLabelOf(r)}`, order, insertions: c.insertions, exposure: c.exposure })),
   );
-  return lineChart('Exposure against insertions, per mitigation', values, {
+  return lineChart('Exposure against insertions, per configuration', values, {
     x: { field: 'insertions', type: 'quantitative', scale: { type: 'log' }, title: 'times the canary was inserted' },
     y: { field: 'exposure', type: 'quantitative', aggregate: 'mean', title: 'exposure (bits)' },
-    color: { field: 'config', type: 'nominal', title: 'mitigation', sort: { field: 'order', op: 'min' } },
+    color: { field: 'config', type: 'nominal', title: 'configuration', sort: { field: 'order', op: 'min' } },
   });
 }
 
-/** Validation perplexity against ε (utility cost of privacy), mean over seeds. */
-export function utilityVsEpsilonSpec(report: StudyReport): TopLevelSpec {
-  const values = epsilonRows(report).map(({ r, epsLabel, epsOrder }) => ({
-    epsLabel,
-    epsOrder,
-    perplexity: r.validationPerplexity,
-  }));
-  return lineChart('Utility against ε (validation perplexity, lower is better)', values, {
-    x: EPSILON_AXIS,
-    y: { field: 'perplexity', type: 'quantitative', aggregate: 'mean', title: 'validation perplexity per token', scale: { zero: false } },
-  });
+/**
+ * One point's training curves: training and validation loss (left axis, nats/token) and the
+ * most-inserted canary's exposure (right axis, bits) after each epoch. Undefined when the point
+ * recorded no per-epoch losses.
+ */
+export function trainingCurvesSpec(r: OkPointResult): TopLevelSpec | undefined {
+  const top = mostInserted(r);
+  const epochs = r.exposureByEpoch.filter((e) => e.validationLoss !== undefined);
+  if (epochs.length === 0) return undefined;
+  const losses = epochs.flatMap((e) => [
+    ...(e.trainLoss !== undefined ? [{ epoch: e.epoch, series: 'training loss', value: e.trainLoss }] : []),
+    { epoch: e.epoch, series: 'validation loss', value: e.validationLoss! },
+  ]);
+  const exposure = top ? epochs.flatMap((e) => (e.exposure[top.name] !== undefined ? [{ epoch: e.epoch, exposure: e.exposure[top.name]! }] : [])) : [];
+  const x = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } };
+  const layers: Record<string, unknown>[] = [
+    {
+      data: { values: losses },
+      mark: { type: 'line', point: true },
+      encoding: { x, y: { field: 'value', type: 'quantitative', title: 'loss (nats/token)', scale: { zero: false } }, color: { field: 'series', type: 'nominal', title: '' } },
+    },
+  ];
+  if (exposure.length > 0) {
+    layers.push({
+      data: { values: exposure },
+      mark: { type: 'line', point: true, strokeDash: [4, 3], color: '#888' },
+      encoding: { x, y: { field: 'exposure', type: 'quantitative', title: `exposure of the r=${top!.insertions} canary (bits, dashed)` } },
+    });
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `${r.id}: losses and exposure per epoch`,
+    width: WIDTH * 0.8,
+    height: HEIGHT * 0.8,
+    layer: layers,
+    resolve: { scale: { y: 'independent' } },
+  } as unknown as TopLevelSpec;
 }
 
 /** Render a vega-lite spec to a standalone SVG string in Node. */
@@ -112,13 +174,18 @@ export interface RenderedPlot {
   rows: number;
 }
 
-/** The three report plots, rendered. */
+/** The report's plots, rendered: the tradeoff, exposure against ε and insertions, then each point's training curves. */
 export async function renderReportPlots(report: StudyReport): Promise<RenderedPlot[]> {
-  const specs = [exposureVsEpsilonSpec(report), exposureVsInsertionsSpec(report), utilityVsEpsilonSpec(report)];
+  const specs = [tradeoffSpec(report), exposureVsEpsilonSpec(report), exposureVsInsertionsSpec(report)];
+  for (const r of okResults(report)) {
+    const spec = trainingCurvesSpec(r);
+    if (spec) specs.push(spec);
+  }
   const out: RenderedPlot[] = [];
   for (const spec of specs) {
-    const data = (spec as { data?: { values?: unknown[] } }).data;
-    out.push({ title: String((spec as { title?: unknown }).title ?? ''), svg: await renderSvg(spec), rows: data?.values?.length ?? 0 });
+    const sp = spec as { data?: { values?: unknown[] }; layer?: { data?: { values?: unknown[] } }[] };
+    const rows = sp.data?.values?.length ?? (sp.layer ?? []).reduce((n, l) => n + (l.data?.values?.length ?? 0), 0);
+    out.push({ title: String((spec as { title?: unknown }).title ?? ''), svg: await renderSvg(spec), rows });
   }
   return out;
 }

@@ -229,12 +229,51 @@ export async function runStudy(
     });
   };
 
+  // Scheduling: a point that starts from another (fine-tune from the public model) waits until
+  // that one has finished; points others depend on go first. A lane with nothing ready waits
+  // for a running point to finish.
+  const idIndex = new Map(points.map((p, i) => [p.id, i]));
+  const neededBy = new Set(points.flatMap((p) => (p.initFromPoint !== undefined ? [p.initFromPoint] : [])));
+  const queue = [...pending].sort((a, b) => Number(neededBy.has(points[b]!.id)) - Number(neededBy.has(points[a]!.id)) || a - b);
+  const finished = (id: string): PointResult | 'waiting' | 'absent' => {
+    const i = idIndex.get(id);
+    if (i === undefined) return 'absent';
+    return results[i] ?? 'waiting';
+  };
+  const wakeups: (() => void)[] = [];
+  const nextReady = (): number | undefined => {
+    const k = queue.findIndex((i) => {
+      const dep = points[i]!.initFromPoint;
+      return dep === undefined || finished(dep) !== 'waiting';
+    });
+    return k < 0 ? undefined : queue.splice(k, 1)[0];
+  };
+  const runOrSkip = async (index: number): Promise<void> => {
+    const point = points[index]!;
+    const dep = point.initFromPoint !== undefined ? finished(point.initFromPoint) : 'absent';
+    if (typeof dep === 'object' && dep.status === 'failed') {
+      const result = failedResult(point, new Error(`its starting point '${point.initFromPoint}' failed`), performance.now());
+      writeFileAtomic(pointResultPath(opts.outDir, point.id), stringifyStudyJson(result));
+      results[index] = result;
+      emit({ kind: 'failed', id: point.id, index, total, result, message: result.error });
+      return;
+    }
+    await runOne(index);
+  };
   const lanes =
     typeof runPoint === 'function' ? 1 : Math.max(1, Math.min(concurrency, availableParallelism(), pending.length));
-  let next = 0;
   await Promise.all(
     Array.from({ length: lanes }, async () => {
-      while (next < pending.length) await runOne(pending[next++]!);
+      for (;;) {
+        const index = nextReady();
+        if (index === undefined) {
+          if (queue.length === 0) break;
+          await new Promise<void>((wake) => wakeups.push(wake));
+          continue;
+        }
+        await runOrSkip(index);
+        for (const wake of wakeups.splice(0)) wake();
+      }
     }),
   );
   return {

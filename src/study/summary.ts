@@ -1,9 +1,13 @@
 import { comparePoints } from './jobs.js';
-import type { OkPointResult, PointResult, StudyReport } from './types.js';
+import type { OkPointResult, PointMode, PointResult, StudyPoint, StudyReport } from './types.js';
 
 /** One table row: a point's headline numbers, aggregated per insertion count. */
 export interface SummaryRow {
   id: string;
+  /** 'public' (the reference model), 'fine-tune' or 'scratch'. */
+  mode: PointMode;
+  /** The point's training recipe in one line, e.g. "B=512, lr=0.02, 15 ep, C=0.5". */
+  recipe: string;
   mitigation: string;
   /** Configuration label without the seed, e.g. "DP-SGD ε=3". */
   label: string;
@@ -49,9 +53,17 @@ export function exposureByInsertions(r: OkPointResult): Record<number, number> {
   return Object.fromEntries([...sums].map(([k, { s, n }]) => [k, s / n]));
 }
 
-/** Human label of a point's configuration without its seed. */
+/** The training recipe of a point in one line (clip only for DP points). */
+export function recipeLabel(p: StudyPoint): string {
+  const parts = [`B=${p.batchSize}`, `lr=${p.learningRate}`, `${p.epochs} ep`];
+  if (p.mitigation === 'dp') parts.push(`C=${p.clip}`);
+  return parts.join(', ');
+}
+
+/** Human label of a point's configuration without its seed (and without its mode). */
 export function configLabelOf(r: PointResult): string {
   const p = r.point;
+  if (p.mode === 'public') return 'public model (no private data)';
   switch (p.mitigation) {
     case 'none':
       return 'none (baseline)';
@@ -69,7 +81,9 @@ export function configLabelOf(r: PointResult): string {
 /** Table rows of a report in report order. */
 export function summaryRows(report: StudyReport): SummaryRow[] {
   return orderedResults(report).map((r) => {
-    const base = { id: r.id, mitigation: r.point.mitigation, label: configLabelOf(r), seed: r.point.seed };
+    const base = {
+      id: r.id, mode: r.point.mode ?? 'scratch', recipe: recipeLabel(r.point), mitigation: r.point.mitigation, label: configLabelOf(r), seed: r.point.seed,
+    };
     if (r.status === 'failed') {
       return { ...base, status: 'failed', error: r.error, exposureByInsertions: {}, extractedInsertions: [] };
     }
@@ -85,4 +99,57 @@ export function summaryRows(report: StudyReport): SummaryRow[] {
       extractedInsertions: extracted,
     };
   });
+}
+
+/** Whether a canary was the model's single most likely secret (rank 1 of all |R|). */
+export function isTopSecret(c: OkPointResult['canaries'][number], log2R: number): boolean {
+  return (c.exposureMethod === 'exact' && c.exposure >= log2R - 1e-9) || c.extractionRank === 1;
+}
+
+/** One configuration's canary across its seeds (retrained models). */
+export interface SeedSpreadRow {
+  mode: PointMode;
+  label: string;
+  insertions: number;
+  /** Models (seeds) measured. */
+  models: number;
+  /** Mean and sample standard deviation of the exposure, bits. */
+  meanExposure: number;
+  sdExposure: number;
+  /** Models in which the canary was the single most likely secret. */
+  topSecretIn: number;
+}
+
+/**
+ * For each configuration run with two or more seeds: per insertion count, the mean and spread
+ * of the exposure over the retrained models and in how many the canary was the most likely
+ * secret (the paper reports this share over retrainings). Empty when every configuration has one seed.
+ */
+export function seedSpread(report: StudyReport): SeedSpreadRow[] {
+  const groups = new Map<string, OkPointResult[]>();
+  for (const r of orderedResults(report)) {
+    if (r.status !== 'ok' || r.point.mode === 'public') continue;
+    const key = `${r.point.mode ?? 'scratch'}|${configLabelOf(r)}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const rows: SeedSpreadRow[] = [];
+  for (const rs of groups.values()) {
+    if (rs.length < 2) continue;
+    const counts = [...new Set(rs.flatMap((r) => r.canaries.map((c) => c.insertions)))].sort((a, b) => a - b);
+    for (const n of counts) {
+      const xs = rs.flatMap((r) => r.canaries.filter((c) => c.insertions === n).map((c) => ({ c, log2R: r.log2R })));
+      const mean = xs.reduce((s, x) => s + x.c.exposure, 0) / xs.length;
+      const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x.c.exposure - mean) ** 2, 0) / (xs.length - 1)) : 0;
+      rows.push({
+        mode: rs[0]!.point.mode ?? 'scratch',
+        label: configLabelOf(rs[0]!),
+        insertions: n,
+        models: xs.length,
+        meanExposure: mean,
+        sdExposure: sd,
+        topSecretIn: xs.filter((x) => isTopSecret(x.c, x.log2R)).length,
+      });
+    }
+  }
+  return rows;
 }

@@ -7,6 +7,32 @@
 /** How a point tries to prevent memorization. */
 export type Mitigation = 'none' | 'dp' | 'dropout' | 'weight-decay' | 'sanitize';
 
+/**
+ * How a point's model starts: 'scratch' (random initialisation, trained on the private part
+ * only) or 'fine-tune' (starts from the study's public model and trains on the private part).
+ */
+export type StudyMode = 'scratch' | 'fine-tune';
+
+/** Every study mode, in report order. */
+export const STUDY_MODES: readonly StudyMode[] = ['fine-tune', 'scratch'];
+
+/**
+ * A point's role: one of the study modes, or 'public', the study's one public model (trained
+ * without DP on the public part of the corpus, which holds no canaries; fine-tune points start from it).
+ */
+export type PointMode = StudyMode | 'public';
+
+/** How a model is trained: one recipe per kind of point (private and non-private need different ones). */
+export interface TrainingRecipe {
+  /** Expected (logical) batch size; the Poisson sampling rate is batchSize / training windows. */
+  batchSize: number;
+  learningRate: number;
+  /** Passes over the training data (may be fractional for the public model). */
+  epochs: number;
+  /** Per-example L2 clipping norm C (used by DP-SGD points only). */
+  clip: number;
+}
+
 /** Named study sizes on 2 cores: 'quick' (smoke test, ~1 min), 'default' (~7 min), 'paper' (days; spread it with job files). */
 export type PresetName = 'default' | 'quick' | 'paper';
 
@@ -30,7 +56,7 @@ export interface SharedSettings {
   embeddingDim: number;
   hiddenSize: number;
   layers: number;
-  /** Passes over the training data. */
+  /** Passes over the training data (the non-private from-scratch recipe, like batchSize, learningRate, clip). */
   epochs: number;
   optimizer: 'adam' | 'sgd';
   learningRate: number;
@@ -40,6 +66,23 @@ export interface SharedSettings {
   batchSize: number;
   /** Per-example L2 clipping norm C (DP points only). */
   clip: number;
+  /** Largest number of examples in one forward/backward pass; larger logical batches are processed in chunks. */
+  physicalBatchSize: number;
+  /** DP-SGD from scratch: its own batch size, learning rate, epochs and clip (tuned on public data). */
+  dpRecipe: TrainingRecipe;
+  /**
+   * Text of the public model: 'brown' (the Brown Corpus documents that the private part does not
+   * use) or a path to a .txt file or folder. It must not hold the canaries.
+   */
+  publicCorpus: string;
+  /** Characters of public text to use. */
+  publicCorpusChars: number;
+  /** How the public model is trained (non-private; clip unused). */
+  publicRecipe: TrainingRecipe;
+  /** Non-private fine-tuning of the public model on the private part (clip unused). */
+  fineTuneRecipe: TrainingRecipe;
+  /** DP-SGD fine-tuning of the public model on the private part. */
+  fineTuneDpRecipe: TrainingRecipe;
   /** Target delta of (epsilon, delta)-DP; also reported for non-private points. */
   delta: number;
   /** Canary format in the canary module's syntax, e.g. "the random number is {digits:9}". */
@@ -58,6 +101,10 @@ export interface SharedSettings {
 export interface StudyPoint extends SharedSettings {
   /** Stable, filesystem-safe id, unique in the grid, e.g. "dp-eps3-seed1" ([a-z0-9.-]). */
   id: string;
+  /** scratch, fine-tune, or public (the study's public model). batchSize, learningRate, epochs and clip are this point's own recipe. */
+  mode: PointMode;
+  /** Fine-tune points: id of the public point whose model they start from. */
+  initFromPoint?: string;
   mitigation: Mitigation;
   /** Target epsilon (natural-log units) for DP-SGD; present exactly when mitigation is 'dp'. */
   targetEpsilon?: number;
@@ -97,6 +144,12 @@ export interface EpochExposure {
   epoch: number;
   /** Exposure in bits by canary name. */
   exposure: Record<string, number>;
+  /** How the exposures were computed (absent in results written before it was recorded). */
+  exposureMethod?: ExposureMethod;
+  /** Mean training loss over the epoch, nats per token (noise-free, for monitoring). */
+  trainLoss?: number;
+  /** Validation loss after the epoch, nats per token. */
+  validationLoss?: number;
 }
 
 /** What a point function measures; the runner adds the id, the point and the status. */
@@ -125,6 +178,8 @@ export interface PointMeasurement {
   exposureByEpoch: EpochExposure[];
   /** Training lines removed by sanitisation ('sanitize' points; 0 otherwise). */
   sanitizedLines?: number;
+  /** Fine-tune points: the public model's run folder name and how its privacy entered (always public data here). */
+  startingPoint?: string;
 }
 
 /** Result of a point that finished. */

@@ -100,20 +100,25 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
   it('runs a study, writes consistent reports, and resumes without retraining', async () => {
     const out = join(dir, 'study');
     const args = ['study', '--quick', '--out', out, '--corpus', corpus, '--max-chars', '8000', '--epochs', '1',
-      '--mitigations', 'none,dp,sanitize', '--epsilons', '4', '--insertions', '1,8', '--json'];
+      '--mitigations', 'none,dp,sanitize', '--epsilons', '4', '--insertions', '1,8', '--public-max-chars', '20000', '--json'];
     const r = await cli(args);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.out);
     expect(summary.failed).toEqual([]);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(report.points.map((p: { id: string }) => p.id).sort()).toEqual(['dp-eps4-seed1', 'none-seed1', 'sanitize-seed1']);
+    // Both modes: the public model (here from Brown, the default public corpus), fine-tuned points and from-scratch ones.
+    expect(report.points.map((p: { id: string }) => p.id).sort()).toEqual(
+      ['dp-eps4-seed1', 'ft-dp-eps4-seed1', 'ft-none-seed1', 'ft-sanitize-seed1', 'none-seed1', 'public', 'sanitize-seed1'],
+    );
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
     for (const p of report.points) {
       expect(p.status).toBe('ok');
       if (p.point.mitigation === 'dp') expect(p.epsilon).toBeLessThanOrEqual(4);
+      else if (p.point.mode === 'public') expect(p.epsilon).toBe(0); // it never saw the private text
       else expect(p.epsilon).toBe('Infinity');
+      if (p.point.mode === 'fine-tune') expect(p.startingPoint).toBe('public');
       if (p.point.mitigation === 'sanitize') expect(p.sanitizedLines).toBe(9); // 1 + 8 canary lines removed
       for (const c of p.canaries) {
         expect(c.exposure).toBeGreaterThanOrEqual(0);
@@ -149,6 +154,10 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
       ['study', '--quick', '--corpus', join(dir, 'missing.txt'), '--out', join(dir, 's3')],
       ['study', '--quick', '--canary-format', 'the pin is {digits:0}', '--out', join(dir, 's3')],
       ['study', '--mitigations', 'none,prayer', '--out', join(dir, 's2')],
+      ['study', '--mode', 'sideways', '--out', join(dir, 's2')],
+      ['study', '--quick', '--public-corpus', join(dir, 'missing.txt'), '--out', join(dir, 's4')],
+      ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--init-from', join(dir, 'nope')],
+      ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--physical-batch-size', '0'],
       ['extract', '--run', join(dir, 'nope')],
       ['exposure', '--run', join(dir, 'nope')],
     ];

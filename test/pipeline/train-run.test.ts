@@ -22,6 +22,7 @@ function config(corpus: string, mitigation: RunConfig['mitigation']): RunConfig 
     insertions: [1, 8],
     exposureEachEpoch: true,
     exposureReferences: 200,
+    mode: 'scratch',
     mitigation,
     ...(mitigation === 'dp' ? { targetEpsilon: 4 } : {}),
     dropout: 0,

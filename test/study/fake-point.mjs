@@ -39,9 +39,12 @@ export async function fakePoint(point, ctx) {
     randomSource: 'seeded',
     log2R: maxBits,
     canaries,
-    exposureByEpoch: Array.from({ length: point.epochs }, (_, i) => ({
+    exposureByEpoch: Array.from({ length: Math.ceil(point.epochs) }, (_, i) => ({
       epoch: i + 1,
       exposure: Object.fromEntries(canaries.map((c) => [c.name, (c.exposure * (i + 1)) / point.epochs])),
+      exposureMethod: 'exact',
+      trainLoss: validationLoss + 1 / (i + 1),
+      validationLoss: validationLoss + 0.5 / (i + 1),
     })),
     ...(point.mitigation === 'sanitize' ? { sanitizedLines: point.insertions.reduce((a, b) => a + b, 0) } : {}),
   };

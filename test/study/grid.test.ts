@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildGrid, PRESET_NAMES, resolveStudyConfig, studyGrid } from '../../src/study/grid.js';
+import { buildGrid, PRESET_NAMES, publicPointFor, recipeOf, resolveStudyConfig, studyGrid } from '../../src/study/grid.js';
 import { POINT_ID, validateStudyPoint } from '../../src/study/json.js';
 import { parseFormat } from '../../src/canary/format.js';
 import { UserError } from '../../src/util/errors.js';
@@ -9,22 +9,28 @@ const SHARED_KEYS = Object.keys(resolveStudyConfig('quick').shared);
 
 describe('study grid', () => {
   for (const preset of PRESET_NAMES) {
-    it(`preset ${preset}: one point per mitigation strength and seed, plain JSON, shared settings equal`, () => {
+    it(`preset ${preset}: one point per mode, mitigation strength and seed (+ the public model), plain JSON, shared settings equal`, () => {
       const cfg = resolveStudyConfig(preset);
       const points = buildGrid(cfg);
       const a = cfg.axes;
-      const perSeed = a.mitigations.reduce(
-        (n, m) => n + (m === 'dp' ? a.dpEpsilons.length : m === 'dropout' ? a.dropoutRates.length : m === 'weight-decay' ? a.weightDecays.length : 1),
-        0,
-      );
-      expect(points.length).toBe(perSeed * a.seeds.length);
+      const perSeed = (ms: readonly string[], eps: readonly number[]): number =>
+        ms.reduce((n, m) => n + (m === 'dp' ? eps.length : m === 'dropout' ? a.dropoutRates.length : m === 'weight-decay' ? a.weightDecays.length : 1), 0);
+      const fineTune = a.modes.includes('fine-tune') ? perSeed(a.mitigations, a.dpEpsilons) * a.seeds.length + 1 : 0;
+      const scratch = a.modes.includes('scratch') ? perSeed(a.scratchMitigations ?? a.mitigations, a.scratchDpEpsilons ?? a.dpEpsilons) * a.seeds.length : 0;
+      expect(points.length).toBe(fineTune + scratch);
       expect(new Set(points.map((p) => p.id)).size).toBe(points.length);
+      const recipeKeys = new Set(['batchSize', 'learningRate', 'epochs', 'clip', 'exposureEachEpoch']);
       for (const p of points) {
         expect(p.id).toMatch(POINT_ID);
-        expect(p.id.endsWith(`-seed${p.seed}`)).toBe(true);
+        if (p.mode !== 'public') expect(p.id.endsWith(`-seed${p.seed}`)).toBe(true);
+        expect(p.id.startsWith('ft-')).toBe(p.mode === 'fine-tune');
+        expect(p.initFromPoint !== undefined).toBe(p.mode === 'fine-tune');
         expect(JSON.parse(JSON.stringify(p))).toEqual(p);
         expect(() => validateStudyPoint(JSON.parse(JSON.stringify(p)), 'test')).not.toThrow();
-        for (const k of SHARED_KEYS) expect(p[k as keyof StudyPoint]).toEqual(cfg.shared[k as keyof typeof cfg.shared]);
+        for (const k of SHARED_KEYS) if (!recipeKeys.has(k)) expect(p[k as keyof StudyPoint]).toEqual(cfg.shared[k as keyof typeof cfg.shared]);
+        // Each point trains with its own recipe.
+        const r = recipeOf(cfg.shared, p.mode, p.mitigation);
+        expect({ batchSize: p.batchSize, learningRate: p.learningRate, epochs: p.epochs, clip: p.clip }).toEqual(r);
         expect(p.targetEpsilon !== undefined).toBe(p.mitigation === 'dp');
         expect(p.dropout > 0).toBe(p.mitigation === 'dropout');
         expect(p.weightDecay > 0).toBe(p.mitigation === 'weight-decay');
@@ -32,12 +38,26 @@ describe('study grid', () => {
       const mitigations = new Set(points.map((p) => p.mitigation));
       expect([...mitigations].sort()).toEqual(['dp', 'dropout', 'none', 'sanitize', 'weight-decay']);
       const eps = points.filter((p) => p.mitigation === 'dp').map((p) => p.targetEpsilon!);
-      expect(new Set(eps)).toEqual(new Set(a.dpEpsilons));
+      expect(new Set(eps)).toEqual(new Set([...a.dpEpsilons, ...(a.scratchDpEpsilons ?? [])]));
+      // Fine-tune points start from the public point, which comes first.
+      const pub = points.findIndex((p) => p.mode === 'public');
+      for (const [i, p] of points.entries()) if (p.mode === 'fine-tune') expect(points[pub]!.id === p.initFromPoint && pub < i).toBe(true);
     });
   }
 
+  it('the default preset runs every mitigation fine-tuned and at least no mitigation and DP at epsilon 8 from scratch', () => {
+    const pts = studyGrid('default');
+    const ids = pts.map((p) => p.id);
+    expect(ids).toEqual(expect.arrayContaining(['public', 'ft-none-seed1', 'ft-dp-eps8-seed1', 'ft-sanitize-seed1', 'none-seed1', 'dp-eps8-seed1']));
+    const dp = pts.find((p) => p.id === 'dp-eps8-seed1')!;
+    const none = pts.find((p) => p.id === 'none-seed1')!;
+    // DP has a recipe of its own: a larger batch than the non-private one.
+    expect(dp.batchSize).toBeGreaterThan(none.batchSize);
+    expect(publicPointFor(pts.find((p) => p.id === 'ft-dp-eps8-seed1')!)).toEqual(pts.find((p) => p.id === 'public'));
+  });
+
   it('ids say what the point is', () => {
-    const ids = studyGrid('default').map((p) => p.id);
+    const ids = studyGrid('default', { modes: ['scratch'], mitigations: ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'] }).map((p) => p.id);
     expect(ids).toContain('dp-eps3-seed1');
     expect(ids).toContain('none-seed1');
     expect(ids).toContain('sanitize-seed1');
@@ -53,10 +73,12 @@ describe('study grid', () => {
   });
 
   it('applies overrides and rejects bad ones with UserErrors', () => {
-    const pts = studyGrid('quick', { seeds: [1, 2], dpEpsilons: [0.5, 2], insertions: [2, 32] });
+    const pts = studyGrid('quick', { seeds: [1, 2], dpEpsilons: [0.5, 2], insertions: [2, 32], modes: ['scratch'] });
     expect(pts.filter((p) => p.mitigation === 'dp').map((p) => p.id)).toEqual(['dp-eps0.5-seed1', 'dp-eps0.5-seed2', 'dp-eps2-seed1', 'dp-eps2-seed2']);
     expect(pts.every((p) => p.insertions.join() === '2,32')).toBe(true);
-    expect(studyGrid('quick', { mitigations: ['none', 'dp'] }).map((p) => p.mitigation)).toEqual(['none', 'dp']);
+    expect(studyGrid('quick', { mitigations: ['none', 'dp'], modes: ['scratch'] }).map((p) => p.mitigation)).toEqual(['none', 'dp']);
+    // A grid given explicitly applies to both modes.
+    expect(studyGrid('quick', { mitigations: ['none', 'dp'] }).map((p) => p.id)).toEqual(['public', 'ft-none-seed1', 'ft-dp-eps8-seed1', 'none-seed1', 'dp-eps8-seed1']);
     const bad: Record<string, unknown>[] = [
       { bogus: 1 },
       { dpEpsilons: [] },
@@ -70,6 +92,11 @@ describe('study grid', () => {
       { validationFraction: 1 },
       { delta: 0 },
       { mitigations: ['magic'] },
+      { modes: [] },
+      { modes: ['sideways'] },
+      { dpRecipe: { batchSize: 0, learningRate: 0.1, epochs: 1, clip: 1 } },
+      { fineTuneDpRecipe: { batchSize: 64, learningRate: -1, epochs: 1, clip: 1 } },
+      { physicalBatchSize: 0 },
     ];
     for (const o of bad) expect(() => studyGrid('quick', o as never), JSON.stringify(o)).toThrow(UserError);
     expect(() => resolveStudyConfig('huge' as never)).toThrow(UserError);

@@ -8,6 +8,8 @@ import { runStudy } from '../../src/study/runner.js';
 import { studyGrid } from '../../src/study/grid.js';
 import { validatePointResult } from '../../src/study/json.js';
 import { formatEpsilon, formatExposure, formatLoss, formatPerplexity } from '../../src/study/format.js';
+import { recipeLabel } from '../../src/study/summary.js';
+import { renderMarkdown } from '../../src/study/markdown.js';
 import type { OkPointResult, PointResult } from '../../src/study/types.js';
 import { fakePoint } from './fake-point.mjs';
 
@@ -15,7 +17,7 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'dpc-report-'));
 
 describe('reports', async () => {
   const points = studyGrid('default', { seeds: [1, 2] });
-  const failedId = 'dropout0.5-seed2';
+  const failedId = 'ft-dropout0.5-seed2';
   const report = await runStudy(points, async (p, ctx) => {
     if (p.id === failedId) throw new Error('ran out of memory');
     return fakePoint(p, ctx);
@@ -52,24 +54,28 @@ describe('reports', async () => {
         expect(row).toContain('FAILED: ran out of memory');
         continue;
       }
-      expect(cells[2]).toBe(formatEpsilon(r.epsilon));
-      expect(cells[3]).toBe(formatLoss(r.validationLoss));
-      expect(cells[4]).toBe(formatPerplexity(r.validationPerplexity));
+      expect(cells[1]).toBe(r.point.mode);
+      expect(cells[3]).toBe(recipeLabel(r.point));
+      expect(cells[4]).toBe(r.point.mode === 'public' ? '0 (public data only)' : formatEpsilon(r.epsilon));
+      expect(cells[5]).toBe(formatLoss(r.validationLoss));
+      expect(cells[6]).toBe(formatPerplexity(r.validationPerplexity));
       // One canary per insertion count in the fake, so the mean is that canary's exposure.
       r.point.insertions.forEach((n, i) => {
         const c = r.canaries.find((k) => k.insertions === n)!;
-        expect(cells[5 + i]).toBe(formatExposure(c.exposure));
+        expect(cells[7 + i]).toBe(formatExposure(c.exposure));
       });
       const anyExtracted = r.canaries.some((c) => c.extracted);
-      expect(cells[5 + r.point.insertions.length]!.startsWith(anyExtracted ? 'yes' : 'no')).toBe(true);
+      expect(cells[7 + r.point.insertions.length]!.startsWith(anyExtracted ? 'yes' : 'no')).toBe(true);
     }
     expect(md).toContain(`1 point(s) failed**: ${failedId}`);
     expect(formatEpsilon(Infinity)).toBe('∞');
-    expect(md).toContain('| none-seed1 | none (baseline) | ∞ |');
+    expect(md).toContain(`| none-seed1 | scratch | none (baseline) | ${recipeLabel(points.find((p) => p.id === 'none-seed1')!)} | ∞ |`);
+    // DP points show their own recipe, with the clip norm.
+    expect(md).toMatch(/\| dp-eps8-seed1 \| scratch \| DP-SGD ε=8 \| B=\d+, lr=[\d.]+, \d+ ep, C=[\d.]+ \|/);
   });
 
-  it('report.md shows exposure after each epoch for the most-inserted canary', () => {
-    const section = md.slice(md.indexOf('## Exposure during training'));
+  it('report.md shows exposure and validation loss after each epoch for the most-inserted canary', () => {
+    const section = md.slice(md.indexOf('## Exposure during training'), md.indexOf('## Across retrained models'));
     const ok = report.points.filter((r): r is OkPointResult => r.status === 'ok');
     for (const r of ok) {
       const top = Math.max(...r.point.insertions);
@@ -77,13 +83,33 @@ describe('reports', async () => {
       const row = section.split('\n').find((l) => l.startsWith(`| ${r.id} |`))!;
       const cells = row.split(' | ').map((c) => c.replace(/^\| |\s\|$/g, '').trim());
       expect(cells[1]).toBe(`${name} (r=${top})`);
-      r.exposureByEpoch.forEach((e) => expect(cells[1 + e.epoch]).toBe(formatExposure(e.exposure[name]!)));
+      expect(cells[2]).toBe('exact');
+      r.exposureByEpoch.forEach((e) => expect(cells[2 + e.epoch]).toBe(`${formatExposure(e.exposure[name]!)} / ${formatLoss(e.validationLoss!)}`));
     }
     expect(section).not.toContain(`| ${failedId} |`);
   });
 
-  it('report.html is self-contained with three SVG plots and marks the failed point', () => {
-    expect(html.match(/<svg/g)?.length).toBe(3);
+  it('across seeds: mean and spread of exposure and how often the canary was the most likely secret', () => {
+    const section = md.slice(md.indexOf('## Across retrained models'));
+    const ok = report.points.filter((r): r is OkPointResult => r.status === 'ok' && r.point.mode === 'scratch' && r.point.mitigation === 'none');
+    expect(ok.length).toBe(2);
+    const xs = ok.map((r) => r.canaries.find((c) => c.insertions === 64)!.exposure);
+    const mean = (xs[0]! + xs[1]!) / 2;
+    const sd = Math.abs(xs[0]! - xs[1]!) / Math.SQRT2;
+    expect(section).toContain(`| scratch | none (baseline) | 64 | 2 | ${formatExposure(mean)} | ${formatExposure(sd)} | 0 of 2 (0%) |`);
+    // A canary at the top of the exact ranking in both models counts in both.
+    const top = ok.map((r) => ({ ...r, canaries: r.canaries.map((c) => (c.insertions === 64 ? { ...c, exposure: r.log2R } : c)) }));
+    const other = report.points.filter((r) => !ok.includes(r as OkPointResult));
+    const md2 = renderMarkdown({ ...report, points: [...other, ...top] });
+    expect(md2).toContain('| scratch | none (baseline) | 64 | 2 |');
+    expect(md2).toMatch(/\| scratch \| none \(baseline\) \| 64 \| 2 \| [\d.]+ \| 0.00 \| 2 of 2 \(100%\) \|/);
+  });
+
+  it('report.html is self-contained with the tradeoff plot, exposure plots and one training-curve plot per point, and marks the failed point', () => {
+    const okCount = report.points.filter((r) => r.status === 'ok').length;
+    expect(html.match(/<svg/g)?.length).toBe(3 + okCount);
+    expect(html).toContain('Privacy, utility and memorization against ε');
+    expect(html).toContain('losses and exposure per epoch');
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?https?:/i);
     expect(html).not.toMatch(/<link/i);
@@ -100,7 +126,9 @@ describe('reports', async () => {
     const f = await writeReports(dead, tmp());
     const h = readFileSync(f.html, 'utf8');
     expect(h).toContain('(no finished points to plot)');
-    expect(readFileSync(f.markdown, 'utf8').match(/FAILED: no backend/g)?.length).toBe(3);
+    // The public point failed; the fine-tune points that start from it fail without running.
+    expect(readFileSync(f.markdown, 'utf8').match(/FAILED: no backend/g)?.length).toBe(1);
+    expect(readFileSync(f.markdown, 'utf8').match(/FAILED: its starting point 'public' failed/g)?.length).toBe(2);
     expect(JSON.parse(readFileSync(f.json, 'utf8')).points.every((p: PointResult) => p.status === 'failed')).toBe(true);
   });
 

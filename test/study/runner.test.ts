@@ -11,7 +11,7 @@ import type { PointResult } from '../../src/study/types.js';
 import { fakePoint } from './fake-point.mjs';
 
 const FAKE_MODULE = fileURLToPath(new URL('./fake-point.mjs', import.meta.url));
-const points = studyGrid('quick', { dpEpsilons: [1, 8] });
+const points = studyGrid('quick', { dpEpsilons: [1, 8], modes: ['scratch'] });
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'dpc-study-'));
 
 function counting(fn: RunPoint = fakePoint): RunPoint & { calls: string[] } {
@@ -123,5 +123,40 @@ describe('study runner', () => {
     expect(existsSync(join(noGrid, 'grid.json'))).toBe(false);
     const missing = await runStudy(points.slice(0, 1), { module: FAKE_MODULE, exportName: 'nope' }, { outDir: tmp() });
     expect(missing.points[0]!.status === 'failed' && missing.points[0]!.error).toMatch(/no function export nope/);
+  });
+
+  it('fine-tune points wait for the public point; when it fails they fail without running, the others still run', async () => {
+    const grid = studyGrid('quick', { mitigations: ['none', 'dp'] });
+    expect(grid.map((p) => p.id)).toEqual(['public', 'ft-none-seed1', 'ft-dp-eps8-seed1', 'none-seed1', 'dp-eps8-seed1']);
+    const ok = counting();
+    const report = await runStudy([...grid].reverse(), ok, { outDir: tmp() });
+    // The point others start from runs first even when listed last.
+    expect(ok.calls[0]).toBe('public');
+    expect(report.points.every((r) => r.status === 'ok')).toBe(true);
+
+    const run = counting(async (p, ctx) => {
+      if (p.mode === 'public') throw new Error('no public text');
+      return fakePoint(p, ctx);
+    });
+    const failed = await runStudy(grid, run, { outDir: tmp() });
+    expect(run.calls).toEqual(['public', 'none-seed1', 'dp-eps8-seed1']);
+    const status = Object.fromEntries(failed.points.map((r) => [r.id, r.status === 'failed' ? r.error : 'ok']));
+    expect(status).toEqual({
+      public: 'no public text',
+      'ft-none-seed1': "its starting point 'public' failed",
+      'ft-dp-eps8-seed1': "its starting point 'public' failed",
+      'none-seed1': 'ok',
+      'dp-eps8-seed1': 'ok',
+    });
+  });
+
+  it('with two worker lanes, a fine-tune point never starts before the public point has finished', async () => {
+    const grid = studyGrid('quick', { mitigations: ['none', 'dp'] });
+    const events: StudyProgress[] = [];
+    await runStudy(grid, { module: FAKE_MODULE, exportName: 'fakePoint' }, { outDir: tmp(), concurrency: 2, onProgress: (e) => events.push(e) });
+    const publicDone = events.findIndex((e) => e.id === 'public' && e.kind === 'finished');
+    const firstFineTune = events.findIndex((e) => e.id.startsWith('ft-') && e.kind === 'started');
+    expect(publicDone).toBeGreaterThanOrEqual(0);
+    expect(firstFineTune).toBeGreaterThan(publicDone);
   });
 });

@@ -4,12 +4,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { initBackend, parseBackendName } from '../../dpsgd/backend.js';
-import { PRESET_NAMES, resolveStudyConfig, buildGrid, type StudyOverrides } from '../../study/grid.js';
+import { PRESET_NAMES, resolveStudyConfig, buildGrid, publicPointFor, type StudyOverrides } from '../../study/grid.js';
 import { runStudy, type RunPoint, type WorkerPointFunction } from '../../study/runner.js';
 import { writeJobFiles, readJobFile, mergeResults } from '../../study/jobs.js';
 import { writeReports } from '../../study/reports.js';
 import { renderMarkdown } from '../../study/markdown.js';
-import type { Mitigation, PresetName, StudyReport } from '../../study/types.js';
+import type { Mitigation, PresetName, StudyMode, StudyReport } from '../../study/types.js';
 import { runStudyPoint } from '../../pipeline/study-point.js';
 import { CompletedWithFailures, UserError } from '../../util/errors.js';
 import { prepareRunData } from '../../pipeline/run-data.js';
@@ -26,6 +26,9 @@ interface StudyFlags {
   epsilons?: string;
   seeds?: string;
   mitigations?: string;
+  mode?: string;
+  publicCorpus?: string;
+  publicMaxChars?: string;
   insertions?: string;
   canaryFormat?: string;
   concurrency?: string;
@@ -49,7 +52,23 @@ function overridesOf(f: StudyFlags): StudyOverrides {
   const o: StudyOverrides = {};
   if (f.corpus !== undefined) o.corpus = f.corpus;
   if (f.maxChars !== undefined) o.corpusMaxChars = parseInteger('--max-chars', f.maxChars, { min: 1 });
-  if (f.epochs !== undefined) o.epochs = parseInteger('--epochs', f.epochs, { min: 1 });
+  if (f.epochs !== undefined) {
+    // Every training recipe of the points (the public model keeps its own).
+    const epochs = parseInteger('--epochs', f.epochs, { min: 1 });
+    const base = resolveStudyConfig(presetOf(f)).shared;
+    o.epochs = epochs;
+    o.dpRecipe = { ...base.dpRecipe, epochs };
+    o.fineTuneRecipe = { ...base.fineTuneRecipe, epochs };
+    o.fineTuneDpRecipe = { ...base.fineTuneDpRecipe, epochs };
+  }
+  if (f.mode !== undefined) {
+    const modes: Record<string, StudyMode[]> = { scratch: ['scratch'], 'fine-tune': ['fine-tune'], both: ['fine-tune', 'scratch'] };
+    const m = modes[f.mode];
+    if (!m) throw new UserError(`--mode must be scratch, fine-tune or both; got '${f.mode}'`);
+    o.modes = m;
+  }
+  if (f.publicCorpus !== undefined) o.publicCorpus = f.publicCorpus;
+  if (f.publicMaxChars !== undefined) o.publicCorpusChars = parseInteger('--public-max-chars', f.publicMaxChars, { min: 1 });
   if (f.epsilons !== undefined) o.dpEpsilons = parseNumberList('--epsilons', f.epsilons);
   if (f.seeds !== undefined) o.seeds = parseNumberList('--seeds', f.seeds);
   if (f.insertions !== undefined) o.insertions = parseNumberList('--insertions', f.insertions);
@@ -94,10 +113,17 @@ export function register(program: Command, io: CliIO): void {
     .option('--out <dir>', 'study folder (results, runs, reports)', 'study-out')
     .option('--corpus <path>', "'brown' (embedded Brown Corpus) or a .txt file or folder of .txt files")
     .option('--max-chars <n>', 'characters of corpus text to use')
-    .option('--epochs <n>', 'training epochs of every point')
+    .option('--epochs <n>', 'training epochs of every point, in every recipe (not of the public model)')
     .option('--epsilons <list>', 'target epsilons of the DP-SGD points, e.g. 1,3,8')
     .option('--seeds <list>', 'training seeds; every configuration runs once per seed')
     .option('--mitigations <list>', `subset of ${MITIGATIONS.join(',')}`)
+    .option(
+      '--mode <mode>',
+      'scratch (train every point from random weights on the private text), fine-tune (pretrain one public model without DP on ' +
+        'public text, then fine-tune it on the private text at every point) or both (the default preset runs both, with fewer scratch points)',
+    )
+    .option('--public-corpus <path>', "fine-tune mode: public text for the public model: 'brown' (the Brown documents the private part does not use) or a .txt file or folder")
+    .option('--public-max-chars <n>', 'fine-tune mode: characters of public text')
     .option('--insertions <list>', 'canary insertion counts, e.g. 1,4,16,64')
     .option('--canary-format <format>', "e.g. 'the random number is {digits:6}'")
     .option('--concurrency <n>', 'points trained at once in worker threads (default: number of cores)')
@@ -122,7 +148,9 @@ export function register(program: Command, io: CliIO): void {
       let preset: PresetName | undefined;
       let points;
       if (f.job !== undefined) {
-        points = [readJobFile(resolve(f.job))];
+        const job = readJobFile(resolve(f.job));
+        // A fine-tune job needs the study's public model: rebuilt (seeded, so identical) in the same --out.
+        points = job.initFromPoint !== undefined ? [publicPointFor(job), job] : [job];
       } else {
         preset = presetOf(f);
         points = buildGrid(resolveStudyConfig(preset, overridesOf(f)));
@@ -134,9 +162,12 @@ export function register(program: Command, io: CliIO): void {
       }
       // A mistake shared by every point (corpus path, canary format) is one clear error now,
       // not one failed point per grid entry later.
-      const { id: _first, ...firstConfig } = points[0]!;
-      void _first;
-      prepareRunData(firstConfig);
+      for (const p of [points.find((x) => x.mode === 'public'), points.find((x) => x.mode !== 'public')]) {
+        if (!p) continue;
+        const { id: _first, ...config } = p;
+        void _first;
+        prepareRunData(config);
+      }
       const requested = f.concurrency !== undefined ? parseInteger('--concurrency', f.concurrency, { min: 1 }) : availableParallelism();
       const workerFn = workerPointFunction();
       const concurrency = workerFn ? Math.min(requested, points.length) : 1;

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { runPath, type RunRecord } from '../../pipeline/run-folder.js';
 import { parseBackendName } from '../../dpsgd/backend.js';
 import { resolveStudyConfig } from '../../study/grid.js';
 import type { RunConfig } from '../../pipeline/run-config.js';
@@ -34,6 +36,8 @@ interface TrainFlags {
   cell: string;
   seqLength?: string;
   seed?: string;
+  initFrom?: string;
+  physicalBatchSize?: string;
   resume?: boolean;
   backend?: string;
   exposure: boolean;
@@ -42,7 +46,14 @@ interface TrainFlags {
 
 /** Build a RunConfig from flags; defaults come from the study's 'default' preset. */
 export function runConfigFromFlags(f: TrainFlags): RunConfig {
-  const d = resolveStudyConfig('default').shared;
+  const defaults = resolveStudyConfig('default').shared;
+  // Fine-tuning: the model shape and text handling default to the starting run's.
+  const start = f.initFrom !== undefined ? startingRunConfig(f.initFrom) : null;
+  const d = start
+    ? { ...defaults, embeddingDim: start.embeddingDim, hiddenSize: start.hiddenSize, layers: start.layers, lowercase: start.lowercase, maxVocab: start.maxVocab }
+    : defaults;
+  if (start && f.cell !== start.cell && f.cell !== 'lstm') throw new UserError(`--cell ${f.cell}: the --init-from run uses ${start.cell}`);
+  if (start && f.tokenizer !== start.tokenizer && f.tokenizer !== 'char') throw new UserError(`--tokenizer ${f.tokenizer}: the --init-from run uses ${start.tokenizer}`);
   if (f.noiseMultiplier !== undefined && f.targetEpsilon !== undefined) {
     throw new UserError('give --noise-multiplier or --target-epsilon, not both');
   }
@@ -63,9 +74,10 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
     ...d,
     corpus: f.corpus,
     corpusMaxChars: f.maxChars !== undefined ? parseInteger('--max-chars', f.maxChars, { min: 1 }) : d.corpusMaxChars,
-    tokenizer: f.tokenizer,
+    tokenizer: start ? start.tokenizer : f.tokenizer,
     canaryFormat: f.canaryFormat ?? d.canaryFormat,
     insertions,
+    mode: f.initFrom !== undefined ? 'fine-tune' : 'scratch',
     mitigation: isPrivate ? 'dp' : dropout > 0 ? 'dropout' : weightDecay > 0 ? 'weight-decay' : 'none',
     dropout,
     weightDecay,
@@ -78,16 +90,29 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
     embeddingDim: f.embeddingDim !== undefined ? parseInteger('--embedding-dim', f.embeddingDim, { min: 1 }) : d.embeddingDim,
     hiddenSize: f.hiddenSize !== undefined ? parseInteger('--hidden-size', f.hiddenSize, { min: 1 }) : d.hiddenSize,
     layers: f.layers !== undefined ? parseInteger('--layers', f.layers, { min: 1 }) : d.layers,
-    cell: f.cell,
+    cell: start ? start.cell : f.cell,
     seqLength: f.seqLength !== undefined ? parseInteger('--seq-length', f.seqLength, { min: 1 }) : d.seqLength,
     seed: f.seed !== undefined ? parseInteger('--seed', f.seed) : 0,
     secureRandom: f.seed === undefined,
     exposureEachEpoch: true,
   };
+  if (f.initFrom !== undefined) config.initFrom = resolve(f.initFrom);
+  if (f.physicalBatchSize !== undefined) config.physicalBatchSize = parseInteger('--physical-batch-size', f.physicalBatchSize, { min: 1 });
   if (f.samplingRate !== undefined) config.samplingRate = parseInRange('--sampling-rate', f.samplingRate, 0, 1, { loOpen: true });
   if (f.noiseMultiplier !== undefined) config.noiseMultiplier = parseInRange('--noise-multiplier', f.noiseMultiplier, 0, Infinity, { loOpen: true });
   if (f.targetEpsilon !== undefined) config.targetEpsilon = parseInRange('--target-epsilon', f.targetEpsilon, 0, Infinity, { loOpen: true });
   return config;
+}
+
+/** The settings of the run folder `--init-from` names (UserError when it is not a run). */
+function startingRunConfig(dir: string): RunConfig {
+  const p = runPath(resolve(dir), 'run');
+  if (!existsSync(p)) throw new UserError(`--init-from ${dir}: not a dp-canary run folder (run.json is missing)`);
+  try {
+    return (JSON.parse(readFileSync(p, 'utf8')) as RunRecord).config;
+  } catch {
+    throw new UserError(`--init-from ${dir}: ${p} is not valid JSON`);
+  }
 }
 
 export function register(program: Command, io: CliIO): void {
@@ -121,6 +146,12 @@ export function register(program: Command, io: CliIO): void {
     .option('--cell <cell>', 'lstm or gru', 'lstm')
     .option('--seq-length <n>', 'tokens per training window (one window = the DP privacy unit)')
     .option('--seed <n>', 'reproducible run from a seed (NOT a real privacy guarantee); default: node:crypto randomness')
+    .option('--physical-batch-size <n>', 'largest number of examples per forward/backward pass; larger (logical) batches are processed in chunks (memory only: privacy and results are unchanged)')
+    .option(
+      '--init-from <dir>',
+      'fine-tune: start from the weights and tokenizer of a finished run folder (its model shape is kept). A private run\'s ' +
+        'ledger is composed into this one; a non-private one is treated as trained on public data (your claim to make)',
+    )
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
     .option('--no-exposure', 'skip measuring exposure and extraction after training')
@@ -161,6 +192,14 @@ export function register(program: Command, io: CliIO): void {
               `(sigma ${metrics.noiseMultiplier.toFixed(4)}, q ${metrics.samplingRate.toPrecision(4)}, clip ${metrics.clipNorm}; RDP accountant, Poisson sampling)\n`
           : `privacy: none (trained without DP: epsilon = infinity) after ${metrics.steps} steps\n`,
       );
+      if (metrics.startingPoint) {
+        const sp = metrics.startingPoint;
+        io.out(
+          sp.private
+            ? `starting point: ${sp.run} (private, epsilon ${sp.epsilon.toFixed(3)}; its ledger is composed into this run's)\n`
+            : `starting point: ${sp.run} (non-private: treated as trained on public data, which is your claim to make)\n`,
+        );
+      }
       io.out(`utility: validation loss ${metrics.validationLoss.toFixed(4)} nats/token, perplexity ${metrics.validationPerplexity.toFixed(3)}\n`);
       if (measurement) io.out(formatMeasurement(measurement));
       if (metrics.randomSource === 'seeded' && metrics.private) {
