@@ -6,7 +6,10 @@ import {
   dpSgdEvent,
   eventFromJSON,
   flattenEvent,
+  gaussianEvent,
   nonPrivateEvent,
+  poissonSampledEvent,
+  selfComposedEvent,
   sampledGaussianEvent,
   type DpEvent,
   type SampledGaussianEvent,
@@ -108,7 +111,8 @@ export class PrivacyLedger {
   }
 
   toJSON(): LedgerJson {
-    const events = this.events.map((e) => dpSgdEvent(e.samplingRate, e.noiseMultiplier, e.count));
+    // Always self-composed (also for one step), so every phase reads the same way.
+    const events = this.events.map((e) => selfComposedEvent(poissonSampledEvent(e.samplingRate, gaussianEvent(e.noiseMultiplier)), e.count));
     return { events: this.nonPrivate ? [...events, nonPrivateEvent()] : events };
   }
 

@@ -44,6 +44,7 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
     writeFileAtomic(runPath(ctx.workDir, 'exposure'), toPrettyJson(m));
     return {
       epsilon: metrics.epsilon,
+      epsilonPld: metrics.epsilonPld,
       delta: metrics.delta,
       noiseMultiplier: metrics.noiseMultiplier,
       steps: metrics.steps,
