@@ -109,11 +109,8 @@ export function composePhases(phases: readonly PldPhase[], tailBound = 1e-15, ma
     loT = Math.max(loT, (logTail - ll) / l);
   }
   let hiIdx = Math.min(maxIdx, Math.ceil(upT / h));
-  let loIdx = Math.max(minIdx, Math.floor(loT / h));
-  if (!(hiIdx >= loIdx)) {
-    hiIdx = Math.max(loIdx, Math.min(maxIdx, hiIdx));
-    loIdx = Math.min(loIdx, hiIdx);
-  }
+  const loIdx = Math.max(minIdx, Math.floor(loT / h));
+  if (hiIdx < loIdx) hiIdx = loIdx;
   const n = nextPowerOfTwo(hiIdx - loIdx + 1);
   if (n > maxPoints) return null;
   // Exact bounds at the chosen cut points (mass strictly above the window's top, below its bottom).

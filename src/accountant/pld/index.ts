@@ -89,16 +89,19 @@ function refine(
     return p ? { value: figure(p), interval: o.interval, accuracyMet: true } : null;
   }
   const accuracy = o.accuracy ?? DEFAULT_PLD_ACCURACY;
-  let prev: PldFigure | null = null;
   const start = o.scale !== undefined && o.scale > 0 && Number.isFinite(o.scale) ? Math.min(1, Math.max(1e-7, o.scale / 200)) : START_INTERVAL;
+  // Every grid's figure is an upper bound: keep the smallest; stop when two successive agree.
+  let best: PldFigure | null = null;
+  let previous = NaN;
   for (let h = start; h >= MIN_INTERVAL; h /= 2) {
     const p = composedPlds(phases, h, maxPoints);
-    if (!p) return prev ? { ...prev, accuracyMet: false } : null;
+    if (!p) return best;
     const v = figure(p);
-    if (prev && close(prev.value, v, accuracy)) return { value: Math.min(v, prev.value), interval: v <= prev.value ? h : prev.interval, accuracyMet: true };
-    prev = { value: prev ? Math.min(v, prev.value) : v, interval: prev && prev.value < v ? prev.interval : h, accuracyMet: false };
+    if (!best || v <= best.value) best = { value: v, interval: h, accuracyMet: false };
+    if (!Number.isNaN(previous) && close(previous, v, accuracy)) return { ...best, accuracyMet: true };
+    previous = v;
   }
-  return prev;
+  return best;
 }
 
 /**
