@@ -130,6 +130,11 @@ export class PldAccountant extends PhaseAccountant {
     }
   }
 
+  /** Some phase samples (q > 0) and adds no noise (sigma = 0). */
+  private noiseless(): boolean {
+    return this.phases.some((p) => p.samplingRate > 0 && p.noiseMultiplier === 0);
+  }
+
   private rdp(): RdpAccountant {
     const r = new RdpAccountant();
     for (const p of this.phases) r.compose({ kind: 'poisson-sampled', samplingRate: p.samplingRate, event: { kind: 'gaussian', noiseMultiplier: p.noiseMultiplier } }, p.count);
@@ -139,6 +144,7 @@ export class PldAccountant extends PhaseAccountant {
   epsilon(delta: number): EpsilonResult {
     checkDelta(delta);
     if (this.nonPrivate) return { epsilon: Infinity, accountant: 'pld', note: 'non-private event' };
+    if (this.noiseless()) return { epsilon: Infinity, accountant: 'pld', note: NOISELESS };
     const rdp = this.rdp().epsilon(delta);
     const pld = pldEpsilonForPhases(this.phases, delta, { scale: rdp.epsilon, ...this.options });
     if (!pld) return { ...rdp, note: 'the PLD grid would be too large to certify a figure; reporting the RDP bound' };
@@ -150,6 +156,7 @@ export class PldAccountant extends PhaseAccountant {
   delta(epsilon: number): DeltaResult {
     checkEpsilon(epsilon);
     if (this.nonPrivate) return { delta: 1, accountant: 'pld', note: 'non-private event' };
+    if (this.noiseless()) return { delta: 1, accountant: 'pld', note: NOISELESS };
     const rdp = this.rdp().delta(epsilon);
     const pld = pldDeltaForPhases(this.phases, epsilon, { ...(epsilon > 0 ? { scale: epsilon } : {}), ...this.options });
     if (!pld) return { ...rdp, note: 'the PLD grid would be too large to certify a figure; reporting the RDP bound' };
@@ -158,6 +165,8 @@ export class PldAccountant extends PhaseAccountant {
     return { delta: pld.value, accountant: 'pld', interval: pld.interval, ...(note ? { note } : {}) };
   }
 }
+
+const NOISELESS = 'a phase without noise (sigma = 0) has no finite guarantee';
 
 function fallbackNote(pldValue: number, uncertified: number): string {
   return pldValue >= uncertified
