@@ -13,7 +13,7 @@ import {
 } from '../../src/accountant/index.js';
 import { fft } from '../../src/accountant/pld/fft.js';
 import { discretizeSampledGaussian, type DiscretePld, type Direction } from '../../src/accountant/pld/discretize.js';
-import { pldDelta, type ComposedPld } from '../../src/accountant/pld/compose.js';
+import { composePhases, pldDelta, type ComposedPld } from '../../src/accountant/pld/compose.js';
 import { UserError } from '../../src/util/errors.js';
 
 // ---- Independent references (closed forms, not the code under test) ----
@@ -131,6 +131,37 @@ describe('one step, connect-the-dots discretization', () => {
       });
     }
   }
+});
+
+describe('FFT composition', () => {
+  it('equals brute-force convolution (within its stated slack), carrying the outside mass into delta', () => {
+    const p = discretizeSampledGaussian(0.2, 1, 0.05, 'remove')!;
+    const count = 6;
+    // Brute force: repeated direct convolution of the finite part.
+    let dist = new Float64Array([1]);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const next = new Float64Array(dist.length + p.probs.length - 1);
+      dist.forEach((a, j) => p.probs.forEach((b, k) => (next[j + k] = next[j + k]! + a * b)));
+      dist = next;
+      offset += p.offset;
+    }
+    const brute: ComposedPld = {
+      interval: p.interval, offset, probs: dist, infinityMass: 1 - (1 - p.infinityMass) ** count, numericalSlack: 0, truncatedMass: 0,
+    };
+    const c = composePhases([{ pld: p, count: 3, errorBound: 0 }, { pld: p, count: 3, errorBound: 0 }])!;
+    let l1 = 0;
+    dist.forEach((v, j) => {
+      const k = offset + j - c.offset;
+      const w = k >= 0 && k < c.probs.length ? c.probs[k]! : 0;
+      l1 += Math.abs(w - v);
+    });
+    expect(l1).toBeLessThanOrEqual(c.numericalSlack + c.truncatedMass);
+    for (const eps of [0, 0.5, 1, 2, 4]) {
+      expect(pldDelta(c, eps)).toBeGreaterThanOrEqual(pldDelta(brute, eps));
+      expect(pldDelta(c, eps) - pldDelta(brute, eps)).toBeLessThan(1e-9);
+    }
+  });
 });
 
 describe('PLD accountant against independent facts', () => {
