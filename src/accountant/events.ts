@@ -1,9 +1,71 @@
+/**
+ * Privacy events as immutable values (after dp_accounting's DpEvent): what a mechanism did,
+ * with no accountant in it. Any accountant can then bound the privacy of an event.
+ *
+ * - gaussian:        the Gaussian mechanism, noise std = noiseMultiplier * L2 sensitivity (sigma >= 0)
+ * - poisson-sampled: `event` run on a Poisson sample (each record in with probability samplingRate)
+ * - self-composed:   `event` run `count` times
+ * - composed:        the events run one after the other
+ * - non-private:     no guarantee at all (epsilon = Infinity)
+ * - no-op:           releases nothing (epsilon = 0)
+ */
+import { UserError } from '../util/errors.js';
 import { checkNoiseMultiplier, checkSamplingRate, checkSteps } from './validate.js';
+
+export type DpEvent =
+  | { readonly kind: 'no-op' }
+  | { readonly kind: 'non-private' }
+  | { readonly kind: 'gaussian'; readonly noiseMultiplier: number }
+  | { readonly kind: 'poisson-sampled'; readonly samplingRate: number; readonly event: DpEvent }
+  | { readonly kind: 'self-composed'; readonly count: number; readonly event: DpEvent }
+  | { readonly kind: 'composed'; readonly events: readonly DpEvent[] };
+
+export type DpEventKind = DpEvent['kind'];
+
+/** A frozen no-op event. */
+export function noOpEvent(): DpEvent {
+  return Object.freeze({ kind: 'no-op' as const });
+}
+
+/** A frozen non-private event (unbounded privacy loss). */
+export function nonPrivateEvent(): DpEvent {
+  return Object.freeze({ kind: 'non-private' as const });
+}
+
+/** The Gaussian mechanism with noise multiplier sigma >= 0 (UserError otherwise). */
+export function gaussianEvent(noiseMultiplier: number): DpEvent {
+  checkNoiseMultiplier(noiseMultiplier);
+  return Object.freeze({ kind: 'gaussian' as const, noiseMultiplier });
+}
+
+/** `event` on a Poisson sample with rate q in [0, 1]. */
+export function poissonSampledEvent(samplingRate: number, event: DpEvent): DpEvent {
+  checkSamplingRate(samplingRate);
+  return Object.freeze({ kind: 'poisson-sampled' as const, samplingRate, event });
+}
+
+/** `event` repeated `count` >= 1 times. */
+export function selfComposedEvent(event: DpEvent, count: number): DpEvent {
+  checkSteps(count, 'count', 1);
+  return Object.freeze({ kind: 'self-composed' as const, count, event });
+}
+
+/** The events one after the other. */
+export function composedEvent(events: readonly DpEvent[]): DpEvent {
+  return Object.freeze({ kind: 'composed' as const, events: Object.freeze(events.slice()) });
+}
+
+/** `steps` steps of DP-SGD: the Poisson-subsampled Gaussian mechanism, self-composed. */
+export function dpSgdEvent(samplingRate: number, noiseMultiplier: number, steps: number): DpEvent {
+  const one = poissonSampledEvent(samplingRate, gaussianEvent(noiseMultiplier));
+  return steps === 1 ? one : selfComposedEvent(one, steps);
+}
 
 /**
  * `count` steps of the Poisson-subsampled Gaussian mechanism: each example is included
  * independently with probability samplingRate (q in [0, 1]); Gaussian noise of standard deviation
  * noiseMultiplier (sigma >= 0) times the L2 sensitivity (clipping norm) is added to the sum.
+ * The form in which both accountants consume events (see flattenEvent).
  */
 export interface SampledGaussianEvent {
   readonly samplingRate: number;
@@ -17,4 +79,97 @@ export function sampledGaussianEvent(samplingRate: number, noiseMultiplier: numb
   checkNoiseMultiplier(noiseMultiplier);
   checkSteps(count, 'count', 1);
   return Object.freeze({ samplingRate, noiseMultiplier, count });
+}
+
+/** An event as the phases of sampled-Gaussian steps it consists of, in order, and whether any part is non-private. */
+export interface FlatEvent {
+  readonly phases: readonly SampledGaussianEvent[];
+  readonly nonPrivate: boolean;
+}
+
+/**
+ * Flattens an event into sampled-Gaussian phases (a plain Gaussian is q = 1). Throws UserError
+ * for what the accountants cannot bound (Poisson sampling of anything but a Gaussian, counts
+ * beyond 2^53).
+ */
+export function flattenEvent(event: DpEvent): FlatEvent {
+  const phases: SampledGaussianEvent[] = [];
+  let nonPrivate = false;
+  const walk = (e: DpEvent, times: number): void => {
+    switch (e.kind) {
+      case 'no-op':
+        return;
+      case 'non-private':
+        nonPrivate = true;
+        return;
+      case 'gaussian':
+        phases.push(sampledGaussianEvent(1, e.noiseMultiplier, times));
+        return;
+      case 'poisson-sampled':
+        if (e.event.kind !== 'gaussian') {
+          throw new UserError(`a Poisson-sampled ${e.event.kind} event is not supported; only a Poisson-sampled gaussian`);
+        }
+        if (e.samplingRate > 0) phases.push(sampledGaussianEvent(e.samplingRate, e.event.noiseMultiplier, times));
+        return;
+      case 'self-composed': {
+        const n = times * e.count;
+        if (!Number.isSafeInteger(n)) throw new UserError('self-composed event: total count exceeds 2^53');
+        walk(e.event, n);
+        return;
+      }
+      case 'composed':
+        for (const x of e.events) walk(x, times);
+        return;
+    }
+  };
+  walk(event, 1);
+  return { phases, nonPrivate };
+}
+
+const KEYS: Record<DpEventKind, string> = {
+  'no-op': 'kind',
+  'non-private': 'kind',
+  gaussian: 'kind,noiseMultiplier',
+  'poisson-sampled': 'event,kind,samplingRate',
+  'self-composed': 'count,event,kind',
+  composed: 'events,kind',
+};
+
+/** Rebuilds an event from its JSON form (the object itself); UserError naming the bad part. */
+export function eventFromJSON(value: unknown, where = 'event'): DpEvent {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`${where} must be an object with a "kind"`);
+  const v = value as Record<string, unknown>;
+  const kind = v['kind'];
+  if (typeof kind !== 'string' || !(kind in KEYS)) {
+    throw new UserError(`${where} has unknown kind ${JSON.stringify(kind)}; expected one of ${Object.keys(KEYS).join(', ')}`);
+  }
+  const keys = Object.keys(v).sort().join(',');
+  if (keys !== KEYS[kind as DpEventKind]) throw new UserError(`${where} (${kind}) must have exactly the fields ${KEYS[kind as DpEventKind]}; got ${keys}`);
+  const num = (k: string): number => {
+    const x = v[k];
+    if (typeof x !== 'number') throw new UserError(`${where}: ${k} must be a number`);
+    return x;
+  };
+  try {
+    switch (kind as DpEventKind) {
+      case 'no-op':
+        return noOpEvent();
+      case 'non-private':
+        return nonPrivateEvent();
+      case 'gaussian':
+        return gaussianEvent(num('noiseMultiplier'));
+      case 'poisson-sampled':
+        return poissonSampledEvent(num('samplingRate'), eventFromJSON(v['event'], `${where}.event`));
+      case 'self-composed':
+        return selfComposedEvent(eventFromJSON(v['event'], `${where}.event`), num('count'));
+      case 'composed': {
+        const es = v['events'];
+        if (!Array.isArray(es)) throw new UserError(`${where}: events must be an array`);
+        return composedEvent(es.map((x: unknown, i) => eventFromJSON(x, `${where}.events[${i}]`)));
+      }
+    }
+  } catch (err) {
+    if (err instanceof UserError && !err.message.startsWith(where)) throw new UserError(`${where}: ${err.message}`);
+    throw err;
+  }
 }

@@ -1,12 +1,36 @@
 /**
- * The privacy accountant: RDP of the Poisson-subsampled Gaussian mechanism (add/remove-one
- * adjacency), composition in a ledger, conversion to (epsilon, delta) with epsilon in nats,
- * calibration of the noise multiplier. Pure TypeScript, no tfjs.
+ * The privacy accountant: privacy events as values, the RDP accountant (Poisson-subsampled
+ * Gaussian, add/remove-one adjacency, tight conversion) and the PLD accountant (privacy loss
+ * distributions, pessimistic discretization, FFT composition), a ledger of events, and
+ * calibration of the noise multiplier. epsilon is in nats. Pure TypeScript, no tfjs.
  */
-export type { SampledGaussianEvent } from './events.js';
-export { sampledGaussianEvent } from './events.js';
+export type { SampledGaussianEvent, DpEvent, DpEventKind, FlatEvent } from './events.js';
+export {
+  sampledGaussianEvent,
+  gaussianEvent,
+  poissonSampledEvent,
+  selfComposedEvent,
+  composedEvent,
+  nonPrivateEvent,
+  noOpEvent,
+  dpSgdEvent,
+  flattenEvent,
+  eventFromJSON,
+} from './events.js';
 export { DEFAULT_ORDERS, DP_ACCOUNTING_ORDERS } from './orders.js';
 export { sampledGaussianRdp, singleStepRdp, clearRdpCache, type RdpMethod } from './rdp.js';
 export { epsilonFromRdp, deltaFromRdp, classicEpsilonFromRdp } from './conversion.js';
-export { PrivacyLedger } from './ledger.js';
+export {
+  RdpAccountant,
+  PldAccountant,
+  createAccountant,
+  ACCOUNTANT_NAMES,
+  type AccountantName,
+  type PrivacyAccountant,
+  type EpsilonResult,
+  type DeltaResult,
+} from './accountant.js';
+export { DEFAULT_PLD_ACCURACY, pldEpsilonForPhases, pldDeltaForPhases, type PldOptions, type PldFigure } from './pld/index.js';
+export { PrivacyLedger, type LedgerJson } from './ledger.js';
 export { calibrateNoiseMultiplier, maxStepsForBudget } from './calibrate.js';
+export { calibrateNoiseMultiplierPld } from './calibrate-pld.js';

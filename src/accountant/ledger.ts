@@ -1,54 +1,96 @@
 import { UserError } from '../util/errors.js';
+import { createAccountant, phasesRdp, pushPhase, type AccountantName, type EpsilonResult } from './accountant.js';
 import { classicEpsilonFromRdp, deltaFromRdp, epsilonFromRdp } from './conversion.js';
-import { sampledGaussianEvent, type SampledGaussianEvent } from './events.js';
+import {
+  composedEvent,
+  dpSgdEvent,
+  eventFromJSON,
+  flattenEvent,
+  gaussianEvent,
+  nonPrivateEvent,
+  poissonSampledEvent,
+  selfComposedEvent,
+  sampledGaussianEvent,
+  type DpEvent,
+  type SampledGaussianEvent,
+} from './events.js';
 import { DEFAULT_ORDERS } from './orders.js';
-import { sampledGaussianRdp } from './rdp.js';
-import { checkOrders } from './validate.js';
+import type { PldOptions } from './pld/index.js';
 
 /**
- * An immutable record of the private steps taken: a list of sampled-Gaussian events, composed
- * by adding RDP per order (heterogeneous phases compose the same way). Serialises to JSON.
+ * On-disk form of a ledger: the events only, no accountant. Each event is a DpEvent (see
+ * events.ts); a training run writes one self-composed Poisson-sampled Gaussian per phase, a
+ * non-private run one non-private event.
+ */
+export interface LedgerJson {
+  readonly events: DpEvent[];
+}
+
+/** The form written before privacy events were values (still read). */
+interface LegacyLedgerJson {
+  readonly accountant: 'rdp';
+  readonly events: SampledGaussianEvent[];
+}
+
+/**
+ * An immutable record of the private steps taken: phases of sampled-Gaussian steps (consecutive
+ * steps with equal q and sigma merged), or non-private. It holds no accountant; epsilon() and
+ * friends are the RDP accountant's figures, epsilonWith() asks either accountant.
  */
 export class PrivacyLedger {
+  /** The phases, in order. */
   readonly events: readonly SampledGaussianEvent[];
+  /** True when a non-private event was recorded (no finite guarantee). */
+  readonly nonPrivate: boolean;
 
-  private constructor(events: readonly SampledGaussianEvent[]) {
+  private constructor(events: readonly SampledGaussianEvent[], nonPrivate = false) {
     this.events = Object.freeze(events.slice());
+    this.nonPrivate = nonPrivate;
   }
 
   static empty(): PrivacyLedger {
     return new PrivacyLedger([]);
   }
 
-  /** New ledger with the event added (merged into the last event when q and sigma are equal). */
-  compose(event: SampledGaussianEvent): PrivacyLedger {
-    const e = sampledGaussianEvent(event.samplingRate, event.noiseMultiplier, event.count);
-    const last = this.events[this.events.length - 1];
-    if (last && last.samplingRate === e.samplingRate && last.noiseMultiplier === e.noiseMultiplier) {
-      const merged = sampledGaussianEvent(e.samplingRate, e.noiseMultiplier, last.count + e.count);
-      return new PrivacyLedger([...this.events.slice(0, -1), merged]);
-    }
-    return new PrivacyLedger([...this.events, e]);
+  /** A ledger for a run without differential privacy. */
+  static nonPrivate(): PrivacyLedger {
+    return new PrivacyLedger([], true);
   }
 
-  /** Total number of steps over all events. */
+  /** New ledger with the phase added (merged into the last phase when q and sigma are equal). */
+  compose(event: SampledGaussianEvent): PrivacyLedger {
+    const e = sampledGaussianEvent(event.samplingRate, event.noiseMultiplier, event.count);
+    const phases = this.events.slice();
+    pushPhase(phases, e);
+    return new PrivacyLedger(phases, this.nonPrivate);
+  }
+
+  /** New ledger with any privacy event added. UserError for events the accountants cannot bound. */
+  record(event: DpEvent): PrivacyLedger {
+    const flat = flattenEvent(event);
+    const phases = this.events.slice();
+    for (const p of flat.phases) pushPhase(phases, p);
+    return new PrivacyLedger(phases, this.nonPrivate || flat.nonPrivate);
+  }
+
+  /** Everything recorded, as one event. */
+  get event(): DpEvent {
+    const parts = this.events.map((e) => dpSgdEvent(e.samplingRate, e.noiseMultiplier, e.count));
+    return composedEvent(this.nonPrivate ? [...parts, nonPrivateEvent()] : parts);
+  }
+
+  /** Total number of steps over all phases. */
   get steps(): number {
     return this.events.reduce((s, e) => s + e.count, 0);
   }
 
-  /** Total RDP (nats) at each order: the sum over events. */
+  /** Total RDP (nats) at each order: the sum over phases (Infinity everywhere when non-private). */
   rdp(orders: readonly number[] = DEFAULT_ORDERS): number[] {
-    checkOrders(orders);
-    const total = orders.map(() => 0);
-    for (const e of this.events) {
-      const r = sampledGaussianRdp(e.samplingRate, e.noiseMultiplier, orders, e.count);
-      for (let i = 0; i < total.length; i++) total[i]! += r[i]!;
-    }
-    // Round the sum up: composition must not under-report through float rounding.
-    return total.map((v) => (this.events.length > 1 && v > 0 ? v * (1 + this.events.length * 2 ** -52) : v));
+    const r = phasesRdp(this.events, orders);
+    return this.nonPrivate ? r.map(() => Infinity) : r;
   }
 
-  /** epsilon (nats) at delta in (0, 1), tight conversion minimised over orders; Infinity when unbounded. */
+  /** epsilon (nats) at delta in (0, 1), RDP accountant, tight conversion minimised over orders; Infinity when unbounded. */
   epsilon(delta: number, orders: readonly number[] = DEFAULT_ORDERS): { epsilon: number; order: number } {
     return epsilonFromRdp(orders, this.rdp(orders), delta);
   }
@@ -58,24 +100,49 @@ export class PrivacyLedger {
     return classicEpsilonFromRdp(orders, this.rdp(orders), delta);
   }
 
-  /** delta at epsilon >= 0 (nats), tight conversion minimised over orders; at most 1. */
+  /** delta at epsilon >= 0 (nats), RDP accountant, tight conversion minimised over orders; at most 1. */
   delta(epsilon: number, orders: readonly number[] = DEFAULT_ORDERS): { delta: number; order: number } {
     return deltaFromRdp(orders, this.rdp(orders), epsilon);
   }
 
-  toJSON(): { accountant: 'rdp'; events: SampledGaussianEvent[] } {
-    return {
-      accountant: 'rdp',
-      events: this.events.map((e) => ({ samplingRate: e.samplingRate, noiseMultiplier: e.noiseMultiplier, count: e.count })),
-    };
+  /** epsilon (nats) at delta from the named accountant ('rdp' or 'pld'). */
+  epsilonWith(accountant: AccountantName, delta: number, pld: PldOptions = {}): EpsilonResult {
+    return createAccountant(accountant, pld).compose(this.event).epsilon(delta);
   }
 
-  /** Rebuild from toJSON() output (or its parsed JSON text). Throws UserError on malformed input. */
+  toJSON(): LedgerJson {
+    // Always self-composed (also for one step), so every phase reads the same way.
+    const events = this.events.map((e) => selfComposedEvent(poissonSampledEvent(e.samplingRate, gaussianEvent(e.noiseMultiplier)), e.count));
+    return { events: this.nonPrivate ? [...events, nonPrivateEvent()] : events };
+  }
+
+  /**
+   * Rebuild from toJSON() output (or its parsed JSON text), or from the older form
+   * {"accountant": "rdp", "events": [{samplingRate, noiseMultiplier, count}]}. Throws UserError on
+   * malformed input.
+   */
   static fromJSON(value: unknown): PrivacyLedger {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new UserError('privacy ledger must be a JSON object {"accountant": "rdp", "events": [...]}');
+      throw new UserError('privacy ledger must be a JSON object {"events": [...]}');
     }
     const v = value as Record<string, unknown>;
+    if ('accountant' in v) return PrivacyLedger.fromLegacy(v);
+    const keys = Object.keys(v).sort().join(',');
+    if (keys !== 'events') throw new UserError(`privacy ledger must have exactly the field "events"; got ${keys}`);
+    const events = v['events'];
+    if (!Array.isArray(events)) throw new UserError('privacy ledger "events" must be an array');
+    const phases: SampledGaussianEvent[] = [];
+    let nonPrivate = false;
+    events.forEach((raw: unknown, i) => {
+      const flat = flattenEvent(eventFromJSON(raw, `privacy ledger event ${i}`));
+      // Keep the phases as written (no merging): the round trip is exact.
+      phases.push(...flat.phases);
+      nonPrivate ||= flat.nonPrivate;
+    });
+    return new PrivacyLedger(phases, nonPrivate);
+  }
+
+  private static fromLegacy(v: Record<string, unknown>): PrivacyLedger {
     if (v['accountant'] !== 'rdp') {
       throw new UserError(`privacy ledger has accountant ${JSON.stringify(v['accountant'])}; only "rdp" is supported`);
     }
@@ -104,7 +171,6 @@ export class PrivacyLedger {
         throw err;
       }
     });
-    // Keep the events as written (no merging): the round trip is exact.
     return new PrivacyLedger(out);
   }
 }

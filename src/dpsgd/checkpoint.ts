@@ -6,7 +6,8 @@
  *   "step": 120,                         // steps whose updates are in these weights
  *   "model": { ...model file, see model-io.ts... },
  *   "optimizer": { "config": {...}, "iterations": 120, "slots": { "<param>": { "m": "<base64>" } } },
- *   "ledger": { "accountant": "rdp", "events": [...] } | null,   // null for non-private runs
+ *   "ledger": { "events": [<DpEvent>...] } | null,   // null for non-private runs; the older
+ *                                                   // { "accountant": "rdp", "events": [...] } still loads
  *   "random": { "kind": "seeded" | "secure", "state": <RandomSource.state()> | null },
  *   "run": { ...the settings the run was started with, checked on resume... } }
  * ```
@@ -22,6 +23,7 @@ import { UserError } from '../util/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { toPrettyJson } from '../util/json.js';
 import type { SeededState } from '../util/random.js';
+import type { LedgerJson } from '../accountant/index.js';
 import type { ModelJson } from './model-io.js';
 import type { OptimizerJson } from './optimizers.js';
 
@@ -43,7 +45,7 @@ export interface CheckpointJson {
   step: number;
   model: ModelJson;
   optimizer: OptimizerJson;
-  ledger: { accountant: 'rdp'; events: unknown[] } | null;
+  ledger: LedgerJson | null;
   random: { kind: 'seeded' | 'secure'; state: SeededState | null };
   run: RunSettings;
 }

@@ -48,7 +48,9 @@ export function loadStartingPoint(dir: string): StartingPoint {
     run.model.dispose();
     throw new UserError(`${lp} is not valid JSON (the run folder is damaged)`);
   }
-  const ledger = ledgerFile.ledger === null || ledgerFile.ledger === undefined ? null : PrivacyLedger.fromJSON(ledgerFile.ledger);
+  const parsed = ledgerFile.ledger === null || ledgerFile.ledger === undefined ? null : PrivacyLedger.fromJSON(ledgerFile.ledger);
+  // A non-private run records a non-private event (older files: no ledger at all).
+  const ledger = parsed && !parsed.nonPrivate ? parsed : null;
   // A starting run that was itself fine-tuned from a private run carries that ledger inside its own.
   const epsilon = ledger ? Number(ledgerFile.epsilon) : Infinity;
   return {

@@ -56,6 +56,7 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
     return {
       // The public model never touched the private text: with respect to it, it is 0-DP (a constant).
       epsilon: point.mode === 'public' ? 0 : metrics.epsilon,
+      epsilonPld: point.mode === 'public' ? 0 : metrics.epsilonPld,
       delta: metrics.delta,
       noiseMultiplier: metrics.noiseMultiplier,
       steps: metrics.steps,

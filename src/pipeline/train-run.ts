@@ -6,6 +6,7 @@ import { LanguageModel, type LanguageModelConfig } from '../dpsgd/model.js';
 import { evaluate } from '../dpsgd/evaluate.js';
 import { train, type StepReport } from '../dpsgd/trainer.js';
 import { manifestToJson } from '../canary/manifest.js';
+import { PrivacyLedger } from '../accountant/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
@@ -43,6 +44,13 @@ export interface RunMetrics {
   delta: number;
   /** RDP order at which epsilon was attained (null for non-private runs). */
   order: number | null;
+  /**
+   * Epsilon (nats) at `delta` from the PLD accountant (tighter than the RDP `epsilon`); Infinity
+   * for non-private runs. Where the PLD cannot certify a figure it is the RDP one (see epsilonPldDetail).
+   */
+  epsilonPld: number;
+  /** Which bound epsilonPld is ('pld', or 'rdp' on fallback), its PLD grid (nats) and any caveat. */
+  epsilonPldDetail: { accountant: 'pld' | 'rdp'; interval: number | null; note: string | null };
   noiseMultiplier: number;
   samplingRate: number;
   clipNorm: number;
@@ -222,13 +230,20 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
 
   saveModel(runPath(dir, 'model'), model, { tokenizer: RUN_TOKENIZER_NOTE });
   const eps = result.ledger ? result.ledger.epsilon(result.delta) : null;
+  // The PLD accountant's figure beside RDP's (the run itself was budgeted with RDP).
+  const ledger = result.ledger ?? PrivacyLedger.nonPrivate();
+  const pld = ledger.epsilonWith('pld', result.delta);
+  const pldDetail = { accountant: pld.accountant, interval: pld.interval ?? null, note: pld.note ?? null };
   writeJsonAtomic(runPath(dir, 'ledger'), {
-    schema: 'dp-canary/ledger@1',
-    ledger: result.ledger ? result.ledger.toJSON() : null,
+    schema: 'dp-canary/ledger@2',
+    // Events only (DpEvent values); a non-private run records one non-private event.
+    ledger: ledger.toJSON(),
     delta: result.delta,
     // JSON has no Infinity: a non-private run's epsilon is the string "Infinity".
     epsilon: eps ? eps.epsilon : 'Infinity',
     order: eps ? eps.order : null,
+    epsilonPld: Number.isFinite(pld.epsilon) ? pld.epsilon : 'Infinity',
+    epsilonPldDetail: pldDetail,
     adjacency: 'add/remove one training window',
     sampling: 'Poisson',
     ...(start ? { startingPoint: start.record } : {}),
@@ -242,6 +257,8 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     epsilon: eps ? eps.epsilon : Infinity,
     delta: result.delta,
     order: eps ? eps.order : null,
+    epsilonPld: pld.epsilon,
+    epsilonPldDetail: pldDetail,
     noiseMultiplier: result.noiseMultiplier,
     samplingRate: result.samplingRate,
     clipNorm: result.clipNorm,

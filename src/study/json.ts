@@ -144,6 +144,7 @@ export function validatePointResult(value: unknown, where: string): PointResult 
     return o as unknown as PointResult;
   }
   o.epsilon = c.num(o, 'epsilon', { infinite: true, min: 0 });
+  if (o.epsilonPld !== undefined) o.epsilonPld = c.num(o, 'epsilonPld', { infinite: true, min: 0 });
   c.num(o, 'delta', { min: 0 });
   c.num(o, 'noiseMultiplier', { min: 0 });
   c.num(o, 'steps', { min: 0, integer: true });

@@ -156,6 +156,8 @@ export interface EpochExposure {
 export interface PointMeasurement {
   /** Epsilon (natural-log units) of the whole run at `delta`; Infinity for non-private points. */
   epsilon: number;
+  /** Epsilon from the PLD accountant (tighter; RDP's where the PLD cannot certify); Infinity for non-private points. Absent in older results. */
+  epsilonPld?: number;
   delta: number;
   /** Noise multiplier sigma (noise std / clip); 0 for non-private points. */
   noiseMultiplier: number;

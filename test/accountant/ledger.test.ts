@@ -52,7 +52,25 @@ describe('PrivacyLedger', () => {
     expect(back.toJSON()).toEqual(ledger.toJSON());
     expect(JSON.stringify(back)).toBe(text);
     expect(back.epsilon(1e-5)).toEqual(ledger.epsilon(1e-5));
-    expect(JSON.parse(text).accountant).toBe('rdp');
+    // Events only, no accountant: the issue-10 format.
+    expect(JSON.parse(text).accountant).toBeUndefined();
+    expect(JSON.parse(text).events[0].kind).toBe('self-composed');
+  });
+
+  it('still loads the older {"accountant": "rdp", "events": [{samplingRate, noiseMultiplier, count}]} form', () => {
+    const old = {
+      accountant: 'rdp',
+      events: [
+        { samplingRate: 256 / 60000, noiseMultiplier: 1.1, count: 14000 },
+        { samplingRate: 256 / 60000, noiseMultiplier: 1.1, count: 63 },
+      ],
+    };
+    const back = PrivacyLedger.fromJSON(JSON.parse(JSON.stringify(old)));
+    expect(back.steps).toBe(14063);
+    const merged = PrivacyLedger.empty().compose({ samplingRate: 256 / 60000, noiseMultiplier: 1.1, count: 14063 });
+    // Two phases of the same mechanism: RDP adds (rounded up a hair), so epsilon agrees to 1e-12.
+    expect(Math.abs(back.epsilon(1e-5).epsilon - merged.epsilon(1e-5).epsilon)).toBeLessThan(1e-12);
+    expect(PrivacyLedger.fromJSON(back.toJSON()).toJSON()).toEqual(back.toJSON());
   });
 
   it('rejects malformed JSON with UserError', () => {

@@ -46,6 +46,12 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
     const ledger = JSON.parse(readFileSync(join(run, 'ledger.json'), 'utf8'));
     expect(ledger.epsilon).toBeCloseTo(m.epsilon, 12);
     expect(ledger.ledger.events.reduce((s: number, ev: { count: number }) => s + ev.count, 0)).toBe(m.steps);
+    // The PLD accountant's figure is recorded beside RDP's, equals `epsilon --accountant pld`, and is not above it.
+    expect(ledger.epsilonPld).toBe(m.epsilonPld);
+    expect(m.epsilonPld).toBeLessThanOrEqual(m.epsilon);
+    const p = await cli(['epsilon', '--sampling-rate', String(m.samplingRate), '--noise-multiplier', String(m.noiseMultiplier),
+      '--steps', String(m.steps), '--delta', '1e-4', '--accountant', 'pld', '--json']);
+    expect(JSON.parse(p.out).epsilon).toBe(m.epsilonPld);
   });
 
   it('trains without DP, memorizes, and exact exposure agrees with the extraction order', async () => {
@@ -56,6 +62,7 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
     const m = JSON.parse(r.out);
     expect(m.private).toBe(false);
     expect(m.epsilon).toBe('Infinity');
+    expect(m.epsilonPld).toBe('Infinity');
 
     const ex = await cli(['exposure', '--run', run, '--json']);
     expect(ex.code).toBe(0);

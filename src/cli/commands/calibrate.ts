@@ -2,10 +2,28 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { parseNumber, toJson } from '../parse.js';
 import { UserError } from '../../util/errors.js';
-import { calibrateNoiseMultiplier, DEFAULT_ORDERS, epsilonFromRdp, sampledGaussianRdp } from '../../accountant/index.js';
-import { addScheduleOptions, ASSUMPTIONS, fmt, parseDelta, resolveSchedule, type ScheduleFlags } from './epsilon.js';
+import {
+  calibrateNoiseMultiplier,
+  calibrateNoiseMultiplierPld,
+  DEFAULT_ORDERS,
+  epsilonFromRdp,
+  sampledGaussianRdp,
+} from '../../accountant/index.js';
+import {
+  addAccountantOptions,
+  addScheduleOptions,
+  ASSUMPTIONS,
+  describeFigure,
+  fmt,
+  parseDelta,
+  PLD_ASSUMPTIONS,
+  resolveAccountant,
+  resolveSchedule,
+  type AccountantFlags,
+  type ScheduleFlags,
+} from './epsilon.js';
 
-interface CalibrateFlags extends ScheduleFlags {
+interface CalibrateFlags extends ScheduleFlags, AccountantFlags {
   targetEpsilon?: string;
   delta?: string;
   json?: boolean;
@@ -16,10 +34,10 @@ export function register(program: Command, io: CliIO): void {
     .command('calibrate')
     .description(
       'Smallest noise multiplier sigma (noise std / clipping norm) whose epsilon (nats) at delta stays within a target, ' +
-        'for a DP-SGD schedule (RDP accountant, to 1e-6 relative).',
+        'for a DP-SGD schedule (RDP accountant to 1e-6 relative, or PLD accountant with --accountant pld to 1e-4 relative).',
     )
     .option('--target-epsilon <epsilon>', 'privacy budget epsilon in nats (> 0)');
-  addScheduleOptions(cmd)
+  addAccountantOptions(addScheduleOptions(cmd))
     .option('--delta <delta>', 'delta of the (epsilon, delta) guarantee, 0 < delta < 1')
     .option('--json', 'print one JSON object')
     .showHelpAfterError(false)
@@ -31,6 +49,40 @@ export function register(program: Command, io: CliIO): void {
       const schedule = resolveSchedule(opts);
       if (opts.delta === undefined) throw new UserError('missing required option --delta');
       const delta = parseDelta(opts.delta);
+      const acc = resolveAccountant(opts);
+      if (acc.name === 'pld') {
+        const r = calibrateNoiseMultiplierPld({
+          targetEpsilon: target,
+          samplingRate: schedule.samplingRate,
+          steps: schedule.steps,
+          delta,
+          pld: acc.pld,
+        });
+        if (opts.json) {
+          io.out(
+            toJson({
+              noiseMultiplier: r.noiseMultiplier,
+              epsilon: r.epsilon,
+              targetEpsilon: target,
+              delta,
+              order: null,
+              ...(r.interval !== undefined ? { interval: r.interval } : {}),
+              ...(r.note ? { note: r.note } : {}),
+              samplingRate: schedule.samplingRate,
+              steps: schedule.steps,
+              accountant: r.accountant,
+            }) + '\n',
+          );
+          return;
+        }
+        io.out(
+          `noise multiplier sigma = ${r.noiseMultiplier.toPrecision(6)} gives epsilon = ${fmt(r.epsilon)} (nats) <= ${target} at delta = ${delta}` +
+            `, ${describeFigure(r.accountant, r.interval)}` +
+            (r.note ? `\n  Note: ${r.note}.` : '') +
+            `\n  for ${schedule.steps} steps at sampling rate q = ${schedule.samplingRate.toPrecision(6)}.\n  ${PLD_ASSUMPTIONS}\n`,
+        );
+        return;
+      }
       const { noiseMultiplier, epsilon } = calibrateNoiseMultiplier({
         targetEpsilon: target,
         samplingRate: schedule.samplingRate,

@@ -2,7 +2,16 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { parseInRange, parseInteger, parseNumber, toJson } from '../parse.js';
 import { UserError } from '../../util/errors.js';
-import { DEFAULT_ORDERS, deltaFromRdp, epsilonFromRdp, sampledGaussianRdp } from '../../accountant/index.js';
+import {
+  DEFAULT_ORDERS,
+  createAccountant,
+  deltaFromRdp,
+  dpSgdEvent,
+  epsilonFromRdp,
+  sampledGaussianRdp,
+  type AccountantName,
+  type PldOptions,
+} from '../../accountant/index.js';
 
 /** Raw flag values shared by the accountant commands (commander keeps them as strings). */
 export interface ScheduleFlags {
@@ -78,12 +87,39 @@ function describeSchedule(s: Schedule, sigma: number): string {
   return `${s.steps} steps of DP-SGD with sampling rate q = ${s.samplingRate.toPrecision(6)}${from} and noise multiplier sigma = ${sigma}`;
 }
 
+/** Adds --accountant and --pld-interval. */
+export function addAccountantOptions(cmd: Command): Command {
+  return cmd
+    .option('--accountant <name>', 'rdp (Renyi DP, default) or pld (privacy loss distribution: tighter, slower)', 'rdp')
+    .option('--pld-interval <nats>', 'PLD only: fixed discretization interval in nats (default: chosen automatically for 0.5% relative accuracy)');
+}
+
+export interface AccountantFlags {
+  accountant?: string;
+  pldInterval?: string;
+}
+
+/** Resolves --accountant and --pld-interval; UserError on bad values. */
+export function resolveAccountant(f: AccountantFlags): { name: AccountantName; pld: PldOptions } {
+  const name = f.accountant ?? 'rdp';
+  if (name !== 'rdp' && name !== 'pld') throw new UserError(`--accountant must be rdp or pld, got '${name}'`);
+  if (f.pldInterval === undefined) return { name, pld: {} };
+  if (name !== 'pld') throw new UserError('--pld-interval needs --accountant pld');
+  const interval = parseNumber('--pld-interval', f.pldInterval);
+  if (!(interval > 0 && interval <= 1)) throw new UserError(`--pld-interval must be in (0, 1] nats, got ${f.pldInterval}`);
+  return { name, pld: { interval } };
+}
+
+export const PLD_ASSUMPTIONS =
+  'PLD accountant (privacy loss distribution of the Poisson-subsampled Gaussian mechanism, both directions of add/remove-one ' +
+  'adjacency, pessimistic "connect the dots" discretization, FFT composition; an upper bound). L2 sensitivity = clipping norm.';
+
 export const ASSUMPTIONS =
   'RDP accountant for the Poisson-subsampled Gaussian mechanism (each example joins each batch independently ' +
   'with probability q; fixed-size shuffled batches are a different mechanism), add/remove-one adjacency, ' +
   'L2 sensitivity = clipping norm.';
 
-interface EpsilonFlags extends ScheduleFlags {
+interface EpsilonFlags extends ScheduleFlags, AccountantFlags {
   noiseMultiplier?: string;
   delta?: string;
   epsilon?: string;
@@ -95,9 +131,9 @@ export function register(program: Command, io: CliIO): void {
     .command('epsilon')
     .description(
       'Privacy spent by DP-SGD: epsilon (in nats) at a given delta, or delta at a given epsilon, from the RDP accountant ' +
-        '(tight RDP-to-DP conversion, minimised over RDP orders).',
+        '(tight RDP-to-DP conversion, minimised over RDP orders) or the PLD accountant (--accountant pld).',
     );
-  addScheduleOptions(cmd)
+  addAccountantOptions(addScheduleOptions(cmd))
     .option('--noise-multiplier <sigma>', 'noise standard deviation divided by the clipping norm (>= 0)')
     .option('--delta <delta>', 'report epsilon (nats) at this delta, 0 < delta < 1')
     .option('--epsilon <epsilon>', 'instead of --delta: report delta at this epsilon (nats, >= 0)')
@@ -110,10 +146,20 @@ export function register(program: Command, io: CliIO): void {
       if ((opts.delta === undefined) === (opts.epsilon === undefined)) {
         throw new UserError('give exactly one of --delta (to get epsilon) or --epsilon (to get delta)');
       }
+      const acc = resolveAccountant(opts);
+      const delta = opts.delta !== undefined ? parseDelta(opts.delta) : undefined;
+      let epsilon: number | undefined;
+      if (opts.epsilon !== undefined) {
+        epsilon = parseNumber('--epsilon', opts.epsilon);
+        if (epsilon < 0) throw new UserError(`--epsilon must be >= 0, got ${opts.epsilon}`);
+      }
+      if (acc.name === 'pld') {
+        io.out(pldReport(schedule, sigma, acc.pld, delta, epsilon, opts.json === true));
+        return;
+      }
       const rdp = sampledGaussianRdp(schedule.samplingRate, sigma, DEFAULT_ORDERS, schedule.steps);
       const base = { samplingRate: schedule.samplingRate, noiseMultiplier: sigma, steps: schedule.steps, accountant: 'rdp' as const };
-      if (opts.delta !== undefined) {
-        const delta = parseDelta(opts.delta);
+      if (delta !== undefined) {
         const r = epsilonFromRdp(DEFAULT_ORDERS, rdp, delta);
         if (opts.json) {
           io.out(toJson({ epsilon: r.epsilon, delta, order: r.order, ...base }) + '\n');
@@ -125,9 +171,7 @@ export function register(program: Command, io: CliIO): void {
           );
         }
       } else {
-        const epsilon = parseNumber('--epsilon', opts.epsilon);
-        if (epsilon < 0) throw new UserError(`--epsilon must be >= 0, got ${opts.epsilon}`);
-        const r = deltaFromRdp(DEFAULT_ORDERS, rdp, epsilon);
+        const r = deltaFromRdp(DEFAULT_ORDERS, rdp, epsilon!);
         if (opts.json) {
           io.out(toJson({ delta: r.delta, epsilon, order: r.order, ...base }) + '\n');
         } else {
@@ -138,6 +182,49 @@ export function register(program: Command, io: CliIO): void {
         }
       }
     });
+}
+
+/**
+ * The PLD accountant's answer (epsilon at delta, or delta at epsilon) with the RDP figure beside
+ * it. `accountant` is 'rdp' where the PLD could not certify a smaller figure (a note says why).
+ */
+function pldReport(schedule: Schedule, sigma: number, pld: PldOptions, delta: number | undefined, epsilon: number | undefined, json: boolean): string {
+  const make = (name: AccountantName) => {
+    const a = createAccountant(name, pld);
+    if (schedule.steps > 0) a.compose(dpSgdEvent(schedule.samplingRate, sigma, schedule.steps));
+    return a;
+  };
+  const base = { samplingRate: schedule.samplingRate, noiseMultiplier: sigma, steps: schedule.steps };
+  const context = `\n  ${describeSchedule(schedule, sigma)}.\n  ${PLD_ASSUMPTIONS}\n`;
+  if (delta !== undefined) {
+    const r = make('pld').epsilon(delta);
+    const rdp = make('rdp').epsilon(delta);
+    const extra = { order: r.order ?? null, ...(r.interval !== undefined ? { interval: r.interval } : {}), rdpEpsilon: rdp.epsilon, ...(r.note ? { note: r.note } : {}) };
+    if (json) return toJson({ epsilon: r.epsilon, delta, ...extra, ...base, accountant: r.accountant }) + '\n';
+    return (
+      `epsilon = ${fmt(r.epsilon)} (nats) at delta = ${delta}, ${describeFigure(r.accountant, r.interval, r.order)}` +
+      ` (RDP accountant: ${fmt(rdp.epsilon)})` +
+      (r.note ? `\n  Note: ${r.note}.` : '') +
+      context
+    );
+  }
+  const r = make('pld').delta(epsilon!);
+  const rdp = make('rdp').delta(epsilon!);
+  const extra = { order: r.order ?? null, ...(r.interval !== undefined ? { interval: r.interval } : {}), rdpDelta: rdp.delta, ...(r.note ? { note: r.note } : {}) };
+  if (json) return toJson({ delta: r.delta, epsilon, ...extra, ...base, accountant: r.accountant }) + '\n';
+  return (
+    `delta = ${r.delta.toPrecision(6)} at epsilon = ${epsilon} (nats), ${describeFigure(r.accountant, r.interval, r.order)}` +
+    ` (RDP accountant: ${rdp.delta.toPrecision(6)})` +
+    (r.note ? `\n  Note: ${r.note}.` : '') +
+    context
+  );
+}
+
+/** "PLD accountant, discretization interval h nats" or "RDP accountant, best order alpha". */
+export function describeFigure(accountant: AccountantName, interval?: number, order?: number): string {
+  return accountant === 'pld'
+    ? `PLD accountant, discretization interval ${interval?.toPrecision(3)} nats`
+    : `RDP accountant, best RDP order alpha = ${order}`;
 }
 
 /** Four decimals for people; Infinity spelled out. */

@@ -189,7 +189,10 @@ export function register(program: Command, io: CliIO): void {
       io.out(
         metrics.private
           ? `privacy: epsilon = ${metrics.epsilon.toFixed(4)} (nats) at delta = ${metrics.delta} after ${metrics.steps} steps ` +
-              `(sigma ${metrics.noiseMultiplier.toFixed(4)}, q ${metrics.samplingRate.toPrecision(4)}, clip ${metrics.clipNorm}; RDP accountant, Poisson sampling)\n`
+              `(sigma ${metrics.noiseMultiplier.toFixed(4)}, q ${metrics.samplingRate.toPrecision(4)}, clip ${metrics.clipNorm}; RDP accountant, Poisson sampling)\n` +
+              `  PLD accountant: epsilon = ${metrics.epsilonPld.toFixed(4)} (nats)` +
+              (metrics.epsilonPldDetail.note ? ` (${metrics.epsilonPldDetail.note})` : '') +
+              '\n'
           : `privacy: none (trained without DP: epsilon = infinity) after ${metrics.steps} steps\n`,
       );
       if (metrics.startingPoint) {
