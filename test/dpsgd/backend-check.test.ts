@@ -16,7 +16,7 @@ type KernelFunc = tf.KernelConfig['kernelFunc'];
 function registerBrokenBackend(kernel: string, sabotage: (original: KernelFunc) => KernelFunc): void {
   tf.registerBackend('tensorflow', () => {
     const b = new MathBackendCPU();
-    b.firstUse = false; // no "install tfjs-node" banner: this stands in for tfjs-node
+    (b as unknown as { firstUse: boolean }).firstUse = false; // no "install tfjs-node" banner: this stands in for tfjs-node
     return b;
   });
   for (const k of tf.getKernelsForBackend('cpu')) {
