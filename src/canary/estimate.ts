@@ -25,47 +25,83 @@ export function extrapolationExposure(fit: SkewNormal, canaryBits: number): numb
   return -skewNormalLogCdf(fit, canaryBits) / Math.LN2;
 }
 
-/** Fewest references accepted for estimation (a skew-normal fit needs a real sample). */
+/**
+ * References below which extrapolation is flagged as unreliable: a skew-normal fitted to a
+ * few dozen values pins down its lower tail poorly, and the tail is all extrapolation reads.
+ * Interpolation needs only one reference (TF Privacy's own secret_sharer examples use 10-16).
+ */
 export const MIN_REFERENCES = 50;
+
+/** Fewest references a skew-normal (three parameters) can be fitted to at all. */
+export const MIN_FIT_REFERENCES = 3;
 
 /** Exposure estimates for named canaries against one reference sample. */
 export interface ExposureEstimates {
-  reference: { count: number; skewNormal: SkewNormal };
-  /** Per canary name, one value per canary score, in input order (bits). */
-  exposures: Record<string, { interpolation: number[]; extrapolation: number[] }>;
+  /** The skew-normal fit is null when extrapolation was not computed (see `warning`). */
+  reference: { count: number; skewNormal: SkewNormal | null };
+  /**
+   * Per canary name, one value per canary score, in input order (bits). Extrapolation is null
+   * when no skew-normal could be fitted.
+   */
+  exposures: Record<string, { interpolation: number[]; extrapolation: number[] | null }>;
+  /**
+   * Present when extrapolation is unreliable (fewer than MIN_REFERENCES references) or was not
+   * computed (then the reason); one sentence.
+   */
+  warning?: string;
+}
+
+/** The skew-normal fit of the references, or why there is none. */
+function tryFit(referenceBits: readonly number[] | Float64Array): SkewNormal | string {
+  const n = referenceBits.length;
+  if (n < MIN_FIT_REFERENCES) {
+    return `extrapolation not computed: a skew-normal fit needs at least ${MIN_FIT_REFERENCES} reference scores, got ${n}`;
+  }
+  let allSame = true;
+  for (let i = 1; i < n && allSame; i++) allSame = referenceBits[i] === referenceBits[0];
+  if (allSame) return 'extrapolation not computed: all reference scores are equal, so a skew-normal cannot be fitted to them';
+  const fit = fitSkewNormal(referenceBits);
+  if (![fit.shape, fit.location, fit.scale].every(Number.isFinite) || !(fit.scale > 0)) {
+    return `extrapolation not computed: the skew-normal fit to ${n} reference scores did not converge`;
+  }
+  return fit;
 }
 
 /**
- * Both estimates for every score of every canary, fitting the skew-normal once. Throws
- * UserError for fewer than MIN_REFERENCES references, non-finite scores, or references with
- * no spread.
+ * Both estimates for every score of every canary, fitting the skew-normal once. Interpolation
+ * is computed for any number N >= 1 of references; extrapolation when a skew-normal can be
+ * fitted (at least MIN_FIT_REFERENCES references with spread), with a warning below
+ * MIN_REFERENCES, else null with the reason in `warning`. Throws UserError for no references
+ * or non-finite scores.
  */
 export function estimateExposures(
   canaries: Readonly<Record<string, readonly number[]>>,
   referenceBits: readonly number[] | Float64Array,
 ): ExposureEstimates {
   const n = referenceBits.length;
-  if (n < MIN_REFERENCES) {
-    throw new UserError(`estimating exposure needs at least ${MIN_REFERENCES} reference scores, got ${n}`);
-  }
+  if (n === 0) throw new UserError('estimating exposure needs at least one reference score, got none');
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(referenceBits[i]!)) throw new UserError(`reference score ${i} is not a finite number`);
   }
-  let allSame = true;
-  for (let i = 1; i < n && allSame; i++) allSame = referenceBits[i] === referenceBits[0];
-  if (allSame) throw new UserError('all reference scores are equal; a skew-normal cannot be fitted to them');
   for (const [name, scores] of Object.entries(canaries)) {
     scores.forEach((s, i) => {
       if (!Number.isFinite(s)) throw new UserError(`score ${i} of canary '${name}' is not a finite number`);
     });
   }
-  const skewNormal = fitSkewNormal(referenceBits);
+  const fit = tryFit(referenceBits);
+  const skewNormal = typeof fit === 'string' ? null : fit;
   const exposures: ExposureEstimates['exposures'] = {};
   for (const [name, scores] of Object.entries(canaries)) {
     exposures[name] = {
       interpolation: scores.map((s) => interpolationExposure(referenceBits, s)),
-      extrapolation: scores.map((s) => extrapolationExposure(skewNormal, s)),
+      extrapolation: skewNormal ? scores.map((s) => extrapolationExposure(skewNormal, s)) : null,
     };
   }
-  return { reference: { count: n, skewNormal }, exposures };
+  const warning =
+    typeof fit === 'string'
+      ? fit
+      : n < MIN_REFERENCES
+        ? `extrapolation from ${n} reference scores (fewer than ${MIN_REFERENCES}) is unreliable: the fitted skew-normal's tail is poorly determined`
+        : undefined;
+  return { reference: { count: n, skewNormal }, exposures, ...(warning !== undefined ? { warning } : {}) };
 }

@@ -38,6 +38,7 @@ export {
 export {
   type ExposureEstimates,
   MIN_REFERENCES,
+  MIN_FIT_REFERENCES,
   interpolationExposure,
   extrapolationExposure,
   estimateExposures,

@@ -2,11 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { CompletedWithFailures, UserError } from '../util/errors.js';
 import { registerCommands } from './commands/index.js';
 import type { CliIO } from './io.js';
+import { packageVersion } from '../util/package-info.js';
 
 /** Exit code for usage errors and bad input (the convention of commander-based CLIs). */
 export const EXIT_USAGE = 2;
 
-function buildProgram(io: CliIO): Command {
+async function buildProgram(argv: readonly string[], io: CliIO): Promise<Command> {
   const program = new Command();
   program
     .name('dp-canary')
@@ -15,8 +16,8 @@ function buildProgram(io: CliIO): Command {
         '(Secret Sharer canaries: exposure in bits, extraction). Privacy is (epsilon, delta), epsilon in nats, ' +
         'from an RDP accountant for the Poisson-subsampled Gaussian mechanism.',
     )
-    .version('0.1.0');
-  registerCommands(program, io);
+    .version(packageVersion());
+  await registerCommands(program, io, argv);
   // Commander's own errors (unknown flag, missing argument) become one line and exit 2.
   const configure = (cmd: Command): void => {
     cmd.exitOverride();
@@ -38,8 +39,8 @@ function buildProgram(io: CliIO): Command {
  * input. Bugs propagate as exceptions.
  */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
-  const program = buildProgram(io);
   try {
+    const program = await buildProgram(argv, io);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {

@@ -1,5 +1,6 @@
 /** Corpora and tokenizers: everything the trainer and the study need from src/data. */
 export type { Tokenizer } from './tokenizer.js';
+export { DEFAULT_MAX_VOCAB } from './tokenizer.js';
 export type { Corpus, CorpusLimit } from './corpus.js';
 export { loadBrownCorpus, brownFileIds, detagBrownLine, brownDir, type BrownOptions } from './brown.js';
 export { loadTextCorpus, loadCorpus, listTextFiles, type CorpusSpec } from './text-corpus.js';

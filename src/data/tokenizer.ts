@@ -12,3 +12,11 @@ export interface Tokenizer {
   /** JSON-serializable description that `tokenizerFromJson` restores. */
   toJSON(): unknown;
 }
+
+/**
+ * Default largest vocabulary (special ids included) of each tokenizer kind: a character
+ * vocabulary of English text fits in 64 symbols (letters, digits, punctuation); a word
+ * vocabulary keeps the 10,000 most frequent words, the size of the Penn Treebank language
+ * modelling benchmark (Mikolov's preprocessing), the rest mapping to the unknown word.
+ */
+export const DEFAULT_MAX_VOCAB: Readonly<Record<Tokenizer['kind'], number>> = { char: 64, word: 10_000 };

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { UserError } from '../util/errors.js';
 import { registerWasmKernelFixes } from './kernels/index.js';
+import { activateBackend, selfCheckBackend } from './backend-check.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -83,22 +84,46 @@ export async function initBackend(preferred?: BackendName): Promise<BackendInfo>
 async function select(choice: BackendName | undefined, source: string): Promise<BackendInfo> {
   await ensureGradientsRegistered();
   if (choice !== undefined) {
-    const failure = await tryBackend(choice);
+    const failure = (await tryBackend(choice)) ?? (await checked(choice));
     if (failure !== undefined) {
       throw new UserError(`Backend '${choice}' (from ${source}) is not available here: ${failure}.`);
     }
     return { name: choice, reason: `forced by ${source}${threadNote(choice)}`, kernelFixes: fixesFor(choice) };
   }
   const skipped: string[] = [];
+  let selfCheckFailure: string | undefined;
   for (const name of BACKEND_NAMES) {
-    const failure = await tryBackend(name);
+    let failure = await tryBackend(name);
     if (failure === undefined) {
-      const why = skipped.length > 0 ? `${skipped.join('; ')}; ` : '';
-      return { name, reason: `${why}using ${name}${threadNote(name)}`, kernelFixes: fixesFor(name) };
+      const check = await checked(name);
+      if (check === undefined) {
+        const why = skipped.length > 0 ? `${skipped.join('; ')}; ` : '';
+        // A backend that computes wrong numbers is worse than a slow one: say so, once.
+        if (selfCheckFailure !== undefined) warn(`${selfCheckFailure}; using ${name} instead`);
+        return { name, reason: `${why}using ${name}${threadNote(name)}`, kernelFixes: fixesFor(name) };
+      }
+      failure = check;
+      selfCheckFailure ??= check;
     }
     skipped.push(failure);
   }
   throw new Error(`No TensorFlow.js backend could be initialised: ${skipped.join('; ')}.`);
+}
+
+/**
+ * Runs the self-check (backend-check.ts) on a backend other than the cpu reference, after its
+ * kernel fixes are registered; returns why it failed, or undefined.
+ */
+async function checked(name: BackendName): Promise<string | undefined> {
+  if (name === 'cpu') return undefined;
+  fixesFor(name);
+  const failure = await selfCheckBackend(name);
+  return failure === undefined ? undefined : `the ${name} backend failed its self-check against the cpu backend: ${failure}`;
+}
+
+/** Where backend warnings go: one line on stderr (a process-wide choice, made once). */
+function warn(message: string): void {
+  process.stderr.write(`dp-canary: warning: ${message}\n`);
 }
 
 function threadNote(name: BackendName): string {
@@ -127,12 +152,11 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   if (tf.findBackendFactory(name) === null) return `no '${name}' backend is registered`;
   let ok: boolean;
   try {
-    ok = await tf.setBackend(name);
+    ok = await activateBackend(name);
   } catch (err) {
     return `the ${name} backend failed to initialise (${firstLine(err)})`;
   }
   if (!ok) return `the ${name} backend failed to initialise`;
-  if (name === 'cpu') silenceCpuNodeBanner();
   return undefined;
 }
 
@@ -142,6 +166,7 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
  */
 async function loadTfjsNode(): Promise<string | undefined> {
   const moduleName = '@tensorflow/tfjs-node';
+  if (tf.findBackendFactory('tensorflow') !== null) return undefined; // already loaded by the host program
   try {
     await import(moduleName);
     return undefined;
@@ -162,12 +187,6 @@ async function loadTfjsNode(): Promise<string | undefined> {
  */
 async function ensureGradientsRegistered(): Promise<void> {
   if (tf.getGradient('Sum') === undefined) await import('@tensorflow/tfjs-layers');
-}
-
-/** The cpu backend prints a "install tfjs-node" banner on first use; our reason already says it. */
-function silenceCpuNodeBanner(): void {
-  const cpu = tf.backend() as unknown as { firstUse?: boolean };
-  if (cpu.firstUse === true) cpu.firstUse = false;
 }
 
 function firstLine(err: unknown): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MIN_FIT_REFERENCES,
   MIN_REFERENCES,
   estimateExposures,
   extrapolationExposure,
@@ -42,7 +43,8 @@ describe('exposure estimates from a reference sample', () => {
     const refs = sample(5000, 'estimate-agree');
     const est = estimateExposures({ a: [20, 28, 31, 40, -500] }, refs);
     expect(est.reference.count).toBe(5000);
-    const { interpolation, extrapolation } = est.exposures['a']!;
+    const { interpolation } = est.exposures['a']!;
+    const extrapolation = est.exposures['a']!.extrapolation!;
     expect(interpolation).toEqual([20, 28, 31, 40, -500].map((c) => interpolationExposure(refs, c)));
     // Where the sample has data, the two estimates agree (a few hundred references below).
     for (const i of [1, 2]) expect(Math.abs(extrapolation[i]! - interpolation[i]!)).toBeLessThan(0.15);
@@ -52,15 +54,50 @@ describe('exposure estimates from a reference sample', () => {
     expect(extrapolation[4]!).toBeGreaterThan(1000);
     expect(extrapolation[3]!).toBeGreaterThanOrEqual(0);
     // extrapolation = -log2 CDF where the CDF is representable.
-    const fit = est.reference.skewNormal;
+    const fit = est.reference.skewNormal!;
     expect(extrapolationExposure(fit, 28)).toBeCloseTo(-Math.log2(skewNormalCdf(fit, 28)), 10);
   });
 
-  it('rejects too few, non-finite or constant references and non-finite canary scores', () => {
+  it('rejects no references and non-finite scores', () => {
     const refs = sample(MIN_REFERENCES, 'estimate-errors');
-    expect(() => estimateExposures({ a: [1] }, refs.slice(1))).toThrow(new RegExp(`at least ${MIN_REFERENCES}`));
+    expect(() => estimateExposures({ a: [1] }, [])).toThrow(UserError);
     expect(() => estimateExposures({ a: [1] }, [...refs.slice(1), NaN])).toThrow(UserError);
-    expect(() => estimateExposures({ a: [1] }, new Array<number>(MIN_REFERENCES).fill(3))).toThrow(/equal/);
     expect(() => estimateExposures({ a: [Infinity] }, refs)).toThrow(/canary 'a'/);
+  });
+
+  it('few references: extrapolation with a warning below MIN_REFERENCES, none (null, with the reason) where no fit exists', () => {
+    const refs = sample(MIN_REFERENCES, 'estimate-few');
+    expect(estimateExposures({ a: [25] }, refs).warning).toBeUndefined();
+    const few = estimateExposures({ a: [25, 40] }, refs.slice(1));
+    expect(few.warning).toMatch(new RegExp(`${MIN_REFERENCES - 1} reference scores .*unreliable`));
+    expect(few.reference.skewNormal).not.toBeNull();
+    expect(few.exposures['a']!.extrapolation!.every(Number.isFinite)).toBe(true);
+    for (const n of [1, MIN_FIT_REFERENCES - 1]) {
+      const e = estimateExposures({ a: [25] }, refs.slice(0, n));
+      expect(e.exposures['a']!.interpolation).toEqual([interpolationExposure(refs.slice(0, n), 25)]);
+      expect(e.exposures['a']!.extrapolation).toBeNull();
+      expect(e.reference.skewNormal).toBeNull();
+      expect(e.warning).toMatch(new RegExp(`needs at least ${MIN_FIT_REFERENCES} reference scores, got ${n}`));
+    }
+    const same = estimateExposures({ a: [2, 3, 4] }, new Array<number>(20).fill(3));
+    expect(same.exposures['a']!.interpolation).toEqual([Math.log2(20), Math.log2(20) - Math.log2(21), Math.log2(20) - Math.log2(21)]);
+    expect(same.exposures['a']!.extrapolation).toBeNull();
+    expect(same.warning).toMatch(/equal/);
+  });
+
+  it("reproduces TensorFlow Privacy's secret_sharer interpolation example (16 references)", () => {
+    // exposures_test.py: references 1..16; secrets 0 and 0.1 rank first, 20 ranks last (17th),
+    // 3.5 ranks 4th (three references below it).
+    const refs = Array.from({ length: 16 }, (_, i) => i + 1);
+    const e = estimateExposures({ '1': [0, 0.1], '2': [20], '5': [3.5], '8': [3.5] }, refs);
+    expect(e.exposures['1']!.interpolation).toEqual([4, 4]);
+    expect(e.exposures['2']!.interpolation[0]).toBeCloseTo(4 - Math.log2(17), 12);
+    expect(e.exposures['5']!.interpolation).toEqual([2]);
+    expect(e.exposures['8']!.interpolation).toEqual([2]);
+    expect(e.warning).toMatch(/16 reference scores .*unreliable/);
+    // The fitted extrapolation still orders the canaries as their log-perplexities do.
+    const x = [e.exposures['1']!.extrapolation![0]!, e.exposures['5']!.extrapolation![0]!, e.exposures['2']!.extrapolation![0]!];
+    expect(x[0]!).toBeGreaterThan(x[1]!);
+    expect(x[1]!).toBeGreaterThan(x[2]!);
   });
 });

@@ -7,7 +7,7 @@ import { parseBackendName } from '../../dpsgd/backend.js';
 import { formatMeasurement, measureRun, type Measurement } from '../../pipeline/measure.js';
 import { loadRunManifest } from '../../pipeline/run-folder.js';
 import { UserError } from '../../util/errors.js';
-import { type ExposureEstimates, estimateExposures, MIN_REFERENCES } from '../../canary/estimate.js';
+import { type ExposureEstimates, estimateExposures, MIN_FIT_REFERENCES, MIN_REFERENCES } from '../../canary/estimate.js';
 import { parseScoresJson } from '../../canary/scores-file.js';
 
 /** Flags of `dp-canary exposure` (commander keeps them as strings/booleans). */
@@ -33,7 +33,8 @@ export function register(program: Command, io: CliIO): void {
     .option(
       '--scores <file>',
       'JSON {"canaries": {"<name>": number[]}, "reference": number[]}: log-perplexities in bits of each canary ' +
-        `and of at least ${MIN_REFERENCES} uniformly random secrets of the same format, from any model`,
+        'and of uniformly random secrets of the same format (any number; extrapolation needs at least ' +
+        `${MIN_FIT_REFERENCES} and is flagged unreliable below ${MIN_REFERENCES}), from any model`,
     )
     .option('--run <dir>', 'a run folder written by dp-canary train: score its canaries with its model (exact when |R| allows)')
     .option('--max-exact <n>', 'with --run: largest |R| enumerated exactly; larger spaces are estimated (default 1e7)')
@@ -101,22 +102,27 @@ export function exposureFromScoresCommand(path: string, flags: ExposureFlags, io
   }
   const est = estimateExposures(canaries, scores.reference);
   if (flags.json) io.out(toJson(est) + '\n');
-  else io.out(formatEstimates(est, canaries));
+  else {
+    if (est.warning !== undefined) io.err(`dp-canary: warning: ${est.warning}\n`);
+    io.out(formatEstimates(est, canaries));
+  }
   return est;
 }
 
 function formatEstimates(est: ExposureEstimates, canaries: Record<string, number[]>): string {
   const { count, skewNormal: s } = est.reference;
   const lines = [
-    `reference: ${count} random secrets; skew-normal fit of their log-perplexities: ` +
-      `shape ${s.shape.toFixed(4)}, location ${s.location.toFixed(4)} bits, scale ${s.scale.toFixed(4)} bits`,
+    s
+      ? `reference: ${count} random secrets; skew-normal fit of their log-perplexities: ` +
+        `shape ${s.shape.toFixed(4)}, location ${s.location.toFixed(4)} bits, scale ${s.scale.toFixed(4)} bits`
+      : `reference: ${count} random secrets; no skew-normal fit (${est.warning ?? 'not computed'})`,
     `exposure in bits (interpolation is at most log2 ${count} = ${Math.log2(count).toFixed(2)}; an unseen canary has about 1.44)`,
     '  canary                 log-perplexity  interpolation  extrapolation',
   ];
   for (const [name, e] of Object.entries(est.exposures)) {
     canaries[name]!.forEach((bits, i) => {
       lines.push(
-        `  ${name.padEnd(22)} ${bits.toFixed(3).padStart(14)}  ${e.interpolation[i]!.toFixed(3).padStart(13)}  ${e.extrapolation[i]!.toFixed(3).padStart(13)}`,
+        `  ${name.padEnd(22)} ${bits.toFixed(3).padStart(14)}  ${e.interpolation[i]!.toFixed(3).padStart(13)}  ${(e.extrapolation ? e.extrapolation[i]!.toFixed(3) : '-').padStart(13)}`,
       );
     });
   }

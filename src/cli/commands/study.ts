@@ -14,6 +14,7 @@ import { runStudyPoint } from '../../pipeline/study-point.js';
 import { CompletedWithFailures, UserError } from '../../util/errors.js';
 import { prepareRunData } from '../../pipeline/run-data.js';
 import type { CliIO } from '../io.js';
+import { guardStudyFolder } from '../out-folder.js';
 import { parseInteger, parseNumberList, toJson } from '../parse.js';
 
 interface StudyFlags {
@@ -36,6 +37,7 @@ interface StudyFlags {
   job?: string;
   merge?: boolean;
   backend?: string;
+  overwrite?: boolean;
   json?: boolean;
 }
 
@@ -131,6 +133,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--job <file>', 'run the single point of a job file into --out')
     .option('--merge', 'merge the point results of the folders given as arguments and write reports to --out')
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
+    .option('--overwrite', 'replace a different study already in --out (its points whose settings changed are deleted)')
     .option('--json', 'print a JSON summary instead of the table')
     .argument('[results...]', 'with --merge: study folders or result files to join')
     .action(async (results: string[], f: StudyFlags) => {
@@ -160,6 +163,7 @@ export function register(program: Command, io: CliIO): void {
         io.out(`wrote ${files.length} job files to ${resolve(f.writeJobs)}; run each with 'dp-canary study --job FILE --out DIR', then 'dp-canary study --merge DIR...'\n`);
         return;
       }
+      if (f.job === undefined) guardStudyFolder(out, points, f.overwrite ?? false);
       // A mistake shared by every point (corpus path, canary format) is one clear error now,
       // not one failed point per grid entry later.
       for (const p of [points.find((x) => x.mode === 'public'), points.find((x) => x.mode !== 'public')]) {

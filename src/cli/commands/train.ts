@@ -8,15 +8,18 @@ import type { RunConfig } from '../../pipeline/run-config.js';
 import { trainRun } from '../../pipeline/train-run.js';
 import { measureRun, formatMeasurement } from '../../pipeline/measure.js';
 import { UserError } from '../../util/errors.js';
+import { DEFAULT_MAX_VOCAB } from '../../data/tokenizer.js';
+import { prepareFreshRunFolder, readRunRecord } from '../out-folder.js';
 import type { CliIO } from '../io.js';
 import { parseInRange, parseInteger, parseNumberList, toJson } from '../parse.js';
 import { ProgressLine, bar } from '../progress.js';
 
 interface TrainFlags {
   out?: string;
-  corpus: string;
+  corpus?: string;
   maxChars?: string;
-  tokenizer: string;
+  tokenizer?: string;
+  maxVocab?: string;
   canaryFormat?: string;
   insertions?: string;
   noiseMultiplier?: string;
@@ -33,18 +36,71 @@ interface TrainFlags {
   embeddingDim?: string;
   hiddenSize?: string;
   layers?: string;
-  cell: string;
+  cell?: string;
   seqLength?: string;
   seed?: string;
   initFrom?: string;
   physicalBatchSize?: string;
   resume?: boolean;
+  overwrite?: boolean;
   backend?: string;
   exposure: boolean;
   json?: boolean;
 }
 
-/** Build a RunConfig from flags; defaults come from the study's 'default' preset. */
+/**
+ * The run settings the flags that were given set, parsed and checked one by one (nothing from
+ * defaults). Keys are RunConfig fields; `--seed` also sets secureRandom to false.
+ */
+export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
+  const s: Partial<RunConfig> = {};
+  if (f.corpus !== undefined) s.corpus = f.corpus;
+  if (f.maxChars !== undefined) s.corpusMaxChars = parseInteger('--max-chars', f.maxChars, { min: 1 });
+  if (f.tokenizer !== undefined) {
+    if (f.tokenizer !== 'char' && f.tokenizer !== 'word') throw new UserError(`--tokenizer must be char or word, got '${f.tokenizer}'`);
+    s.tokenizer = f.tokenizer;
+  }
+  if (f.maxVocab !== undefined) s.maxVocab = parseInteger('--max-vocab', f.maxVocab, { min: 2 });
+  if (f.canaryFormat !== undefined) s.canaryFormat = f.canaryFormat;
+  if (f.insertions !== undefined) {
+    const insertions = parseNumberList('--insertions', f.insertions);
+    if (insertions.some((r) => !Number.isSafeInteger(r) || r < 1)) throw new UserError('--insertions must list positive integers');
+    s.insertions = insertions;
+  }
+  if (f.noiseMultiplier !== undefined) s.noiseMultiplier = parseInRange('--noise-multiplier', f.noiseMultiplier, 0, Infinity, { loOpen: true });
+  if (f.targetEpsilon !== undefined) s.targetEpsilon = parseInRange('--target-epsilon', f.targetEpsilon, 0, Infinity, { loOpen: true });
+  if (f.clip !== undefined) s.clip = parseInRange('--clip', f.clip, 0, Infinity, { loOpen: true });
+  if (f.samplingRate !== undefined) s.samplingRate = parseInRange('--sampling-rate', f.samplingRate, 0, 1, { loOpen: true });
+  if (f.batchSize !== undefined) s.batchSize = parseInteger('--batch-size', f.batchSize, { min: 1 });
+  if (f.epochs !== undefined) s.epochs = parseInRange('--epochs', f.epochs, 0, Infinity, { loOpen: true });
+  if (f.delta !== undefined) s.delta = parseInRange('--delta', f.delta, 0, 1, { loOpen: true, hiOpen: true });
+  if (f.optimizer !== undefined) {
+    if (!['sgd', 'momentum', 'adam', 'rmsprop'].includes(f.optimizer)) {
+      throw new UserError(`--optimizer must be one of sgd, momentum, adam, rmsprop; got '${f.optimizer}'`);
+    }
+    s.optimizer = f.optimizer as RunConfig['optimizer'];
+  }
+  if (f.learningRate !== undefined) s.learningRate = parseInRange('--learning-rate', f.learningRate, 0, Infinity, { loOpen: true });
+  if (f.dropout !== undefined) s.dropout = parseInRange('--dropout', f.dropout, 0, 1, { hiOpen: true });
+  if (f.weightDecay !== undefined) s.weightDecay = parseInRange('--weight-decay', f.weightDecay, 0, Infinity);
+  if (f.embeddingDim !== undefined) s.embeddingDim = parseInteger('--embedding-dim', f.embeddingDim, { min: 1 });
+  if (f.hiddenSize !== undefined) s.hiddenSize = parseInteger('--hidden-size', f.hiddenSize, { min: 1 });
+  if (f.layers !== undefined) s.layers = parseInteger('--layers', f.layers, { min: 1 });
+  if (f.cell !== undefined) {
+    if (f.cell !== 'lstm' && f.cell !== 'gru') throw new UserError(`--cell must be lstm or gru, got '${f.cell}'`);
+    s.cell = f.cell;
+  }
+  if (f.seqLength !== undefined) s.seqLength = parseInteger('--seq-length', f.seqLength, { min: 1 });
+  if (f.seed !== undefined) {
+    s.seed = parseInteger('--seed', f.seed);
+    s.secureRandom = false;
+  }
+  if (f.initFrom !== undefined) s.initFrom = resolve(f.initFrom);
+  if (f.physicalBatchSize !== undefined) s.physicalBatchSize = parseInteger('--physical-batch-size', f.physicalBatchSize, { min: 1 });
+  return s;
+}
+
+/** Build a RunConfig from flags; defaults come from the study's 'default' preset and the tokenizer. */
 export function runConfigFromFlags(f: TrainFlags): RunConfig {
   const defaults = resolveStudyConfig('default').shared;
   // Fine-tuning: the model shape and text handling default to the starting run's.
@@ -52,56 +108,67 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
   const d = start
     ? { ...defaults, embeddingDim: start.embeddingDim, hiddenSize: start.hiddenSize, layers: start.layers, lowercase: start.lowercase, maxVocab: start.maxVocab }
     : defaults;
-  if (start && f.cell !== start.cell && f.cell !== 'lstm') throw new UserError(`--cell ${f.cell}: the --init-from run uses ${start.cell}`);
-  if (start && f.tokenizer !== start.tokenizer && f.tokenizer !== 'char') throw new UserError(`--tokenizer ${f.tokenizer}: the --init-from run uses ${start.tokenizer}`);
+  if (start && f.cell !== undefined && f.cell !== start.cell) throw new UserError(`--cell ${f.cell}: the --init-from run uses ${start.cell}`);
+  if (start && f.tokenizer !== undefined && f.tokenizer !== start.tokenizer) throw new UserError(`--tokenizer ${f.tokenizer}: the --init-from run uses ${start.tokenizer}`);
   if (f.noiseMultiplier !== undefined && f.targetEpsilon !== undefined) {
     throw new UserError('give --noise-multiplier or --target-epsilon, not both');
   }
   if (f.samplingRate !== undefined && f.batchSize !== undefined) throw new UserError('give --sampling-rate or --batch-size, not both');
   const isPrivate = f.noiseMultiplier !== undefined || f.targetEpsilon !== undefined;
   if (!isPrivate && f.clip !== undefined) throw new UserError('--clip applies to private training: add --noise-multiplier or --target-epsilon');
-  if (f.tokenizer !== 'char' && f.tokenizer !== 'word') throw new UserError(`--tokenizer must be char or word, got '${f.tokenizer}'`);
-  if (f.cell !== 'lstm' && f.cell !== 'gru') throw new UserError(`--cell must be lstm or gru, got '${f.cell}'`);
-  const optimizer = f.optimizer ?? d.optimizer;
-  if (!['sgd', 'momentum', 'adam', 'rmsprop'].includes(optimizer)) {
-    throw new UserError(`--optimizer must be one of sgd, momentum, adam, rmsprop; got '${optimizer}'`);
-  }
-  const dropout = f.dropout !== undefined ? parseInRange('--dropout', f.dropout, 0, 1, { hiOpen: true }) : 0;
-  const weightDecay = f.weightDecay !== undefined ? parseInRange('--weight-decay', f.weightDecay, 0, Infinity) : 0;
-  const insertions = f.insertions !== undefined ? parseNumberList('--insertions', f.insertions) : d.insertions;
-  if (insertions.some((r) => !Number.isSafeInteger(r) || r < 1)) throw new UserError('--insertions must list positive integers');
-  const config: RunConfig = {
+  const s = settingsFromFlags(f);
+  const tokenizer = s.tokenizer ?? start?.tokenizer ?? 'char';
+  const dropout = s.dropout ?? 0;
+  const weightDecay = s.weightDecay ?? 0;
+  return {
     ...d,
-    corpus: f.corpus,
-    corpusMaxChars: f.maxChars !== undefined ? parseInteger('--max-chars', f.maxChars, { min: 1 }) : d.corpusMaxChars,
-    tokenizer: start ? start.tokenizer : f.tokenizer,
-    canaryFormat: f.canaryFormat ?? d.canaryFormat,
-    insertions,
-    mode: f.initFrom !== undefined ? 'fine-tune' : 'scratch',
-    mitigation: isPrivate ? 'dp' : dropout > 0 ? 'dropout' : weightDecay > 0 ? 'weight-decay' : 'none',
+    tokenizer,
+    maxVocab: start ? start.maxVocab : DEFAULT_MAX_VOCAB[tokenizer],
+    cell: start ? start.cell : 'lstm',
+    mode: s.initFrom !== undefined ? 'fine-tune' : 'scratch',
     dropout,
     weightDecay,
-    clip: f.clip !== undefined ? parseInRange('--clip', f.clip, 0, Infinity, { loOpen: true }) : d.clip,
-    batchSize: f.batchSize !== undefined ? parseInteger('--batch-size', f.batchSize, { min: 1 }) : d.batchSize,
-    epochs: f.epochs !== undefined ? parseInRange('--epochs', f.epochs, 0, Infinity, { loOpen: true }) : d.epochs,
-    delta: f.delta !== undefined ? parseInRange('--delta', f.delta, 0, 1, { loOpen: true, hiOpen: true }) : d.delta,
-    optimizer: optimizer as RunConfig['optimizer'],
-    learningRate: f.learningRate !== undefined ? parseInRange('--learning-rate', f.learningRate, 0, Infinity, { loOpen: true }) : d.learningRate,
-    embeddingDim: f.embeddingDim !== undefined ? parseInteger('--embedding-dim', f.embeddingDim, { min: 1 }) : d.embeddingDim,
-    hiddenSize: f.hiddenSize !== undefined ? parseInteger('--hidden-size', f.hiddenSize, { min: 1 }) : d.hiddenSize,
-    layers: f.layers !== undefined ? parseInteger('--layers', f.layers, { min: 1 }) : d.layers,
-    cell: start ? start.cell : f.cell,
-    seqLength: f.seqLength !== undefined ? parseInteger('--seq-length', f.seqLength, { min: 1 }) : d.seqLength,
-    seed: f.seed !== undefined ? parseInteger('--seed', f.seed) : 0,
-    secureRandom: f.seed === undefined,
+    seed: 0,
+    secureRandom: true,
     exposureEachEpoch: true,
+    ...s,
+    mitigation: isPrivate ? 'dp' : dropout > 0 ? 'dropout' : weightDecay > 0 ? 'weight-decay' : 'none',
   };
-  if (f.initFrom !== undefined) config.initFrom = resolve(f.initFrom);
-  if (f.physicalBatchSize !== undefined) config.physicalBatchSize = parseInteger('--physical-batch-size', f.physicalBatchSize, { min: 1 });
-  if (f.samplingRate !== undefined) config.samplingRate = parseInRange('--sampling-rate', f.samplingRate, 0, 1, { loOpen: true });
-  if (f.noiseMultiplier !== undefined) config.noiseMultiplier = parseInRange('--noise-multiplier', f.noiseMultiplier, 0, Infinity, { loOpen: true });
-  if (f.targetEpsilon !== undefined) config.targetEpsilon = parseInRange('--target-epsilon', f.targetEpsilon, 0, Infinity, { loOpen: true });
-  return config;
+}
+
+/** How a setting reads in an error message: JSON, with "none" for an unset one. */
+function showSetting(v: unknown): string {
+  return v === undefined ? 'none' : JSON.stringify(v);
+}
+
+/** Flag of each RunConfig field that `dp-canary train` sets. */
+const FLAG_OF: Partial<Record<keyof RunConfig, string>> = {
+  corpus: '--corpus', corpusMaxChars: '--max-chars', tokenizer: '--tokenizer', maxVocab: '--max-vocab', canaryFormat: '--canary-format',
+  insertions: '--insertions', noiseMultiplier: '--noise-multiplier', targetEpsilon: '--target-epsilon', clip: '--clip',
+  samplingRate: '--sampling-rate', batchSize: '--batch-size', epochs: '--epochs', delta: '--delta', optimizer: '--optimizer',
+  learningRate: '--learning-rate', dropout: '--dropout', weightDecay: '--weight-decay', embeddingDim: '--embedding-dim',
+  hiddenSize: '--hidden-size', layers: '--layers', cell: '--cell', seqLength: '--seq-length', seed: '--seed',
+  initFrom: '--init-from', physicalBatchSize: '--physical-batch-size',
+};
+
+/**
+ * The settings of a resumed run: those of its run.json. A flag given with --resume must agree
+ * with it; one that differs is a UserError naming the setting and both values.
+ */
+export function resumedConfig(saved: RunConfig, given: TrainFlags): RunConfig {
+  const s = settingsFromFlags(given);
+  for (const [key, value] of Object.entries(s) as [keyof RunConfig, unknown][]) {
+    if (key === 'secureRandom') continue; // compared through --seed
+    const old = key === 'seed' && saved.secureRandom !== false ? undefined : saved[key];
+    if (JSON.stringify(old) !== JSON.stringify(value)) {
+      const shown = key === 'seed' && old === undefined ? 'none (node:crypto randomness)' : showSetting(old);
+      throw new UserError(
+        `cannot resume: ${FLAG_OF[key] ?? key} is ${showSetting(value)} but the run's run.json has ${shown}; ` +
+          'omit the flag to resume with the saved settings',
+      );
+    }
+  }
+  return saved;
 }
 
 /** The settings of the run folder `--init-from` names (UserError when it is not a run). */
@@ -124,9 +191,14 @@ export function register(program: Command, io: CliIO): void {
         'the privacy ledger, the canary manifest and metrics (JSON).',
     )
     .requiredOption('--out <dir>', 'output folder of the run')
-    .option('--corpus <path>', "'brown' (the embedded Brown Corpus) or a .txt file or folder of .txt files", 'brown')
+    .option('--corpus <path>', "'brown' (the embedded Brown Corpus) or a .txt file or folder of .txt files (default: \"brown\")")
     .option('--max-chars <n>', 'characters of corpus text to use')
-    .option('--tokenizer <kind>', 'char or word', 'char')
+    .option('--tokenizer <kind>', 'char or word (default: "char")')
+    .option(
+      '--max-vocab <n>',
+      `largest vocabulary, special ids included; rarer symbols map to the unknown id (default: ${DEFAULT_MAX_VOCAB.char} for char, ` +
+        `${DEFAULT_MAX_VOCAB.word} for word)`,
+    )
     .option('--canary-format <format>', "canary format, e.g. 'the random number is {digits:6}' ({digits:N}, {lower:N}, {set:CHARS:N})")
     .option('--insertions <list>', 'one canary per count, each inserted that many times, e.g. 1,4,16')
     .option('--noise-multiplier <sigma>', 'DP-SGD noise std divided by the clip norm (enables DP)')
@@ -143,7 +215,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--embedding-dim <n>', 'embedding size')
     .option('--hidden-size <n>', 'recurrent layer size')
     .option('--layers <n>', 'stacked recurrent layers')
-    .option('--cell <cell>', 'lstm or gru', 'lstm')
+    .option('--cell <cell>', 'lstm or gru (default: "lstm")')
     .option('--seq-length <n>', 'tokens per training window (one window = the DP privacy unit)')
     .option('--seed <n>', 'reproducible run from a seed (NOT a real privacy guarantee); default: node:crypto randomness')
     .option('--physical-batch-size <n>', 'largest number of examples per forward/backward pass; larger (logical) batches are processed in chunks (memory only: privacy and results are unchanged)')
@@ -152,14 +224,17 @@ export function register(program: Command, io: CliIO): void {
       'fine-tune: start from the weights and tokenizer of a finished run folder (its model shape is kept). A private run\'s ' +
         'ledger is composed into this one; a non-private one is treated as trained on public data (your claim to make)',
     )
-    .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--resume', 'continue the run in --out from its checkpoint, with the settings of its run.json')
+    .option('--overwrite', 'replace the run already in --out (its model and privacy ledger are deleted)')
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
     .option('--no-exposure', 'skip measuring exposure and extraction after training')
     .option('--json', 'print the final metrics as one JSON object')
     .action(async (flags: TrainFlags) => {
-      const config = runConfigFromFlags(flags);
-      const backend = flags.backend !== undefined ? parseBackendName(flags.backend, '--backend') : undefined;
       const dir = resolve(flags.out!);
+      if (flags.resume && flags.overwrite) throw new UserError('give --resume or --overwrite, not both');
+      const config = flags.resume ? resumedConfig(readRunRecord(dir).config, flags) : runConfigFromFlags(flags);
+      if (!flags.resume) prepareFreshRunFolder(dir, flags.overwrite ?? false);
+      const backend = flags.backend !== undefined ? parseBackendName(flags.backend, '--backend') : undefined;
       const progress = new ProgressLine(io);
       const { metrics } = await trainRun(config, dir, {
         ...(backend ? { backend } : {}),

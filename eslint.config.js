@@ -1,0 +1,25 @@
+// ESLint flat config: typescript-eslint's recommended rules (syntax-only, no type information,
+// so `npm run lint` stays fast on 2 cores; tsc type-checks everything separately).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'runs/', 'study-out/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'module',
+      globals: { process: 'readonly', console: 'readonly', performance: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
+    rules: {
+      // The code base marks deliberately unused parameters and destructured leftovers with a
+      // leading underscore (e.g. `{ id: _id, ...rest }`).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+    },
+  },
+);
