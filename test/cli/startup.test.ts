@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -28,10 +29,13 @@ function loadsTfjs(argv: string[]): { code: number; tfjs: boolean } {
 }
 
 describe('CLI start-up', () => {
-  it('the accountant commands never load tfjs; a training command does', () => {
+  it('the accountant commands and exposure --scores never load tfjs; a training command does', () => {
     expect(loadsTfjs(['epsilon', '--sampling-rate', '0.01', '--noise-multiplier', '1.1', '--steps', '100', '--delta', '1e-5'])).toEqual({ code: 0, tfjs: false });
     expect(loadsTfjs(['calibrate', '--target-epsilon', '3', '--sampling-rate', '0.01', '--steps', '100', '--delta', '1e-5'])).toEqual({ code: 0, tfjs: false });
     expect(loadsTfjs(['rdp', '--sampling-rate', '0.01', '--noise-multiplier', '1.1', '--steps', '1', '--orders', '2,32'])).toEqual({ code: 0, tfjs: false });
+    const scores = join(mkdtempSync(join(tmpdir(), 'dpc-startup-')), 'scores.json');
+    writeFileSync(scores, JSON.stringify({ canaries: { a: [1] }, reference: [0.5, 2, 3, 4] }));
+    expect(loadsTfjs(['exposure', '--scores', scores, '--json'])).toEqual({ code: 0, tfjs: false });
     // The probe itself can see tfjs: `train --help` registers train, which imports the engine.
     expect(loadsTfjs(['train', '--help'])).toEqual({ code: 0, tfjs: true });
   });

@@ -27,7 +27,7 @@ describe('README: secure noise', () => {
     expect(s).toMatch(/floating-point/);
     expect(s).toMatch(/Opacus/);
     expect(s).toMatch(/secure_mode/);
-    expect(s).toMatch(/If that threat matters to you:\n(- .*\n(  .*\n)*){3}/);
+    expect(s).toMatch(/If that threat matters to you:\n(- .*\n( {2}.*\n)*){3}/);
     expect(readme).toMatch(/a real guarantee, with\s+the limits in "What the secure noise protects against"/);
   });
 });

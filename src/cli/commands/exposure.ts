@@ -3,9 +3,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { parseInteger, parseNumber, toJson } from '../parse.js';
 import { resolve } from 'node:path';
-import { parseBackendName } from '../../dpsgd/backend.js';
-import { formatMeasurement, measureRun, type Measurement } from '../../pipeline/measure.js';
-import { loadRunManifest } from '../../pipeline/run-folder.js';
+import type { Measurement } from '../../pipeline/measure.js';
 import { UserError } from '../../util/errors.js';
 import { type ExposureEstimates, estimateExposures, MIN_FIT_REFERENCES, MIN_REFERENCES } from '../../canary/estimate.js';
 import { parseScoresJson } from '../../canary/scores-file.js';
@@ -68,6 +66,12 @@ function readText(path: string): string {
 
 /** `exposure --run DIR`: measure a trained run's canaries with its own model; writes DIR/exposure.json. */
 export async function exposureFromRunCommand(dir: string, flags: ExposureFlags, io: CliIO): Promise<Measurement> {
+  // Loaded here, not at the top: they bring in tfjs, which `exposure --scores` never needs.
+  const [{ parseBackendName }, { formatMeasurement, measureRun }, { loadRunManifest }] = await Promise.all([
+    import('../../dpsgd/backend.js'),
+    import('../../pipeline/measure.js'),
+    import('../../pipeline/run-folder.js'),
+  ]);
   const backend = flags.backend !== undefined ? parseBackendName(flags.backend, '--backend') : undefined;
   if (flags.canary !== undefined) {
     // Check the name before minutes of scoring, not after.
