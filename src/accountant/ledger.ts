@@ -27,7 +27,7 @@ export interface LedgerJson {
 }
 
 /** The form written before privacy events were values (still read). */
-interface LegacyLedgerJson {
+export interface LegacyLedgerJson {
   readonly accountant: 'rdp';
   readonly events: SampledGaussianEvent[];
 }
