@@ -7,6 +7,7 @@ import { register as registerExposure } from './exposure.js';
 import { register as registerTrain } from './train.js';
 import { register as registerStudy } from './study.js';
 import { register as registerExtract } from './extract.js';
+import { register as registerAudit } from './audit.js';
 
 /**
  * Every subcommand lives in its own file in this folder, exporting `register(program, io)`,
@@ -20,4 +21,5 @@ export function registerCommands(program: Command, io: CliIO): void {
   registerRdp(program, io);
   registerExposure(program, io);
   registerExtract(program, io);
+  registerAudit(program, io);
 }

@@ -37,6 +37,9 @@ interface TrainFlags {
   resume?: boolean;
   backend?: string;
   exposure: boolean;
+  auditCanaries?: string;
+  auditRepeats?: string;
+  auditFormat?: string;
   json?: boolean;
 }
 
@@ -87,6 +90,12 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
   if (f.samplingRate !== undefined) config.samplingRate = parseInRange('--sampling-rate', f.samplingRate, 0, 1, { loOpen: true });
   if (f.noiseMultiplier !== undefined) config.noiseMultiplier = parseInRange('--noise-multiplier', f.noiseMultiplier, 0, Infinity, { loOpen: true });
   if (f.targetEpsilon !== undefined) config.targetEpsilon = parseInRange('--target-epsilon', f.targetEpsilon, 0, Infinity, { loOpen: true });
+  if (f.auditCanaries !== undefined) config.auditCanaries = parseInteger('--audit-canaries', f.auditCanaries, { min: 1 });
+  if ((f.auditRepeats !== undefined || f.auditFormat !== undefined) && config.auditCanaries === undefined) {
+    throw new UserError('--audit-repeats and --audit-format need --audit-canaries M');
+  }
+  if (f.auditRepeats !== undefined) config.auditRepeats = parseInteger('--audit-repeats', f.auditRepeats, { min: 1 });
+  if (f.auditFormat !== undefined) config.auditFormat = f.auditFormat;
   return config;
 }
 
@@ -123,6 +132,9 @@ export function register(program: Command, io: CliIO): void {
     .option('--seed <n>', 'reproducible run from a seed (NOT a real privacy guarantee); default: node:crypto randomness')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
+    .option('--audit-canaries <m>', 'add m audit canaries, each in the training data with probability 1/2, for `dp-canary audit`')
+    .option('--audit-repeats <k>', 'training windows per included audit canary (default 1; the audit converts by group privacy)')
+    .option('--audit-format <format>', "format of the audit canaries (default 'audit {digits:20}'; must differ from --canary-format)")
     .option('--no-exposure', 'skip measuring exposure and extraction after training')
     .option('--json', 'print the final metrics as one JSON object')
     .action(async (flags: TrainFlags) => {
