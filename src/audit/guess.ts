@@ -1,4 +1,4 @@
-import { epsilonLowerBound } from './bound.js';
+import { auditPValue, epsilonLowerBound } from './bound.js';
 
 /**
  * Guessing membership from scores, and the audit's result. Scores are computed from the
@@ -74,7 +74,7 @@ export interface AuditOutcome {
  * Run the audit on scores (lower = more likely included) and the hidden membership: for each
  * declared total g, guess g/2 (rounded up) lowest as included and the rest of g highest as
  * excluded, count right guesses, and turn them into a lower bound at beta / |totals|; report the
- * largest. `totals` defaults to declaredGuessTotals(m); pass one total to test a single choice.
+ * largest (ties: the smallest p-value at eps = 0). `totals` defaults to declaredGuessTotals(m); pass one total to test a single choice.
  */
 export function auditScores(
   scores: ArrayLike<number>,
@@ -92,12 +92,16 @@ export function auditScores(
   const beta = (1 - o.confidence) / totals.length;
   const units = o.unitsPerCanary ?? 1;
   let best: AuditOutcome | null = null;
+  let bestP = Infinity;
   for (const g of totals) {
     const kPlus = Math.ceil(g / 2);
     const kMinus = g - kPlus;
     const counts = countCorrect(guessFromScores(scores, kPlus, kMinus), included);
     const eps = epsilonLowerBound({ canaries: m, ...counts }, { beta, delta: o.delta, unitsPerCanary: units });
-    if (best === null || eps > best.epsilonLowerBound) {
+    // Equal bounds (often all 0) are told apart by the evidence against eps = 0.
+    const p0 = auditPValue({ canaries: m, ...counts }, 0, units === 1 ? o.delta : Math.min(1, units * o.delta));
+    if (best === null || eps > best.epsilonLowerBound || (eps === best.epsilonLowerBound && p0 < bestP)) {
+      bestP = p0;
       best = {
         epsilonLowerBound: eps,
         confidence: o.confidence,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { PointContext } from '../study/runner.js';
-import type { PointMeasurement, StudyPoint } from '../study/types.js';
+import type { PointAudit, PointMeasurement, StudyPoint } from '../study/types.js';
+import { auditModel } from './audit-run.js';
 import { measureCanaries } from './measure.js';
 import { runPath } from './run-folder.js';
 import { trainRun } from './train-run.js';
@@ -42,6 +43,16 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
       random: seededRandom(`references/${config.dataSeed}`),
     });
     writeFileAtomic(runPath(ctx.workDir, 'exposure'), toPrettyJson(m));
+    let audit: PointAudit | null = null;
+    if (data.manifest.audit) {
+      ctx.progress('auditing: scoring the audit canaries');
+      const a = await auditModel(model, data.tokenizer, data.manifest.audit, { confidence: 0.95, delta: metrics.delta, claimedEpsilon: metrics.epsilon });
+      writeFileAtomic(runPath(ctx.workDir, 'audit'), toPrettyJson(a));
+      audit = {
+        epsilonLowerBound: a.epsilonLowerBound, confidence: a.confidence, delta: a.delta, auditCanaries: a.auditCanaries,
+        unitsPerCanary: a.unitsPerCanary, guesses: a.guesses, correctGuesses: a.correctGuesses,
+      };
+    }
     return {
       epsilon: metrics.epsilon,
       delta: metrics.delta,
@@ -66,6 +77,7 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
       // Epochs without a probe (exposureEachEpoch off) carry no exposure and are left out.
       exposureByEpoch: metrics.epochs.filter((e) => Object.keys(e.exposure).length > 0).map((e) => ({ epoch: e.epoch, exposure: e.exposure })),
       sanitizedLines: metrics.sanitizedLines,
+      ...(audit ? { audit } : {}),
     };
   } finally {
     model.dispose();

@@ -134,6 +134,25 @@ export interface PointMeasurement {
   exposureByEpoch: EpochExposure[];
   /** Training lines removed by sanitisation ('sanitize' points; 0 otherwise). */
   sanitizedLines?: number;
+  /** The one-run privacy audit, for points with auditCanaries > 0 (all numbers finite). */
+  audit?: PointAudit;
+}
+
+/**
+ * A point's one-run privacy audit (src/audit/). Compare epsilonLowerBound with the point's
+ * claimed `epsilon` (same delta): a bound above the claim refutes it.
+ */
+export interface PointAudit {
+  /** Empirical lower bound on epsilon (nats, per training window) at `delta`, valid with probability >= confidence. */
+  epsilonLowerBound: number;
+  confidence: number;
+  delta: number;
+  /** Audit canaries m and training windows per included canary (group size). */
+  auditCanaries: number;
+  unitsPerCanary: number;
+  /** Guesses made (included + excluded) and how many were right. */
+  guesses: number;
+  correctGuesses: number;
 }
 
 /** Result of a point that finished. */

@@ -169,6 +169,20 @@ describe('guesses from scores', () => {
     expect(countCorrect([1, -1, 0, 1], [true, true, false, false])).toEqual({ guesses: 3, correct: 1 });
   });
 
+  it('reports the best declared total; with equal bounds the one with the most evidence against eps = 0', () => {
+    // 8 canaries alternating in/out; the lowest 4 scores are the 4 included ones.
+    const included = [true, false, true, false, true, false, true, false];
+    const scores = [1, 9, 2, 8, 3, 7, 4, 6];
+    const one = auditScores(scores, included, { confidence: 0.95, delta: 0, totals: [8] });
+    expect(one.correctGuesses).toBe(8);
+    expect(one.epsilonLowerBound).toBeCloseTo(Math.log(0.05 ** (1 / 8) / (1 - 0.05 ** (1 / 8))), 5);
+    const tied = auditScores([5, 5, 5, 5, 5, 5, 5, 5], included, { confidence: 0.95, delta: 0, totals: [2, 4, 8] });
+    expect(tied.epsilonLowerBound).toBe(0);
+    expect(auditPValue({ canaries: 8, guesses: tied.guesses, correct: tied.correctGuesses }, 0, 0)).toBeLessThanOrEqual(
+      Math.min(...[2, 4, 8].map((g) => auditPValue({ canaries: 8, ...countCorrect(guessFromScores([5, 5, 5, 5, 5, 5, 5, 5], Math.ceil(g / 2), g - Math.ceil(g / 2)), included) }, 0, 0))),
+    );
+  });
+
   it('declares 2%, 5%, 10%, 20%, 50%, 100% of m', () => {
     expect(declaredGuessTotals(1000)).toEqual([20, 50, 100, 200, 500, 1000]);
     expect(declaredGuessTotals(10)).toEqual([1, 2, 5, 10]);
