@@ -44,6 +44,7 @@ export interface RunData {
 export function prepareRunData(c: RunConfig): RunData {
   const format = parseFormat(c.canaryFormat);
   const auditCount = c.auditCanaries ?? 0;
+  if (!Number.isSafeInteger(auditCount) || auditCount < 0) throw new UserError(`the number of audit canaries must be an integer >= 0, got ${auditCount}`);
   const auditFormat = auditCount > 0 ? parseFormat(c.auditFormat ?? DEFAULT_AUDIT_FORMAT) : null;
   if (auditFormat && auditFormat.template === format.template) {
     throw new UserError('the audit canaries need a format of their own (--audit-format differs from --canary-format)');
@@ -73,6 +74,9 @@ export function prepareRunData(c: RunConfig): RunData {
     sanitizedLines = s.removed;
   }
   const train = makeWindows(linesToTokens(trainLines, data.tokenizer), c.seqLength);
+  if (train.length === 0) {
+    throw new UserError(`the training text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a shorter --seq-length`);
+  }
   let manifest = inserted.manifest;
   let samplingPopulation = train.length;
   if (auditFormat) {
@@ -94,9 +98,6 @@ export function prepareRunData(c: RunConfig): RunData {
     manifest = { ...manifest, audit: planted.manifest };
   }
   const validation = makeWindows(linesToTokens(data.validation, data.tokenizer), c.seqLength);
-  if (train.length === 0) {
-    throw new UserError(`the training text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a shorter --seq-length`);
-  }
   if (validation.length === 0) {
     throw new UserError(`the validation text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a larger validation fraction`);
   }
