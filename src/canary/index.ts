@@ -61,3 +61,4 @@ export {
   extractionOutcome,
 } from './extract.js';
 export { type ScoresFile, parseScoresJson } from './scores-file.js';
+export { type AuditCanary, type AuditManifest, auditManifestFromValue } from './audit-manifest.js';

@@ -1,4 +1,5 @@
 import { UserError } from '../util/errors.js';
+import { auditManifestFromValue, type AuditManifest } from './audit-manifest.js';
 import { fillFormat, parseFormat, symbolsFromSecret } from './format.js';
 
 /** One inserted canary as stored in a run's manifest. */
@@ -20,6 +21,8 @@ export interface CanaryManifest {
   /** Number of lines/documents of the corpus after insertion. */
   readonly corpusUnits: number;
   readonly canaries: readonly ManifestCanary[];
+  /** Audit canaries of the one-run privacy audit, when the run has them (see audit-manifest.ts). */
+  readonly audit?: AuditManifest;
 }
 
 const TYPE = 'dp-canary-manifest';
@@ -90,5 +93,6 @@ export function manifestFromJson(text: string): CanaryManifest {
     }
     return { name, secret, text: ctext, insertions, positions: positions as number[] };
   });
-  return { format: formatText, randomSource, corpusUnits: units, canaries };
+  const audit = raw['audit'] === undefined ? undefined : auditManifestFromValue(raw['audit']);
+  return { format: formatText, randomSource, corpusUnits: units, canaries, ...(audit ? { audit } : {}) };
 }

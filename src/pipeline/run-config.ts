@@ -28,5 +28,5 @@ export interface RunConfig extends Omit<StudyPoint, 'id'> {
 /** The part of a config that fixes the data and the canaries (shared by all points of a study). */
 export function dataKey(c: RunConfig): string {
   return JSON.stringify([c.corpus, c.corpusMaxChars, c.validationFraction, c.dataSeed, c.tokenizer, c.lowercase, c.maxVocab,
-    c.canaryFormat, c.insertions, c.seqLength]);
+    c.canaryFormat, c.insertions, c.seqLength, c.auditCanaries ?? 0, c.auditRepeats ?? 1, c.auditFormat ?? null]);
 }

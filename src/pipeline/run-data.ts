@@ -1,3 +1,4 @@
+import { DEFAULT_AUDIT_FORMAT, plantAuditCanaries } from '../audit/plant.js';
 import { parseFormat, type CanaryFormat } from '../canary/format.js';
 import { generateCanaries } from '../canary/generate.js';
 import { insertCanaries } from '../canary/insert.js';
@@ -22,6 +23,13 @@ export interface RunData {
   manifest: CanaryManifest;
   /** Training windows of seqLength+1 token ids (the DP privacy unit is one window). */
   train: Int32Array[];
+  /**
+   * Number of windows the Poisson sampling rate is computed from (q = batchSize / this): the
+   * corpus windows plus the EXPECTED audit windows, so q does not depend on which audit
+   * canaries were drawn in (a data-dependent q would break the audit's neighbouring relation).
+   * Equals train.length when there is no audit.
+   */
+  samplingPopulation: number;
   /** Validation windows (never hold a canary). */
   validation: Int32Array[];
   /** Training lines removed by sanitisation (0 unless mitigation is 'sanitize'). */
@@ -39,6 +47,12 @@ export interface RunData {
 export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData {
   if (c.mode === 'public') return preparePublicData(c);
   const format = parseFormat(c.canaryFormat);
+  const auditCount = c.auditCanaries ?? 0;
+  if (!Number.isSafeInteger(auditCount) || auditCount < 0) throw new UserError(`the number of audit canaries must be an integer >= 0, got ${auditCount}`);
+  const auditFormat = auditCount > 0 ? parseFormat(c.auditFormat ?? DEFAULT_AUDIT_FORMAT) : null;
+  if (auditFormat && auditFormat.template === format.template) {
+    throw new UserError('the audit canaries need a format of their own (--audit-format differs from --canary-format)');
+  }
   const data = prepareData(
     {
       corpus: c.corpus,
@@ -47,7 +61,7 @@ export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData 
       tokenizer: c.tokenizer,
       lowercase: c.lowercase,
       maxVocab: c.maxVocab,
-      requiredText: [format.prefix, format.suffix, format.alphabet.join('')],
+      requiredText: [format.prefix, format.suffix, format.alphabet.join(''), ...(auditFormat ? [auditFormat.prefix, auditFormat.suffix, auditFormat.alphabet.join('')] : [])],
       ...(useTokenizer ? { useTokenizer } : {}),
     },
     c.dataSeed,
@@ -65,18 +79,39 @@ export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData 
     sanitizedLines = s.removed;
   }
   const train = makeWindows(linesToTokens(trainLines, data.tokenizer), c.seqLength);
-  const validation = makeWindows(linesToTokens(data.validation, data.tokenizer), c.seqLength);
   if (train.length === 0) {
     throw new UserError(`the training text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a shorter --seq-length`);
   }
+  let manifest = inserted.manifest;
+  let samplingPopulation = train.length;
+  if (auditFormat) {
+    canaryTokens(auditFormat, data.tokenizer);
+    const repeats = c.auditRepeats ?? 1;
+    const auditRandom = c.secureRandom ? secureRandom() : seededRandom(c.dataSeed).fork('audit');
+    const planted = plantAuditCanaries({
+      format: auditFormat,
+      count: auditCount,
+      repeats,
+      tokenizer: data.tokenizer,
+      corpusLines: trainLines,
+      seqLength: c.seqLength,
+      firstWindow: train.length,
+      random: auditRandom,
+    });
+    samplingPopulation = train.length + Math.round((auditCount * repeats) / 2);
+    train.push(...planted.windows);
+    manifest = { ...manifest, audit: planted.manifest };
+  }
+  const validation = makeWindows(linesToTokens(data.validation, data.tokenizer), c.seqLength);
   if (validation.length === 0) {
     throw new UserError(`the validation text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a larger validation fraction`);
   }
   return {
     tokenizer: data.tokenizer,
     format,
-    manifest: inserted.manifest,
+    manifest,
     train,
+    samplingPopulation,
     validation,
     sanitizedLines,
     corpusChars: data.corpus.chars,
@@ -118,5 +153,7 @@ function preparePublicData(c: RunConfig): RunData {
   if (train.length === 0 || validation.length === 0) {
     throw new UserError(`the public text is too short for training and validation windows of ${c.seqLength + 1} tokens`);
   }
-  return { tokenizer: data.tokenizer, format, manifest: inserted.manifest, train, validation, sanitizedLines: 0, corpusChars: data.corpus.chars };
+  return {
+    tokenizer: data.tokenizer, format, manifest: inserted.manifest, train, samplingPopulation: train.length, validation, sanitizedLines: 0, corpusChars: data.corpus.chars,
+  };
 }

@@ -23,6 +23,7 @@ import type { RunConfig } from './run-config.js';
  *                   a resumed run keeps those up to its checkpoint
  * - metrics.json    validation loss, steps, epsilon, per-epoch history
  * - exposure.json   exposure and extraction of every canary
+ * - audit.json      the one-run privacy audit (dp-canary audit), when the run has audit canaries
  */
 export const RUN_FILES = {
   run: 'run.json',
@@ -34,6 +35,7 @@ export const RUN_FILES = {
   history: 'history.json',
   metrics: 'metrics.json',
   exposure: 'exposure.json',
+  audit: 'audit.json',
 } as const;
 
 export type RunFile = keyof typeof RUN_FILES;

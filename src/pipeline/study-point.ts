@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { evaluate } from '../dpsgd/evaluate.js';
 import { prepareRunData } from './run-data.js';
 import type { PointContext } from '../study/runner.js';
-import type { PointMeasurement, StudyPoint } from '../study/types.js';
+import type { PointAudit, PointMeasurement, StudyPoint } from '../study/types.js';
+import { auditModel } from './audit-run.js';
 import { measureCanaries } from './measure.js';
 import { runPath } from './run-folder.js';
 import { trainRun } from './train-run.js';
@@ -53,6 +54,16 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
       random: seededRandom(`references/${config.dataSeed}`),
     });
     writeFileAtomic(runPath(ctx.workDir, 'exposure'), toPrettyJson(m));
+    let audit: PointAudit | null = null;
+    if (data.manifest.audit) {
+      ctx.progress('auditing: scoring the audit canaries');
+      const a = await auditModel(model, data.tokenizer, data.manifest.audit, { confidence: 0.95, delta: metrics.delta, claimedEpsilon: metrics.epsilon });
+      writeFileAtomic(runPath(ctx.workDir, 'audit'), toPrettyJson(a));
+      audit = {
+        epsilonLowerBound: a.epsilonLowerBound, confidence: a.confidence, delta: a.delta, auditCanaries: a.auditCanaries,
+        unitsPerCanary: a.unitsPerCanary, guesses: a.guesses, correctGuesses: a.correctGuesses,
+      };
+    }
     return {
       // The public model never touched the private text: with respect to it, it is 0-DP (a constant).
       epsilon: point.mode === 'public' ? 0 : metrics.epsilon,
@@ -86,6 +97,7 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
       })),
       sanitizedLines: metrics.sanitizedLines,
       ...(point.mode === 'fine-tune' ? { startingPoint: point.initFromPoint! } : {}),
+      ...(audit ? { audit } : {}),
     };
   } finally {
     model.dispose();

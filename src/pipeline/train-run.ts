@@ -165,7 +165,8 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     model = LanguageModel.create(modelConfigOf(config, data.tokenizer.vocabSize), init);
   }
   const N = data.train.length;
-  const q = config.samplingRate ?? config.batchSize / N;
+  // With audit canaries the rate comes from a count that does not depend on their coin flips.
+  const q = config.samplingRate ?? config.batchSize / data.samplingPopulation;
   if (!(q > 0 && q <= 1)) {
     throw new UserError(`the sampling rate must be in (0, 1]; batch size ${config.batchSize} over ${N} training windows gives ${q}`);
   }

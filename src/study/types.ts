@@ -114,6 +114,15 @@ export interface StudyPoint extends SharedSettings {
   weightDecay: number;
   /** Seed of model initialisation, batch sampling and DP noise for this point. */
   seed: number;
+  /**
+   * Audit canaries m of the one-run privacy audit (src/audit/): each is put into the training
+   * data with probability 1/2 as `auditRepeats` windows of its own. Absent or 0: no audit.
+   */
+  auditCanaries?: number;
+  /** Training windows per included audit canary (>= 1, default 1); the bound is per window. */
+  auditRepeats?: number;
+  /** Format of the audit canaries (default src/audit/plant.ts DEFAULT_AUDIT_FORMAT); must differ from canaryFormat. */
+  auditFormat?: string;
 }
 
 /** How a canary's exposure was computed. */
@@ -182,6 +191,25 @@ export interface PointMeasurement {
   sanitizedLines?: number;
   /** Fine-tune points: the public model's run folder name and how its privacy entered (always public data here). */
   startingPoint?: string;
+  /** The one-run privacy audit, for points with auditCanaries > 0 (all numbers finite). */
+  audit?: PointAudit;
+}
+
+/**
+ * A point's one-run privacy audit (src/audit/). Compare epsilonLowerBound with the point's
+ * claimed `epsilon` (same delta): a bound above the claim refutes it.
+ */
+export interface PointAudit {
+  /** Empirical lower bound on epsilon (nats, per training window) at `delta`, valid with probability >= confidence. */
+  epsilonLowerBound: number;
+  confidence: number;
+  delta: number;
+  /** Audit canaries m and training windows per included canary (group size). */
+  auditCanaries: number;
+  unitsPerCanary: number;
+  /** Guesses made (included + excluded) and how many were right. */
+  guesses: number;
+  correctGuesses: number;
 }
 
 /** Result of a point that finished. */

@@ -45,6 +45,9 @@ interface TrainFlags {
   overwrite?: boolean;
   backend?: string;
   exposure: boolean;
+  auditCanaries?: string;
+  auditRepeats?: string;
+  auditFormat?: string;
   json?: boolean;
 }
 
@@ -95,6 +98,12 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
     s.seed = parseInteger('--seed', f.seed);
     s.secureRandom = false;
   }
+  if (f.auditCanaries !== undefined) s.auditCanaries = parseInteger('--audit-canaries', f.auditCanaries, { min: 1 });
+  if ((f.auditRepeats !== undefined || f.auditFormat !== undefined) && s.auditCanaries === undefined) {
+    throw new UserError('--audit-repeats and --audit-format need --audit-canaries M');
+  }
+  if (f.auditRepeats !== undefined) s.auditRepeats = parseInteger('--audit-repeats', f.auditRepeats, { min: 1 });
+  if (f.auditFormat !== undefined) s.auditFormat = f.auditFormat;
   if (f.initFrom !== undefined) s.initFrom = resolve(f.initFrom);
   if (f.physicalBatchSize !== undefined) s.physicalBatchSize = parseInteger('--physical-batch-size', f.physicalBatchSize, { min: 1 });
   return s;
@@ -149,6 +158,7 @@ const FLAG_OF: Partial<Record<keyof RunConfig, string>> = {
   learningRate: '--learning-rate', dropout: '--dropout', weightDecay: '--weight-decay', embeddingDim: '--embedding-dim',
   hiddenSize: '--hidden-size', layers: '--layers', cell: '--cell', seqLength: '--seq-length', seed: '--seed',
   initFrom: '--init-from', physicalBatchSize: '--physical-batch-size',
+  auditCanaries: '--audit-canaries', auditRepeats: '--audit-repeats', auditFormat: '--audit-format',
 };
 
 /**
@@ -227,6 +237,9 @@ export function register(program: Command, io: CliIO): void {
     .option('--resume', 'continue the run in --out from its checkpoint, with the settings of its run.json')
     .option('--overwrite', 'replace the run already in --out (its model and privacy ledger are deleted)')
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
+    .option('--audit-canaries <m>', 'add m audit canaries, each in the training data with probability 1/2, for `dp-canary audit`')
+    .option('--audit-repeats <k>', 'training windows per included audit canary (default 1; the audit converts by group privacy)')
+    .option('--audit-format <format>', "format of the audit canaries (default 'audit {digits:20}'; must differ from --canary-format)")
     .option('--no-exposure', 'skip measuring exposure and extraction after training')
     .option('--json', 'print the final metrics as one JSON object')
     .action(async (flags: TrainFlags) => {

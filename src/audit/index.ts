@@ -1,0 +1,2 @@
+export * from './bound.js';
+export * from './guess.js';
