@@ -104,7 +104,7 @@ function removeLoss(u: number, q: number): number {
   return q === 1 ? u : logAdd(log1p(-q), Math.log(q) + u);
 }
 
-/** Per-direction geometry: x where the loss crosses eps, and the interval masses needed. */
+/** Masses of one grid cell (an interval of x where the loss lies in one grid interval). */
 interface Cell {
   /** P-mass and Q-mass of the x-interval, and D = P - y Q over it. */
   p: number;
