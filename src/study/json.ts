@@ -82,6 +82,9 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   } else if (o.initFromPoint !== undefined) c.fail('"initFromPoint" is only for fine-tune points');
   if (mode === 'public' && mitigation !== 'none') c.fail('the public point trains without mitigation');
   if (o.physicalBatchSize !== undefined) c.num(o, 'physicalBatchSize', { min: 1, integer: true });
+  if (o.auditCanaries !== undefined) c.num(o, 'auditCanaries', { min: 0, integer: true });
+  if (o.auditRepeats !== undefined) c.num(o, 'auditRepeats', { min: 1, integer: true });
+  if (o.auditFormat !== undefined) c.str(o, 'auditFormat');
   c.str(o, 'corpus');
   c.num(o, 'corpusMaxChars', { min: 1 });
   const vf = c.num(o, 'validationFraction');
@@ -167,6 +170,10 @@ export function validatePointResult(value: unknown, where: string): PointResult 
   }
   if (o.sanitizedLines !== undefined) c.num(o, 'sanitizedLines', { min: 0, integer: true });
   if (o.startingPoint !== undefined) c.str(o, 'startingPoint');
+  if (o.audit !== undefined) {
+    const a = c.obj(o.audit, '"audit"');
+    for (const k of ['epsilonLowerBound', 'confidence', 'delta', 'auditCanaries', 'unitsPerCanary', 'guesses', 'correctGuesses']) c.num(a, k, { min: 0 });
+  }
   return o as unknown as PointResult;
 }
 

@@ -1,4 +1,4 @@
-import { formatEpsilon, formatExposure, formatLoss, formatPerplexity } from './format.js';
+import { formatEpsilon, formatExposure, formatFixed, formatLoss, formatPerplexity } from './format.js';
 import { insertionCounts, orderedResults, seedSpread, summaryRows, type SummaryRow } from './summary.js';
 import type { StudyReport } from './types.js';
 
@@ -11,12 +11,17 @@ export interface ComparisonTable {
 /** The comparison table: one row per point, failed points marked. */
 export function comparisonTable(report: StudyReport): ComparisonTable {
   const counts = insertionCounts(report);
+  const ok = report.points.flatMap((r) => (r.status === 'ok' ? [r] : []));
+  const withPld = ok.some((r) => r.epsilonPld !== undefined && r.point.mitigation === 'dp');
+  const withAudit = ok.some((r) => r.audit !== undefined);
   const header = [
     'point',
     'mode',
     'mitigation',
     'recipe',
     'ε',
+    ...(withPld ? ['ε (PLD)'] : []),
+    ...(withAudit ? ['ε lower bound (audit, 95%)'] : []),
     'val loss (nats/token)',
     'val perplexity',
     ...counts.map((r) => `exposure r=${r} (bits)`),
@@ -27,7 +32,7 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
     if (row.status === 'failed') {
       return {
         failed: true,
-        cells: [row.id, row.mode, row.label, row.recipe, '-', '-', '-', ...counts.map(() => '-'), '-', `FAILED: ${row.error ?? ''}`],
+        cells: [row.id, row.mode, row.label, row.recipe, '-', ...(withPld ? ['-'] : []), ...(withAudit ? ['-'] : []), '-', '-', ...counts.map(() => '-'), '-', `FAILED: ${row.error ?? ''}`],
       };
     }
     const exposure = counts.map((r) => (row.exposureByInsertions[r] === undefined ? '-' : formatExposure(row.exposureByInsertions[r]!)));
@@ -40,6 +45,8 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
         row.label,
         row.recipe,
         row.mode === 'public' ? '0 (public data only)' : formatEpsilon(row.epsilon!),
+        ...(withPld ? [row.mode === 'public' ? '0' : row.epsilonPld === undefined ? '-' : formatEpsilon(row.epsilonPld)] : []),
+        ...(withAudit ? [row.auditLowerBound === undefined ? '-' : formatFixed(row.auditLowerBound, 3)] : []),
         formatLoss(row.validationLoss!),
         formatPerplexity(row.validationPerplexity!),
         ...exposure,
@@ -121,7 +128,11 @@ export function howToRead(report: StudyReport): string {
     `the same format: a canary the model did not memorize has exposure near 1-2 bits, a fully memorized one reaches ${max}. ` +
     `The column "exposure r=N" is for the canary inserted N times. "extracted" lists the canaries that a best-first search ` +
     `over the model's predictions (the Secret Sharer's attack) ranked among its 10 most likely secrets. DP bounds what one ` +
-    `training window reveals; a canary inserted r times is covered only by group privacy of size r. Failed points are marked FAILED with their error and left out of the plots.`
+    `training window reveals; a canary inserted r times is covered only by group privacy of size r. "ε (PLD)" is the privacy ` +
+    `loss distribution accountant's certified figure for the same run (tighter than RDP's; the run was budgeted with RDP). ` +
+    `"ε lower bound (audit)" is what the one-run audit (Steinke, Nasr and Jagielski 2023) proves about one training window at ` +
+    `95% confidence from audit canaries: a lower bound above ε would prove a bug; a bound far below ε says the attack found little, ` +
+    `not that the guarantee is loose. Failed points are marked FAILED with their error and left out of the plots.`
   );
 }
 

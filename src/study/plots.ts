@@ -156,6 +156,34 @@ export function trainingCurvesSpec(r: OkPointResult): TopLevelSpec | undefined {
   } as unknown as TopLevelSpec;
 }
 
+/**
+ * The one-run audit beside the claim: for every audited point, the empirical lower bound on
+ * epsilon and (where finite) the claimed epsilon, on a log-free linear axis. Undefined when no
+ * point was audited.
+ */
+export function auditSpec(report: StudyReport): TopLevelSpec | undefined {
+  const values = okResults(report).flatMap((r, order) => {
+    if (!r.audit) return [];
+    const rows: Record<string, unknown>[] = [{ id: r.id, order, series: 'audited lower bound (95%)', epsilon: r.audit.epsilonLowerBound }];
+    if (Number.isFinite(r.epsilon) && r.point.mode !== 'public') rows.push({ id: r.id, order, series: 'claimed ε (RDP)', epsilon: r.epsilon });
+    return rows;
+  });
+  if (values.length === 0) return undefined;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Claimed ε and the audited lower bound per point (no claim: trained without DP)',
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'point', filled: true, size: 70 },
+    encoding: {
+      x: { field: 'id', type: 'nominal', sort: { field: 'order', op: 'min' }, title: 'point', axis: { labelAngle: -40 } },
+      y: { field: 'epsilon', type: 'quantitative', title: 'ε (nats)', scale: { type: 'symlog' } },
+      color: { field: 'series', type: 'nominal', title: '' },
+    },
+  } as TopLevelSpec;
+}
+
 /** Render a vega-lite spec to a standalone SVG string in Node. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const compiled = vegaLite.compile(spec).spec;
@@ -177,6 +205,8 @@ export interface RenderedPlot {
 /** The report's plots, rendered: the tradeoff, exposure against ε and insertions, then each point's training curves. */
 export async function renderReportPlots(report: StudyReport): Promise<RenderedPlot[]> {
   const specs = [tradeoffSpec(report), exposureVsEpsilonSpec(report), exposureVsInsertionsSpec(report)];
+  const audit = auditSpec(report);
+  if (audit) specs.push(audit);
   for (const r of okResults(report)) {
     const spec = trainingCurvesSpec(r);
     if (spec) specs.push(spec);

@@ -16,6 +16,10 @@ export interface SummaryRow {
   error?: string;
   /** Epsilon (natural-log units); Infinity for non-private points; undefined when failed. */
   epsilon?: number;
+  /** The PLD accountant's epsilon for the same run (undefined when not recorded). */
+  epsilonPld?: number;
+  /** The one-run audit's empirical lower bound on epsilon (undefined without audit canaries). */
+  auditLowerBound?: number;
   validationLoss?: number;
   validationPerplexity?: number;
   /** log2 |R| in bits. */
@@ -92,6 +96,8 @@ export function summaryRows(report: StudyReport): SummaryRow[] {
       ...base,
       status: 'ok',
       epsilon: r.epsilon,
+      ...(r.epsilonPld !== undefined ? { epsilonPld: r.epsilonPld } : {}),
+      ...(r.audit ? { auditLowerBound: r.audit.epsilonLowerBound } : {}),
       validationLoss: r.validationLoss,
       validationPerplexity: r.validationPerplexity,
       log2R: r.log2R,

@@ -95,6 +95,15 @@ export interface SharedSettings {
   extractionMaxQueries: number;
   /** Measure exposure after every epoch (true) or only at the end. */
   exposureEachEpoch: boolean;
+  /**
+   * Audit canaries m of the one-run privacy audit (src/audit/): each is put into the training
+   * data with probability 1/2 as `auditRepeats` windows of its own. Absent or 0: no audit.
+   */
+  auditCanaries?: number;
+  /** Training windows per included audit canary (>= 1, default 1); the bound is per window. */
+  auditRepeats?: number;
+  /** Format of the audit canaries (default src/audit/plant.ts DEFAULT_AUDIT_FORMAT); must differ from canaryFormat. */
+  auditFormat?: string;
 }
 
 /** One configuration of the grid: a single model to train and measure. */
@@ -114,15 +123,6 @@ export interface StudyPoint extends SharedSettings {
   weightDecay: number;
   /** Seed of model initialisation, batch sampling and DP noise for this point. */
   seed: number;
-  /**
-   * Audit canaries m of the one-run privacy audit (src/audit/): each is put into the training
-   * data with probability 1/2 as `auditRepeats` windows of its own. Absent or 0: no audit.
-   */
-  auditCanaries?: number;
-  /** Training windows per included audit canary (>= 1, default 1); the bound is per window. */
-  auditRepeats?: number;
-  /** Format of the audit canaries (default src/audit/plant.ts DEFAULT_AUDIT_FORMAT); must differ from canaryFormat. */
-  auditFormat?: string;
 }
 
 /** How a canary's exposure was computed. */

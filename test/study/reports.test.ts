@@ -146,4 +146,19 @@ describe('reports', async () => {
     expect(labels.has('8')).toBe(true);
     expect(labels.has(formatEpsilon(8 * 0.995))).toBe(false);
   });
+
+  it('adds the PLD epsilon and the audited lower bound as columns, and the audit plot, when points carry them', async () => {
+    const audited = report.points.map((r) =>
+      r.status === 'ok' && r.point.mitigation === 'dp'
+        ? { ...r, epsilonPld: r.epsilon * 0.9, audit: { epsilonLowerBound: 0.123, confidence: 0.95, delta: 1e-5, auditCanaries: 200, unitsPerCanary: 4, guesses: 100, correctGuesses: 60 } }
+        : r,
+    );
+    const files2 = await writeReports({ ...report, points: audited }, tmp());
+    const md2 = readFileSync(files2.markdown, 'utf8');
+    expect(md2).toContain('| ε (PLD) | ε lower bound (audit, 95%) |');
+    const row = md2.split('\n').find((l) => l.startsWith('| dp-eps8-seed1 |'))!;
+    const r = audited.find((x) => x.id === 'dp-eps8-seed1')!;
+    expect(row).toContain(`| ${formatEpsilon((r as OkPointResult).epsilon)} | ${formatEpsilon((r as OkPointResult).epsilon * 0.9)} | 0.123 |`);
+    expect(readFileSync(files2.html, 'utf8')).toContain('audited lower bound');
+  });
 });

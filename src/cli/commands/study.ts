@@ -30,6 +30,8 @@ interface StudyFlags {
   mode?: string;
   publicCorpus?: string;
   publicMaxChars?: string;
+  auditCanaries?: string;
+  auditRepeats?: string;
   insertions?: string;
   canaryFormat?: string;
   concurrency?: string;
@@ -70,6 +72,11 @@ function overridesOf(f: StudyFlags): StudyOverrides {
     o.modes = m;
   }
   if (f.publicCorpus !== undefined) o.publicCorpus = f.publicCorpus;
+  if (f.auditCanaries !== undefined) o.auditCanaries = parseInteger('--audit-canaries', f.auditCanaries, { min: 1 });
+  if (f.auditRepeats !== undefined) {
+    if (f.auditCanaries === undefined) throw new UserError('--audit-repeats needs --audit-canaries M');
+    o.auditRepeats = parseInteger('--audit-repeats', f.auditRepeats, { min: 1 });
+  }
   if (f.publicMaxChars !== undefined) o.publicCorpusChars = parseInteger('--public-max-chars', f.publicMaxChars, { min: 1 });
   if (f.epsilons !== undefined) o.dpEpsilons = parseNumberList('--epsilons', f.epsilons);
   if (f.seeds !== undefined) o.seeds = parseNumberList('--seeds', f.seeds);
@@ -126,6 +133,8 @@ export function register(program: Command, io: CliIO): void {
     )
     .option('--public-corpus <path>', "fine-tune mode: public text for the public model: 'brown' (the Brown documents the private part does not use) or a .txt file or folder")
     .option('--public-max-chars <n>', 'fine-tune mode: characters of public text')
+    .option('--audit-canaries <m>', 'one-run privacy audit: m audit canaries per point, each in the training data with probability 1/2; the report adds an empirical lower bound on epsilon')
+    .option('--audit-repeats <k>', 'training windows per included audit canary (the bound is converted to one window by group privacy; 4 gives power at this scale)')
     .option('--insertions <list>', 'canary insertion counts, e.g. 1,4,16,64')
     .option('--canary-format <format>', "e.g. 'the random number is {digits:6}'")
     .option('--concurrency <n>', 'points trained at once in worker threads (default: number of cores)')
