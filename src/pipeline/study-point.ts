@@ -65,6 +65,8 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
       };
     }
     return {
+      mode: point.mode,
+      recipe: { batchSize: point.batchSize, learningRate: point.learningRate, epochs: point.epochs, clip: point.clip },
       // The public model never touched the private text: with respect to it, it is 0-DP (a constant).
       epsilon: point.mode === 'public' ? 0 : metrics.epsilon,
       epsilonPld: point.mode === 'public' ? 0 : metrics.epsilonPld,

@@ -94,7 +94,7 @@ const DEFAULT: StudyConfig = {
     dpRecipe: { batchSize: 256, learningRate: 0.03, epochs: 15, clip: 0.5 },
     publicCorpusChars: 1_500_000,
     publicRecipe: { batchSize: 128, learningRate: 0.005, epochs: 2, clip: 1 },
-    fineTuneRecipe: { batchSize: 64, learningRate: 0.002, epochs: 4, clip: 1 },
+    fineTuneRecipe: { batchSize: 64, learningRate: 0.005, epochs: 4, clip: 1 },
     fineTuneDpRecipe: { batchSize: 512, learningRate: 0.005, epochs: 8, clip: 0.5 },
     canaryFormat: 'the random number is {digits:6}',
     insertions: [1, 4, 16, 64],

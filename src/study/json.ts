@@ -170,6 +170,11 @@ export function validatePointResult(value: unknown, where: string): PointResult 
   }
   if (o.sanitizedLines !== undefined) c.num(o, 'sanitizedLines', { min: 0, integer: true });
   if (o.startingPoint !== undefined) c.str(o, 'startingPoint');
+  if (o.mode !== undefined) c.str(o, 'mode', ['scratch', 'fine-tune', 'public']);
+  if (o.recipe !== undefined) {
+    const r = c.obj(o.recipe, '"recipe"');
+    for (const k of ['batchSize', 'learningRate', 'epochs', 'clip']) c.num(r, k, { min: 0 });
+  }
   if (o.audit !== undefined) {
     const a = c.obj(o.audit, '"audit"');
     for (const k of ['epsilonLowerBound', 'confidence', 'delta', 'auditCanaries', 'unitsPerCanary', 'guesses', 'correctGuesses']) c.num(a, k, { min: 0 });

@@ -163,6 +163,9 @@ export interface EpochExposure {
 
 /** What a point function measures; the runner adds the id, the point and the status. */
 export interface PointMeasurement {
+  /** The point's mode and training recipe, repeated from the point for readers of report.json. */
+  mode?: PointMode;
+  recipe?: TrainingRecipe;
   /** Epsilon (natural-log units) of the whole run at `delta`; Infinity for non-private points. */
   epsilon: number;
   /** Epsilon from the PLD accountant (tighter; RDP's where the PLD cannot certify); Infinity for non-private points. Absent in older results. */
