@@ -2,7 +2,8 @@
  * Checkpoint of a user-model DP run (one JSON file, one atomic rename):
  * `{ format: "dp-canary-fit-checkpoint", version: 1, step, weights: [{name, shape, data}],
  *   optimizer: [{name, shape, data}], ledger, random: {kind, state}, settings }`
- * (data: float32 little-endian, base64). Weights, optimizer state, ledger and step agree.
+ * (data: float32 little-endian, base64; weights in model.weights order). Weights, optimizer state,
+ * ledger and step agree.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -72,10 +73,11 @@ function load(a: SavedArray, what: string): tf.Tensor {
 
 /** Restores weights (by name, shapes checked) and optimizer state from a checkpoint. */
 export async function restoreFitCheckpoint(ck: FitCheckpoint, model: LayersModel, optimizer: tf.Optimizer, path: string): Promise<void> {
-  const byName = new Map(ck.weights.map((w) => [w.name, w]));
-  for (const w of model.weights) {
-    const saved = byName.get(w.originalName);
-    if (!saved || saved.shape.join() !== w.shape.join()) throw new UserError(`cannot resume ${path}: weight ${w.originalName} is missing or has another shape.`);
+  // By position: tfjs names weights after layer instances, which differ between processes.
+  if (ck.weights.length !== model.weights.length) throw new UserError(`cannot resume ${path}: it holds ${ck.weights.length} weights, the model has ${model.weights.length}.`);
+  for (const [k, w] of model.weights.entries()) {
+    const saved = ck.weights[k]!;
+    if (saved.shape.join() !== w.shape.join()) throw new UserError(`cannot resume ${path}: weight ${k} (${w.originalName}) has shape [${saved.shape}] there, [${w.shape}] here.`);
     const t = load(saved, `weight ${saved.name}`);
     w.write(t);
     t.dispose();

@@ -189,6 +189,8 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   if (root.kind === 'seeded' && isPrivate) warn('seeded randomness: reproducible, but NOT a real privacy guarantee; omit the seed for secure noise.');
 
   const params = trainableVariables(model);
+  const stableKey = new Map([...params.keys()].map((n, k) => [n, `weight-${String(k).padStart(4, '0')}`]));
+  const nameOf = new Map([...stableKey].map(([n, k]) => [k, n]));
   const checkpoint = async (): Promise<void> => {
     if (!ckPath) return;
     await writeFitCheckpoint(ckPath, model, o.optimizer, {
@@ -253,8 +255,10 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
         tf.dispose([prev, t]);
       }
     }
-    const grads = privatizeGradient(sums, { noiseMultiplier: sigma, clipNorm: clipNorm ?? 0, expectedBatchSize: q * N, step, random: root });
-    o.optimizer.applyGradients(Object.fromEntries(grads));
+    // Noise streams are keyed by the weight's position, not its tfjs name (which changes with every model instance), so a seeded run is reproducible.
+    const keyed = new Map([...sums].map(([n, t]) => [stableKey.get(n)!, t]));
+    const grads = privatizeGradient(keyed, { noiseMultiplier: sigma, clipNorm: clipNorm ?? 0, expectedBatchSize: q * N, step, random: root });
+    o.optimizer.applyGradients(Object.fromEntries([...grads].map(([k, t]) => [nameOf.get(k)!, t])));
     tf.dispose([...grads.values()]);
     step += 1;
     if (next) {
