@@ -100,7 +100,8 @@ function useClippedSum(use: ParamUse, n: UseNorm, c: tf.Tensor1D, session: TapSe
     if (use.kind === 'embedding') {
       return tf.unsortedSegmentSum(tf.reshape(cg, [B * T, P]), tf.reshape(use.ids, [B * T]), use.vocabSize);
     }
-    if (use.kind !== 'linear') throw new Error(`unexpected ${use.kind} use without per-example gradients`);
+    if (use.kind === 'bias') return tf.sum(cg, [0, 1]);
+    if (use.kind === 'scale') return tf.sum(tf.mul(cg, use.input), [0, 1]);
     const D = use.input.shape[2];
     return tf.matMul(tf.reshape(use.input, [B * T, D]) as tf.Tensor2D, tf.reshape(cg, [B * T, P]) as tf.Tensor2D, true, false);
   });
@@ -118,8 +119,19 @@ export function clipFactorsFrom(squaredNorms: tf.Tensor1D, clipNorm: number): tf
  * weight name, from a finished tap session. Uses of one weight cover disjoint column blocks,
  * so their squared norms add.
  */
-export function clipSession(session: TapSession, clipNorm: number, method: NormMethod = 'auto'): { sums: Map<string, tf.Tensor>; norms: Float32Array } {
-  const norms = session.uses.map((u) => useNorm(u, session, method));
+export function clipSession(
+  session: TapSession,
+  clipNorm: number,
+  method: NormMethod = 'auto',
+  withNorms = true,
+): { sums: Map<string, tf.Tensor>; norms: Float32Array } {
+  if (session.uses.length === 0) return { sums: new Map(), norms: new Float32Array(0) };
+  // Without clipping (C = Infinity) and no norms wanted, every c_i = 1: skip the norms.
+  const skip = clipNorm === Infinity && !withNorms;
+  const B = session.grad(session.uses[0]!.tap).shape[0];
+  const norms: UseNorm[] = skip
+    ? session.uses.map(() => ({ squaredNorms: tf.zeros([B]) as tf.Tensor1D, perExample: null }))
+    : session.uses.map((u) => useNorm(u, session, method));
   try {
     const total = tf.tidy(() => norms.map((n) => n.squaredNorms).reduce((a, b) => tf.add(a, b)) as tf.Tensor1D);
     const c = clipFactorsFrom(total, clipNorm);
@@ -136,8 +148,7 @@ export function clipSession(session: TapSession, clipNorm: number, method: NormM
       sums.set(name, tf.tidy(() => tf.reshape(blocks.length === 1 ? blocks[0]!.t : tf.concat(blocks.map((b) => b.t), 1), param.shape)));
       tf.dispose(blocks.map((b) => b.t));
     }
-    const sq = total.dataSync() as Float32Array;
-    const out = Float32Array.from(sq, (v) => Math.sqrt(v));
+    const out = skip ? new Float32Array(0) : Float32Array.from(total.dataSync() as Float32Array, (v) => Math.sqrt(v));
     tf.dispose([total, c]);
     return { sums, norms: out };
   } finally {

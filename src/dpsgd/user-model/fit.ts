@@ -8,7 +8,7 @@ import { privatizeGradient } from '../noise.js';
 import { poissonSample } from '../sampler.js';
 import { defaultDelta } from '../trainer.js';
 import { readFitCheckpoint, restoreFitCheckpoint, writeFitCheckpoint, type FitSettings } from './checkpoint.js';
-import { exactClippedChunk, fastClippedChunk, plainChunk, trainableVariables, type ChunkGradient } from './gradient.js';
+import { exactClippedChunk, fastClippedChunk, plainChunk, tapsPlainChunk, trainableVariables, type ChunkGradient } from './gradient.js';
 import { validateModel } from './graph.js';
 import { isCategorical, perExampleLoss, type LossName, type PerExampleLoss } from './losses.js';
 
@@ -159,6 +159,16 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   } else if (o.noiseMultiplier !== undefined || o.targetEpsilon !== undefined || o.clipNorm !== undefined) {
     throw new UserError('a non-private run takes no clip norm, noise multiplier or epsilon target.');
   }
+  // Non-private runs also go through the layer rules where they can (tested equal to autodiff),
+  // which trains convolutions on wasm; otherwise through tfjs autodiff.
+  let plainMode: 'rules' | 'autodiff' = 'autodiff';
+  if (!isPrivate) {
+    try {
+      plainMode = validateModel(model, false) === 'fast' ? 'rules' : 'autodiff';
+    } catch {
+      plainMode = 'autodiff';
+    }
+  }
   const settings: FitSettings = { private: isPrivate, numExamples: N, samplingRate: q, noiseMultiplier: sigma, clipNorm, delta, totalSteps, maxEpsilon };
   const every = o.checkpointEvery ?? stepsPerEpoch;
   if (!(Number.isInteger(every) && every >= 1)) throw new UserError(`checkpoint interval must be an integer >= 1, got ${every}.`);
@@ -243,7 +253,7 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
       const yb = tf.gather(y, part);
       let g: ChunkGradient;
       try {
-        g = !isPrivate ? plainChunk(model, xb, yb, loss) : mode === 'fast' ? fastClippedChunk(model, xb, yb, loss, clipNorm!) : exactClippedChunk(model, xb, yb, loss, clipNorm!);
+        g = !isPrivate ? (plainMode === 'rules' ? tapsPlainChunk(model, xb, yb, loss) : plainChunk(model, xb, yb, loss)) : mode === 'fast' ? fastClippedChunk(model, xb, yb, loss, clipNorm!) : exactClippedChunk(model, xb, yb, loss, clipNorm!);
       } finally {
         tf.dispose([...xb, yb]);
       }

@@ -36,6 +36,7 @@ export function fastClippedChunk(
   loss: PerExampleLoss,
   clipNorm: number,
   method: NormMethod = 'auto',
+  withNorms = true,
 ): ChunkGradient {
   const s = tf.scalar(0);
   const session = new TapSession(s, true);
@@ -43,7 +44,7 @@ export function fastClippedChunk(
     const { value, grads } = tf.valueAndGrads(() => tf.sum(loss(y, runGraph(model, xs, session))) as tf.Scalar)([s]);
     const lossSum = value.dataSync()[0]!;
     tf.dispose([value, ...grads]);
-    const { sums, norms } = clipSession(session, clipNorm, method);
+    const { sums, norms } = clipSession(session, clipNorm, method, withNorms);
     return { sums, norms, lossSum };
   } finally {
     session.dispose();
@@ -84,6 +85,15 @@ export function exactClippedChunk(model: LayersModel, xs: readonly tf.Tensor[], 
     tf.dispose(Object.values(grads));
   }
   return { sums, norms, lossSum };
+}
+
+/**
+ * The plain (unclipped) gradient of the summed loss through the layer rules: the capture pass
+ * of fastClippedChunk with every c_i = 1 and no norms. Needs no weight-gradient kernels, so it
+ * also trains convolutions on tfjs's wasm backend, which has no Conv2DBackpropFilter kernel.
+ */
+export function tapsPlainChunk(model: LayersModel, xs: readonly tf.Tensor[], y: tf.Tensor, loss: PerExampleLoss): ChunkGradient {
+  return fastClippedChunk(model, xs, y, loss, Infinity, 'auto', false);
 }
 
 /** The non-private baseline: the plain gradient of the summed loss (tfjs autodiff on the weights). */

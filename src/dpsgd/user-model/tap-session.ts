@@ -29,9 +29,10 @@ export class TapSession implements RuleContext {
   }
 
   use(u: ParamUse): void {
-    if (u.kind === 'linear' || u.kind === 'scale') tf.keep(u.input);
-    if (u.kind === 'embedding') tf.keep(u.ids);
-    this.uses.push(u);
+    // Clones (sharing data) so that disposing them never frees a caller's tensor, e.g. the model input.
+    if (u.kind === 'linear' || u.kind === 'scale') this.uses.push({ ...u, input: tf.keep(tf.clone(u.input)) });
+    else if (u.kind === 'embedding') this.uses.push({ ...u, ids: tf.keep(tf.clone(u.ids)) });
+    else this.uses.push(u);
   }
 
   /** The output gradient of a tap as [B, T, P] (T = all middle axes, P = the last). */

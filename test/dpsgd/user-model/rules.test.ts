@@ -156,6 +156,7 @@ describe('per-layer clipping rules against a one-example-at-a-time brute force',
         const C = (sorted[1]! + sorted[B - 2]!) / 2;
         const clipped = bruteForce(model, x, y, loss, C);
         const got = fastClippedChunk(model, x, y, loss, C, method);
+        expect(x.some((t) => t.isDisposed) || y.isDisposed).toBe(false);
         expect(relErr(got.norms, ref.norms)).toBeLessThanOrEqual(1e-5);
         expect(sorted[0]!).toBeLessThan(C);
         expect(sorted[B - 1]!).toBeGreaterThan(C);
@@ -163,6 +164,13 @@ describe('per-layer clipping rules against a one-example-at-a-time brute force',
           const have = got.sums.get(name);
           expect(have, name).toBeDefined();
           expect(relErr(have!.dataSync(), want), name).toBeLessThanOrEqual(1e-5);
+        }
+        if (method === 'auto') {
+          // Without clipping, the rule pass gives the plain gradient sum (what non-private runs use).
+          const plain = fastClippedChunk(model, x, y, loss, Infinity, 'auto', false);
+          expect(plain.norms.length).toBe(0);
+          for (const [name, want] of ref.sums) expect(relErr(plain.sums.get(name)!.dataSync(), want), name).toBeLessThanOrEqual(1e-5);
+          tf.dispose([...plain.sums.values()]);
         }
         tf.dispose([...x, y, ...got.sums.values()]);
         model.dispose();
