@@ -129,6 +129,21 @@ describe('fitPrivately', () => {
     expect(r.mode).toBe('non-private');
   });
 
+  it('draws secure noise unless seeded, and takes the exact path for a layer without a rule when allowed', async () => {
+    const secure = await fitPrivately(mlp(), data.x, data.y, base({ seed: undefined, epochs: 0.1 }));
+    expect(secure.randomKind).toBe('secure');
+    const odd = tfl.sequential({ layers: [
+      tfl.layers.reshape({ targetShape: [2, 2, 1], inputShape: [4] }),
+      tfl.layers.depthwiseConv2d({ kernelSize: 1 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 2, activation: 'softmax' }),
+    ] });
+    await expect(fitPrivately(odd, data.x, data.y, base({ epochs: 0.1 }))).rejects.toThrow(/DepthwiseConv2D.*exactFallback/);
+    const r = await fitPrivately(odd, data.x, data.y, base({ epochs: 0.1, exactFallback: true }));
+    expect(r.mode).toBe('exact');
+    expect(r.steps).toBe(1);
+  });
+
   it('rejects bad settings with one-line errors', async () => {
     await expect(fitPrivately(mlp(), data.x, data.y, base({ batchSize: 500 }))).rejects.toThrow(/at most the 200 examples/);
     await expect(fitPrivately(mlp(), data.x, data.y, base({ clipNorm: -1 }))).rejects.toThrow(/clip norm must be a positive number/);
