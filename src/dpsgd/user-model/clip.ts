@@ -128,7 +128,7 @@ export function clipSession(
   if (session.uses.length === 0) return { sums: new Map(), norms: new Float32Array(0) };
   // Without clipping (C = Infinity) and no norms wanted, every c_i = 1: skip the norms.
   const skip = clipNorm === Infinity && !withNorms;
-  const B = session.grad(session.uses[0]!.tap).shape[0];
+  const B = session.batchSize(session.uses[0]!.tap);
   const norms: UseNorm[] = skip
     ? session.uses.map(() => ({ squaredNorms: tf.zeros([B]) as tf.Tensor1D, perExample: null }))
     : session.uses.map((u) => useNorm(u, session, method));

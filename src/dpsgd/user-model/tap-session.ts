@@ -35,7 +35,14 @@ export class TapSession implements RuleContext {
     else this.uses.push(u);
   }
 
-  /** The output gradient of a tap as [B, T, P] (T = all middle axes, P = the last). */
+  /** Number of examples (rows) at a tap, read without creating a tensor. */
+  batchSize(tap: number): number {
+    const g = this.grads.get(tap);
+    if (!g) throw new Error(`no gradient reached tap ${tap}`);
+    return g.shape[0];
+  }
+
+  /** The output gradient of a tap as [B, T, P] (a new tensor: call inside a tidy) (T = all middle axes, P = the last). */
   grad(tap: number): tf.Tensor3D {
     const g = this.grads.get(tap);
     if (!g) throw new Error(`no gradient reached tap ${tap}`);

@@ -144,6 +144,19 @@ describe('fitPrivately', () => {
     expect(r.steps).toBe(1);
   });
 
+  it('leaves no tensors behind (private and not, several chunks per step)', async () => {
+    const m = mlp();
+    const opt = tf.train.adam(0.01);
+    // Options built up front: base() makes an SGD optimizer, which holds a tensor.
+    const priv = base({ optimizer: opt, physicalBatchSize: 7, validationData: [data.x, data.y] });
+    const plain = { ...priv, private: false, clipNorm: undefined, noiseMultiplier: undefined };
+    await fitPrivately(m, data.x, data.y, priv); // creates the optimizer's slots
+    const before = tf.memory().numTensors;
+    await fitPrivately(m, data.x, data.y, priv);
+    await fitPrivately(m, data.x, data.y, plain);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects bad settings with one-line errors', async () => {
     await expect(fitPrivately(mlp(), data.x, data.y, base({ batchSize: 500 }))).rejects.toThrow(/at most the 200 examples/);
     await expect(fitPrivately(mlp(), data.x, data.y, base({ clipNorm: -1 }))).rejects.toThrow(/clip norm must be a positive number/);
