@@ -52,4 +52,10 @@ describe('public API', () => {
     expect(existsSync(join(root, pkg.types))).toBe(true);
     expect(pkg.files).toContain('dist/src/');
   });
+
+  it('a TypeScript consumer type-checks against the declarations (and wrong calls do not)', () => {
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    // Throws (non-zero exit) on any type error, including an unused @ts-expect-error.
+    execFileSync(process.execPath, [tsc, '-p', join(here, 'consumer', 'tsconfig.json')], { cwd: root, encoding: 'utf8' });
+  });
 });
