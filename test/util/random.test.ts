@@ -55,6 +55,13 @@ describe('seeded random source', () => {
       // Tail mass beyond 1.96 is 5%.
       const tail = out.filter((v) => Math.abs(v) > 1.959964).length / n;
       expect(Math.abs(tail - 0.05)).toBeLessThan(5 * Math.sqrt(0.05 * 0.95 / n));
+      // Beyond 3 sigma: 0.26998%; within 1 sigma: 68.269%; the sign is symmetric.
+      const far = out.filter((v) => Math.abs(v) > 3).length / n;
+      expect(Math.abs(far - 0.0026998)).toBeLessThan(5 * Math.sqrt(0.0026998 * (1 - 0.0026998) / n));
+      const near = out.filter((v) => Math.abs(v) < 1).length / n;
+      expect(Math.abs(near - 0.6826895)).toBeLessThan(5 * Math.sqrt(0.6826895 * (1 - 0.6826895) / n));
+      const positive = out.filter((v) => v > 0).length / n;
+      expect(Math.abs(positive - 0.5)).toBeLessThan(5 * Math.sqrt(0.25 / n));
     });
   }
 

@@ -1,0 +1,166 @@
+/**
+ * `npm run bench -- dpsgd.layers`: what DP-SGD costs per step on a user's own tf.LayersModel,
+ * measured side by side in one run: a DP step (fitPrivately's step: forward through the layer
+ * rules with captured pre-activations, backward to the captures, per-example norms, clipped
+ * sum, Gaussian noise from node:crypto, Adam update) against a non-private step (tfjs autodiff
+ * on the weights of the model itself, same batch, Adam). Three models:
+ * - mlp256: Dense 784-256 relu, Dense 10 softmax, batch 256;
+ * - lstm64: Embedding 64x32, LSTM 128 (sequences), Dense 64 softmax per step, length 50, batch 64;
+ * - cnn256: TF Privacy's MNIST tutorial CNN (Conv2D 16 8x8 stride 2 same, max pool 2/1,
+ *   Conv2D 32 4x4 stride 2, max pool 2/1, Dense 32, Dense 10), 28x28x1, batch 256.
+ * tfjs's wasm backend has no Conv2DBackpropFilter kernel, so tfjs autodiff cannot train the CNN
+ * there: on wasm its non-private step is the layer-rule pass without norms or clipping.
+ * Times: medians of interleaved repetitions (2 shared cores: expect noise). Memory: peak tensor
+ * bytes during one step (tf.profile's peakBytes, the model's weights included).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { initBackend } from '../src/dpsgd/backend.js';
+import { privatizeGradient } from '../src/dpsgd/noise.js';
+import { fastClippedChunk, plainChunk, tapsPlainChunk } from '../src/dpsgd/user-model/gradient.js';
+import { perExampleLoss } from '../src/dpsgd/user-model/losses.js';
+import { secureRandom, seededRandom } from '../src/util/random.js';
+
+export const name = 'dpsgd.layers';
+
+/**
+ * The non-private step's gradient: tfjs autodiff on the model's weights, or (where the backend
+ * cannot differentiate a layer: tfjs's wasm backend has no Conv2DBackpropFilter kernel) the
+ * layer-rule pass without norms or clipping (every c_i = 1).
+ */
+type Baseline = 'autodiff' | 'taps';
+
+interface Row {
+  baseline: Baseline;
+  backend: string;
+  ratio: number;
+  memoryRatio: number;
+  dpMs: number;
+  nonPrivateMs: number;
+  dpPeakBytes: number;
+  nonPrivatePeakBytes: number;
+  batchSize: number;
+  repetitions: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function random(shape: number[], seed: string, ints?: number): tf.Tensor {
+  const r = seededRandom(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return ints ? tf.tensor(Int32Array.from({ length: n }, () => r.int(ints)), shape, 'int32') : tf.tensor(Float32Array.from({ length: n }, () => r.uniform()), shape);
+}
+
+async function measure(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, reps: number, baseline: Baseline): Promise<Row> {
+  const B = y.shape[0];
+  const loss = perExampleLoss('sparseCategoricalCrossentropy');
+  const dpOpt = tf.train.adam(1e-3);
+  const plainOpt = tf.train.adam(1e-3);
+  const noise = secureRandom();
+  let step = 0;
+  const dpStep = (): void => {
+    const g = fastClippedChunk(model, [x], y, loss, 1);
+    const grads = privatizeGradient(g.sums, { noiseMultiplier: 1, clipNorm: 1, expectedBatchSize: B, step: step++, random: noise });
+    dpOpt.applyGradients(Object.fromEntries(grads) as Record<string, tf.Variable>); // tfjs types gradients as Variables
+    tf.dispose([...grads.values()]);
+  };
+  const plainStep = (): void => {
+    const g = baseline === 'autodiff' ? plainChunk(model, [x], y, loss) : tapsPlainChunk(model, [x], y, loss);
+    const grads = Object.fromEntries([...g.sums].map(([n, t]) => [n, tf.div(t, B)]));
+    plainOpt.applyGradients(grads as Record<string, tf.Variable>);
+    tf.dispose([...g.sums.values(), ...Object.values(grads)]);
+  };
+  const first = model.trainableWeights[0]!.read();
+  const time = (f: () => void): number => {
+    const t0 = performance.now();
+    f();
+    first.dataSync(); // waits for queued work
+    return performance.now() - t0;
+  };
+  time(dpStep);
+  time(plainStep);
+  const dp: number[] = [];
+  const plain: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    if (r % 2 === 0) {
+      dp.push(time(dpStep));
+      plain.push(time(plainStep));
+    } else {
+      plain.push(time(plainStep));
+      dp.push(time(dpStep));
+    }
+  }
+  const plainPeak = (await tf.profile(plainStep)).peakBytes;
+  const dpPeak = (await tf.profile(dpStep)).peakBytes;
+  dpOpt.dispose();
+  plainOpt.dispose();
+  console.log(`  reps (ms): DP ${dp.map((v) => v.toFixed(0)).join(' ')} / non-private ${plain.map((v) => v.toFixed(0)).join(' ')}`);
+  const dpMs = median(dp);
+  const nonPrivateMs = median(plain);
+  return { baseline, backend: tf.getBackend(), ratio: dpMs / nonPrivateMs, memoryRatio: dpPeak / plainPeak, dpMs, nonPrivateMs, dpPeakBytes: dpPeak, nonPrivatePeakBytes: plainPeak, batchSize: B, repetitions: reps };
+}
+
+const MODELS: { key: string; target: number; reps: number; build: () => { model: tfl.LayersModel; x: tf.Tensor; y: tf.Tensor } }[] = [
+  {
+    key: 'mlp256', target: 1.3, reps: 9,
+    build: () => ({
+      model: tfl.sequential({ layers: [tfl.layers.dense({ units: 256, activation: 'relu', inputShape: [784] }), tfl.layers.dense({ units: 10, activation: 'softmax' })] }),
+      x: random([256, 784], 'mlp-x'),
+      y: random([256], 'mlp-y', 10),
+    }),
+  },
+  {
+    key: 'lstm64', target: 1.3, reps: 5,
+    build: () => ({
+      model: tfl.sequential({ layers: [
+        tfl.layers.embedding({ inputDim: 64, outputDim: 32, inputLength: 50 }),
+        tfl.layers.lstm({ units: 128, returnSequences: true, recurrentInitializer: 'glorotUniform' }),
+        tfl.layers.dense({ units: 64, activation: 'softmax' }),
+      ] }),
+      x: random([64, 50], 'lstm-x', 64),
+      y: random([64, 50], 'lstm-y', 64),
+    }),
+  },
+  {
+    key: 'cnn256', target: 2.0, reps: 3,
+    build: () => ({
+      model: tfl.sequential({ layers: [
+        tfl.layers.conv2d({ filters: 16, kernelSize: 8, strides: 2, padding: 'same', activation: 'relu', inputShape: [28, 28, 1] }),
+        tfl.layers.maxPooling2d({ poolSize: 2, strides: 1 }),
+        tfl.layers.conv2d({ filters: 32, kernelSize: 4, strides: 2, padding: 'valid', activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2, strides: 1 }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 32, activation: 'relu' }),
+        tfl.layers.dense({ units: 10, activation: 'softmax' }),
+      ] }),
+      x: random([256, 28, 28, 1], 'cnn-x'),
+      y: random([256], 'cnn-y', 10),
+    }),
+  },
+];
+
+export async function run(): Promise<Record<string, unknown>> {
+  const backend = await initBackend();
+  console.log(`backend: ${backend.name} (${backend.reason})`);
+  const only = (process.env.DPC_BENCH_MODELS ?? '').split(',').filter(Boolean);
+  const out: Record<string, unknown> = { backend: backend.name };
+  for (const m of MODELS) {
+    if (only.length > 0 && !only.includes(m.key)) continue;
+    const { model, x, y } = m.build();
+    const baseline: Baseline = tf.getBackend() === 'wasm' && m.key.startsWith('cnn') ? 'taps' : 'autodiff';
+    const row = await measure(model, x, y, m.reps, baseline);
+    tf.dispose([x, y]);
+    model.dispose();
+    out[m.key] = row;
+    const mb = (v: number): string => (v / 2 ** 20).toFixed(1);
+    console.log(
+      `${m.key} (${row.backend}, non-private by ${baseline}): DP ${row.dpMs.toFixed(1)} ms, non-private ${row.nonPrivateMs.toFixed(1)} ms, time ratio ${row.ratio.toFixed(2)} (target <= ${m.target}); ` +
+        `peak tensors ${mb(row.dpPeakBytes)} vs ${mb(row.nonPrivatePeakBytes)} MiB, memory ratio ${row.memoryRatio.toFixed(2)} (target <= 1.5)`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+/**
+ * `dp-canary/dpsgd`: the public DP-SGD API.
+ * - Your own tf.LayersModel: `fitPrivately` (model.fit-shaped DP-SGD), `validateModel`
+ *   (checks that every trainable layer can be clipped per example), `perExampleLoss`,
+ *   `layersModelScorer` (the canary Scorer for a next-token model), `supportedLayers`.
+ * - dp-canary's own recurrent language models: `train`, `LanguageModel`, `languageModelScorer`.
+ * - `initBackend` picks the fastest tfjs backend (tensorflow > wasm > cpu) and registers
+ *   dp-canary's wasm kernel fixes.
+ * Epsilon is in nats (e^epsilon) throughout; delta is a probability.
+ */
+import { LAYER_RULES } from './user-model/rules/index.js';
+
+export {
+  fitPrivately,
+  evaluateModel,
+  perExampleLoss,
+  validateModel,
+  layersModelScorer,
+  type FitPrivatelyOptions,
+  type FitPrivatelyResult,
+  type FitCallbacks,
+  type FitLogs,
+  type PerExampleLoss,
+  type LossName,
+  type LayersModelScorerOptions,
+} from './user-model/index.js';
+export { initBackend, currentBackend, type BackendInfo, type BackendName } from './backend.js';
+export { train, defaultDelta, type TrainOptions, type TrainResult, type StepReport } from './trainer.js';
+export { LanguageModel, type LanguageModelConfig } from './model.js';
+export { saveModel, loadModel } from './model-io.js';
+export { makeWindows } from './data.js';
+export { evaluate, type Evaluation } from './evaluate.js';
+export { languageModelScorer } from './scorer.js';
+export type { OptimizerConfig, OptimizerName } from './optimizers.js';
+
+/** tfjs class names of the trainable layers that fitPrivately clips per example without the exact fallback. */
+export function supportedLayers(): string[] {
+  return [...LAYER_RULES.keys()];
+}

@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { CLIP_EPSILON } from '../clipping.js';
+import { clipSession, type NormMethod } from './clip.js';
+import { runGraph } from './graph.js';
+import type { PerExampleLoss } from './losses.js';
+import { TapSession } from './tap-session.js';
+
+/** What one physical chunk contributes to a logical batch. */
+export interface ChunkGradient {
+  /** sum_i c_i grad_i by weight (variable) name; for a non-private chunk the plain sum (c = 1). */
+  readonly sums: Map<string, tf.Tensor>;
+  /** Per-example L2 norms of the gradient before clipping (empty for non-private chunks). */
+  readonly norms: Float32Array;
+  /** Sum of the per-example losses (monitoring only; not private). */
+  readonly lossSum: number;
+}
+
+/** The model's trainable variables by name. */
+export function trainableVariables(model: LayersModel): Map<string, tf.Variable> {
+  return new Map(model.trainableWeights.map((w) => {
+    const v = w.read() as tf.Variable;
+    return [v.name, v];
+  }));
+}
+
+/**
+ * The fast path: one forward pass through the layer rules with captured pre-activations, one
+ * backward pass to the captures (no weight gradients), per-example norms by ghost norms or
+ * per-example gradients (whichever is cheaper per weight), and the clipped sum.
+ */
+export function fastClippedChunk(
+  model: LayersModel,
+  xs: readonly tf.Tensor[],
+  y: tf.Tensor,
+  loss: PerExampleLoss,
+  clipNorm: number,
+  method: NormMethod = 'auto',
+  withNorms = true,
+): ChunkGradient {
+  const s = tf.scalar(0);
+  const session = new TapSession(s, true);
+  try {
+    const { value, grads } = tf.valueAndGrads(() => tf.sum(loss(y, runGraph(model, xs, session))) as tf.Scalar)([s]);
+    const lossSum = value.dataSync()[0]!;
+    tf.dispose([value, ...grads]);
+    const { sums, norms } = clipSession(session, clipNorm, method, withNorms);
+    return { sums, norms, lossSum };
+  } finally {
+    session.dispose();
+    s.dispose();
+  }
+}
+
+/**
+ * The slow exact path for layers without a rule: one backward pass per example through the
+ * model itself (tfjs autodiff), each gradient clipped to clipNorm over all trainable weights.
+ */
+export function exactClippedChunk(model: LayersModel, xs: readonly tf.Tensor[], y: tf.Tensor, loss: PerExampleLoss, clipNorm: number): ChunkGradient {
+  const params = trainableVariables(model);
+  const vars = [...params.values()];
+  const sums = new Map<string, tf.Tensor>([...params].map(([n, v]) => [n, tf.zerosLike(v)]));
+  const B = y.shape[0];
+  const norms = new Float32Array(B);
+  let lossSum = 0;
+  for (let i = 0; i < B; i++) {
+    const { value, grads } = tf.variableGrads(() => {
+      const xi = xs.map((x) => tf.slice(x, i, 1));
+      const out = model.apply(xi.length === 1 ? xi[0]! : xi, { training: true }) as tf.Tensor;
+      return tf.sum(loss(tf.slice(y, i, 1), out)) as tf.Scalar;
+    }, vars);
+    lossSum += value.dataSync()[0]!;
+    value.dispose();
+    tf.tidy(() => {
+      const list = [...params].map(([n, v]) => [n, grads[v.name] ?? tf.zerosLike(v)] as const);
+      const norm = Math.sqrt(list.reduce((acc, [, g]) => acc + tf.sum(tf.square(g)).dataSync()[0]!, 0));
+      norms[i] = norm;
+      const c = clipNorm === Infinity ? 1 : Math.min(1, clipNorm / (norm + CLIP_EPSILON));
+      for (const [n, g] of list) {
+        const prev = sums.get(n)!;
+        sums.set(n, tf.keep(tf.add(prev, tf.mul(g, c))));
+        prev.dispose();
+      }
+    });
+    tf.dispose(Object.values(grads));
+  }
+  return { sums, norms, lossSum };
+}
+
+/**
+ * The plain (unclipped) gradient of the summed loss through the layer rules: the capture pass
+ * of fastClippedChunk with every c_i = 1 and no norms. Needs no weight-gradient kernels, so it
+ * also trains convolutions on tfjs's wasm backend, which has no Conv2DBackpropFilter kernel.
+ */
+export function tapsPlainChunk(model: LayersModel, xs: readonly tf.Tensor[], y: tf.Tensor, loss: PerExampleLoss): ChunkGradient {
+  return fastClippedChunk(model, xs, y, loss, Infinity, 'auto', false);
+}
+
+/** The non-private baseline: the plain gradient of the summed loss (tfjs autodiff on the weights). */
+export function plainChunk(model: LayersModel, xs: readonly tf.Tensor[], y: tf.Tensor, loss: PerExampleLoss): ChunkGradient {
+  const vars = [...trainableVariables(model).values()];
+  const { value, grads } = tf.variableGrads(() => {
+    const out = model.apply(xs.length === 1 ? xs[0]! : [...xs], { training: true }) as tf.Tensor;
+    return tf.sum(loss(y, out)) as tf.Scalar;
+  }, vars);
+  const lossSum = value.dataSync()[0]!;
+  value.dispose();
+  return { sums: new Map(Object.entries(grads)), norms: new Float32Array(0), lossSum };
+}

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ParamUse, RuleContext } from './types.js';
+
+/**
+ * Records one forward pass with captured pre-activations. Each captured z becomes z + s, where
+ * s is a scalar zero that the loss is differentiated by: every capture then lies on the path
+ * from s to the loss, so tfjs back-propagates to each of them (and to nothing below the first),
+ * forming no weight gradient; a custom gradient keeps dL/dz as it passes through.
+ */
+export class TapSession implements RuleContext {
+  readonly uses: ParamUse[] = [];
+  /** dL/dz by tap id, filled during the backward pass (kept tensors). */
+  readonly grads = new Map<number, tf.Tensor>();
+  private nextTap = 0;
+
+  constructor(private readonly s: tf.Scalar, readonly training: boolean) {}
+
+  capture(z: tf.Tensor): { value: tf.Tensor; tap: number } {
+    const tap = this.nextTap++;
+    const shift = tf.customGrad((zz, ss) => ({
+      value: tf.add(zz as tf.Tensor, ss as tf.Tensor),
+      gradFunc: (dy: tf.Tensor) => {
+        // A tap is consumed once, so dy is its whole gradient.
+        this.grads.set(tap, tf.keep(tf.clone(dy)));
+        return [dy, tf.sum(dy)];
+      },
+    }));
+    return { value: shift(z, this.s), tap };
+  }
+
+  use(u: ParamUse): void {
+    // Clones (sharing data) so that disposing them never frees a caller's tensor, e.g. the model input.
+    if (u.kind === 'linear' || u.kind === 'scale') this.uses.push({ ...u, input: tf.keep(tf.clone(u.input)) });
+    else if (u.kind === 'embedding') this.uses.push({ ...u, ids: tf.keep(tf.clone(u.ids)) });
+    else this.uses.push(u);
+  }
+
+  /** Number of examples (rows) at a tap, read without creating a tensor. */
+  batchSize(tap: number): number {
+    const g = this.grads.get(tap);
+    if (!g) throw new Error(`no gradient reached tap ${tap}`);
+    return g.shape[0];
+  }
+
+  /** The output gradient of a tap as [B, T, P] (a new tensor: call inside a tidy) (T = all middle axes, P = the last). */
+  grad(tap: number): tf.Tensor3D {
+    const g = this.grads.get(tap);
+    if (!g) throw new Error(`no gradient reached tap ${tap}`);
+    const B = g.shape[0];
+    const P = g.shape[g.shape.length - 1]!;
+    return tf.reshape(g, [B, -1, P]) as tf.Tensor3D;
+  }
+
+  dispose(): void {
+    for (const u of this.uses) {
+      if (u.kind === 'linear' || u.kind === 'scale') u.input.dispose();
+      if (u.kind === 'embedding') u.ids.dispose();
+    }
+    tf.dispose([...this.grads.values()]);
+    this.grads.clear();
+    this.uses.length = 0;
+  }
+}

@@ -1,0 +1,30 @@
+// A TypeScript user's file, type-checked against the built declarations through the package's
+// "exports" (test/public/api.test.ts runs tsc on it). The @ts-expect-error lines prove that the
+// types are real (an `any` would accept them).
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { PrivacyLedger, type SampledGaussianEvent } from 'dp-canary/accountant';
+import { fitPrivately, layersModelScorer, type FitPrivatelyResult } from 'dp-canary/dpsgd';
+import { exactExposures, type Scorer } from 'dp-canary/canary';
+import { UserError } from 'dp-canary';
+
+const event: SampledGaussianEvent = { samplingRate: 0.01, noiseMultiplier: 1.1, count: 100 };
+const epsilon: number = PrivacyLedger.empty().compose(event).epsilon(1e-5).epsilon;
+
+export async function train(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<number> {
+  const r: FitPrivatelyResult = await fitPrivately(model, x, y, {
+    loss: 'sparseCategoricalCrossentropy',
+    optimizer: tf.train.adam(1e-3),
+    epochs: 1,
+    batchSize: 32,
+    clipNorm: 1,
+    targetEpsilon: 3,
+    callbacks: { onEpochEnd: (_epoch, logs) => void logs.epsilon.toFixed(2) },
+  });
+  // @ts-expect-error: epochs is a number
+  await fitPrivately(model, x, y, { loss: 'mse', optimizer: tf.train.sgd(1), epochs: 'one', batchSize: 1 });
+  const scorer: Scorer = layersModelScorer(model);
+  // @ts-expect-error: exposures take a Float64Array of log-perplexities
+  exactExposures([1, 2], [0]);
+  return r.epsilon + epsilon + scorer.vocabSize + (new UserError('x') instanceof Error ? 0 : 1);
+}
