@@ -71,7 +71,7 @@ describe('run data with audit canaries', () => {
   const base: RunConfig = {
     ...resolveStudyConfig('quick').shared,
     corpus, corpusMaxChars: 6000, seqLength: 24, canaryFormat: 'my pin is {digits:3}', insertions: [1, 4],
-    mitigation: 'none', dropout: 0, weightDecay: 0, seed: 1,
+    mode: 'scratch', mitigation: 'none', dropout: 0, weightDecay: 0, seed: 1,
   };
 
   it('appends the audit windows after the corpus windows, which stay exactly as without an audit', () => {

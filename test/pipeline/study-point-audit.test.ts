@@ -17,7 +17,7 @@ describe('a study point with audit canaries', () => {
       ...resolveStudyConfig('quick').shared,
       id: 'dp-eps3-seed1', corpus, corpusMaxChars: 6000, hiddenSize: 16, embeddingDim: 8, seqLength: 24, batchSize: 16, epochs: 2,
       canaryFormat: 'my pin is {digits:3}', insertions: [1, 4], exposureReferences: 200, extractionMaxQueries: 0,
-      mitigation: 'dp', targetEpsilon: 3, dropout: 0, weightDecay: 0, seed: 1,
+      mode: 'scratch', mitigation: 'dp', targetEpsilon: 3, dropout: 0, weightDecay: 0, seed: 1,
       auditCanaries: 40, auditRepeats: 2, auditFormat: 'key {digits:12}',
     };
     const r = await runStudyPoint(point, { workDir: join(dir, 'run'), progress: () => undefined });

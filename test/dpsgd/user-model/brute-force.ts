@@ -6,7 +6,7 @@ import type { PerExampleLoss } from '../../../src/dpsgd/user-model/losses.js';
 /** Sets every weight of the model to uniform(-scale, scale) draws from a fixed seed. */
 export function seedWeights(model: LayersModel, seed: string, scale = 0.5): void {
   const r = seededRandom(seed);
-  model.setWeights(model.weights.map((w) => tf.tensor(Float32Array.from({ length: w.shape.reduce((a, b) => a * b!, 1)! }, () => (2 * r.uniform() - 1) * scale), w.shape as number[])));
+  model.setWeights(model.weights.map((w) => tf.tensor(Float32Array.from({ length: w.shape.reduce<number>((a, b) => a * (b ?? 1), 1) }, () => (2 * r.uniform() - 1) * scale), w.shape as number[])));
 }
 
 export function uniform(shape: number[], seed: string, lo = -1, hi = 1): tf.Tensor {
