@@ -61,6 +61,8 @@ describe('fitPrivately', () => {
     const wb = weights(b);
     for (let k = 0; k < wa.length; k++) expect(wa[k]!).toBeCloseTo(wb[k]!, 5);
     expect(ra.steps).toBe(20); // 2 epochs x ceil(200 / 20)
+    expect(rb.steps).toBe(ra.steps);
+    expect(rb.epsilon).toBe(ra.epsilon); // the chunking does not change the privacy charge
     const expected = PrivacyLedger.empty().compose({ samplingRate: 0.1, noiseMultiplier: 1, count: 20 }).epsilon(ra.delta).epsilon;
     expect(ra.epsilon).toBeCloseTo(expected, 10);
     expect(ra.delta).toBe(1e-3);
