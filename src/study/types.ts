@@ -33,7 +33,7 @@ export interface TrainingRecipe {
   clip: number;
 }
 
-/** Named study sizes on 2 cores: 'quick' (smoke test, ~1 min), 'default' (~7 min), 'paper' (days; spread it with job files). */
+/** Named study sizes on 2 cores: 'quick' (the default study, small: ~1.3 min), 'default' (~13.5 min), 'paper' (days; spread it with job files). */
 export type PresetName = 'default' | 'quick' | 'paper';
 
 /** Settings every point of one study shares (same data, same canaries, same model shape). */

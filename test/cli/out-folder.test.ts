@@ -137,7 +137,7 @@ describe('vocabulary size per tokenizer', () => {
 });
 
 describe('study --out never replaces a different study silently', () => {
-  const grid = (seeds: number[]) => studyGrid('quick', { mitigations: ['none'], seeds });
+  const grid = (seeds: number[]) => studyGrid('quick', { mitigations: ['none'], seeds, modes: ['scratch'] });
 
   it('refuses a folder whose grid.json differs; --overwrite deletes only the points whose settings changed', () => {
     const out = join(dir, 'study-guard');
@@ -148,7 +148,7 @@ describe('study --out never replaces a different study silently', () => {
       mkdirSync(join(out, 'runs', id), { recursive: true });
     }
     expect(() => guardStudyFolder(out, grid([1, 2]), false)).not.toThrow(); // the same study resumes
-    const other = studyGrid('quick', { mitigations: ['none'], seeds: [1], epochs: 3 });
+    const other = studyGrid('quick', { mitigations: ['none'], seeds: [1], epochs: 3, modes: ['scratch'] });
     expect(() => guardStudyFolder(out, other, false)).toThrow(UserError);
     expect(() => guardStudyFolder(out, other, false)).toThrow(/different study \(point none-seed1 has other settings: epochs \d+ -> 3\)/);
     expect(() => guardStudyFolder(out, grid([1, 2, 3]), false)).toThrow(/adds point none-seed3/);

@@ -113,12 +113,13 @@ export function register(program: Command, io: CliIO): void {
     .command('study')
     .description(
       'Train a grid of models on the same data and canaries (no mitigation, DP-SGD at several target epsilons, ' +
-        'dropout, weight decay, sanitisation) and compare privacy (epsilon, nats), utility (validation perplexity) and ' +
+        'dropout, weight decay, sanitisation), fine-tuned from a public model and/or from scratch (--mode), and compare ' +
+        'privacy (epsilon, nats), utility (validation loss) and ' +
         'memorization (exposure in bits, extraction). Writes report.json, report.md and report.html. A killed study ' +
         'resumes, reusing finished points.',
     )
-    .option('--preset <name>', `grid size: ${PRESET_NAMES.join(', ')} (default: default, about 7 minutes on 2 cores; paper: days on 2 cores, meant for --write-jobs on many machines)`)
-    .option('--quick', 'the small smoke-test grid (about 1 minute); same as --preset quick')
+    .option('--preset <name>', `grid size: ${PRESET_NAMES.join(', ')} (default: default, about 13.5 minutes on 2 cores; paper: days on 2 cores, meant for --write-jobs on many machines)`)
+    .option('--quick', 'the same study at a small scale (about 1.3 minutes); same as --preset quick')
     .option('--out <dir>', 'study folder (results, runs, reports)', 'study-out')
     .option('--corpus <path>', "'brown' (embedded Brown Corpus) or a .txt file or folder of .txt files")
     .option('--max-chars <n>', 'characters of corpus text to use')
