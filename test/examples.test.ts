@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 // package through its exports), with small settings where they train.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = async (file: string, args: string[] = []): Promise<string> =>
-  (await promisify(execFile)(process.execPath, [join(root, 'examples', file), ...args], { cwd: root, encoding: 'utf8', timeout: 290_000 })).stdout;
+  (await promisify(execFile)(process.execPath, [join(root, 'examples', file), ...args], { cwd: root, encoding: 'utf8', timeout: 590_000 })).stdout;
 
 describe('examples/', () => {
   it('accountant.mjs reproduces TF Privacy\'s MNIST epsilon', async () => {
@@ -27,7 +27,7 @@ describe('examples/', () => {
     const eps = Number(/cnn DP-SGD \(sigma [\d.]+, clip 1\): held-out accuracy [\d.]+% on 128 digits, epsilon ([\d.]+)/.exec(dp)![1]);
     expect(eps).toBeLessThanOrEqual(3);
     expect(eps).toBeGreaterThan(2.5);
-  }, 300_000);
+  }, 600_000);
 
   it('exposure.mjs measures a memorized canary in a user-built LSTM', async () => {
     const out = await run('exposure.mjs');
@@ -37,5 +37,5 @@ describe('examples/', () => {
     expect(dp).not.toBeNull();
     // Inserted 15 times and trained to fit, the canary is among the model's most likely secrets.
     expect(Number(plain![1])).toBeLessThanOrEqual(10);
-  }, 300_000);
+  }, 600_000);
 });
