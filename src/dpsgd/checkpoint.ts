@@ -37,6 +37,8 @@ export interface RunSettings {
   readonly delta: number;
   readonly totalSteps: number;
   readonly maxEpsilon: number | null;
+  /** The accountant that calibrated and budgets the run (absent in older checkpoints: 'rdp'). */
+  readonly accountant?: 'rdp' | 'pld';
 }
 
 export interface CheckpointJson {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { PrivacyLedger, calibrateNoiseMultiplier, type SampledGaussianEvent } from '../accountant/index.js';
+import { PrivacyLedger, calibrateNoiseMultiplier, calibrateNoiseMultiplierPld, type SampledGaussianEvent } from '../accountant/index.js';
 import { UserError } from '../util/errors.js';
 import { restoreSeededRandom, secureRandom, seededRandom, type RandomSource } from '../util/random.js';
 import { loadCheckpoint, readJournal, saveCheckpoint, writeJournal, type CheckpointJson, type RunSettings } from './checkpoint.js';
@@ -61,6 +61,12 @@ export interface TrainOptions {
    * run's epsilon, its budget and the calibration for targetEpsilon all count it.
    */
   readonly priorLedger?: PrivacyLedger;
+  /**
+   * The accountant that calibrates targetEpsilon and enforces maxEpsilon: 'rdp' (default) or
+   * 'pld' (the privacy loss distribution accountant: tighter, so less noise for the same target).
+   * Either way the per-step epsilon in StepReport and TrainResult is RDP's, an upper bound.
+   */
+  readonly accountant?: 'rdp' | 'pld';
   /** Never take a step that would bring epsilon above this (checked before each step). Defaults to targetEpsilon. */
   readonly maxEpsilon?: number;
   readonly optimizer: OptimizerConfig;
@@ -141,9 +147,16 @@ export function resolveSettings(o: TrainOptions, warn: (m: string) => void): Run
   positive(o.noiseMultiplier, 'noise multiplier');
   positive(o.targetEpsilon, 'target epsilon');
   positive(o.maxEpsilon, 'maximum epsilon');
+  const accountant = o.accountant ?? 'rdp';
+  if (accountant !== 'rdp' && accountant !== 'pld') throw new UserError(`accountant must be rdp or pld, got '${String(accountant)}'.`);
+  if (accountant === 'pld' && o.priorLedger && o.priorLedger.steps > 0) {
+    throw new UserError('the PLD accountant does not budget a run that continues a private starting run; use the RDP accountant.');
+  }
   const sigma: number =
     o.noiseMultiplier ??
-    (o.priorLedger && o.priorLedger.steps > 0
+    (accountant === 'pld'
+      ? calibrateNoiseMultiplierPld({ targetEpsilon: o.targetEpsilon!, samplingRate: q, steps: totalSteps, delta }).noiseMultiplier
+      : o.priorLedger && o.priorLedger.steps > 0
       ? calibrateAfterPrior(o.priorLedger, o.targetEpsilon!, q, totalSteps, delta)
       : calibrateNoiseMultiplier({ targetEpsilon: o.targetEpsilon!, samplingRate: q, steps: totalSteps, delta }).noiseMultiplier);
   const maxEpsilon = o.maxEpsilon ?? o.targetEpsilon ?? null;
@@ -178,9 +191,29 @@ function calibrateAfterPrior(prior: PrivacyLedger, targetEpsilon: number, q: num
   return hi;
 }
 
+/**
+ * The most steps (0..limit) of `event` whose PLD epsilon at delta is at most maxEpsilon
+ * (bisection: epsilon grows with the step count). A step count the PLD cannot certify counts
+ * as over budget only through its RDP fallback figure, which is larger: never under-reported.
+ */
+function pldStepBudget(event: SampledGaussianEvent, limit: number, maxEpsilon: number, delta: number): number {
+  const eps = (count: number): number =>
+    count === 0 ? 0 : PrivacyLedger.empty().compose({ ...event, count }).epsilonWith('pld', delta).epsilon;
+  if (eps(limit) <= maxEpsilon) return limit;
+  let lo = 0;
+  let hi = limit;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (eps(mid) <= maxEpsilon) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function sameSettings(a: RunSettings, b: RunSettings): string | null {
   const keys: (keyof RunSettings)[] = ['private', 'numExamples', 'samplingRate', 'noiseMultiplier', 'clipNorm', 'delta', 'totalSteps', 'maxEpsilon'];
   for (const k of keys) if (a[k] !== b[k]) return k;
+  if ((a.accountant ?? 'rdp') !== (b.accountant ?? 'rdp')) return 'accountant';
   return null;
 }
 
@@ -198,6 +231,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const settings: RunSettings = {
     private: s.private, numExamples: s.numExamples, samplingRate: s.samplingRate, noiseMultiplier: s.noiseMultiplier,
     clipNorm: s.clipNorm, delta: s.delta, totalSteps: s.totalSteps, maxEpsilon: s.maxEpsilon,
+    ...(s.private && (o.accountant ?? 'rdp') === 'pld' ? { accountant: 'pld' as const } : {}),
   };
   const physicalBatchSize = o.physicalBatchSize ?? Infinity;
   if (!(physicalBatchSize === Infinity || (Number.isInteger(physicalBatchSize) && physicalBatchSize >= 1))) {
@@ -263,16 +297,21 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const N = s.numExamples;
   const expected = s.samplingRate * N;
+  // The budget: with RDP, the next ledger's epsilon; with PLD (too slow to evaluate every step),
+  // the most steps of this run's event whose PLD epsilon stays within maxEpsilon, found once.
+  const maxPldSteps = ledger && s.maxEpsilon !== null && (o.accountant ?? 'rdp') === 'pld' ? pldStepBudget(event, s.totalSteps, s.maxEpsilon, s.delta) : null;
+  const overBudget = (l: PrivacyLedger, rdpEpsilon: number): boolean =>
+    s.maxEpsilon !== null && (maxPldSteps !== null ? l.steps > maxPldSteps : rdpEpsilon > s.maxEpsilon);
   let stopReason: TrainResult['stopReason'] = 'completed';
   let epsilon = ledger ? ledger.epsilon(s.delta).epsilon : Infinity;
-  if (ledger && s.maxEpsilon !== null && epsilon > s.maxEpsilon) stopReason = 'epsilon-budget';
+  if (ledger && overBudget(ledger, epsilon)) stopReason = 'epsilon-budget';
   while (stopReason === 'completed' && step < s.totalSteps) {
     let next: PrivacyLedger | null = null;
     let nextEpsilon = Infinity;
     if (ledger) {
       next = ledger.compose(event);
       nextEpsilon = next.epsilon(s.delta).epsilon;
-      if (s.maxEpsilon !== null && nextEpsilon > s.maxEpsilon) {
+      if (overBudget(next, nextEpsilon)) {
         stopReason = 'epsilon-budget';
         break;
       }

@@ -51,6 +51,8 @@ export interface RunMetrics {
   epsilonPld: number;
   /** Which bound epsilonPld is ('pld', or 'rdp' on fallback), its PLD grid (nats) and any caveat. */
   epsilonPldDetail: { accountant: 'pld' | 'rdp'; interval: number | null; note: string | null };
+  /** The accountant that calibrated --target-epsilon and enforced the budget (null: non-private). */
+  budgetAccountant: 'rdp' | 'pld' | null;
   noiseMultiplier: number;
   samplingRate: number;
   clipNorm: number;
@@ -191,6 +193,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
       : {}),
     samplingRate: q,
     physicalBatchSize: config.physicalBatchSize ?? Infinity,
+    ...(isPrivate && config.accountant === 'pld' ? { accountant: 'pld' as const } : {}),
     ...(start?.ledger && isPrivate ? { priorLedger: start.ledger } : {}),
     epochs: config.epochs,
     delta: config.delta,
@@ -231,7 +234,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
 
   saveModel(runPath(dir, 'model'), model, { tokenizer: RUN_TOKENIZER_NOTE });
   const eps = result.ledger ? result.ledger.epsilon(result.delta) : null;
-  // The PLD accountant's figure beside RDP's (the run itself was budgeted with RDP).
+  // The PLD accountant's figure beside RDP's (the run was budgeted with config.accountant, RDP by default).
   const ledger = result.ledger ?? PrivacyLedger.nonPrivate();
   const pld = ledger.epsilonWith('pld', result.delta);
   const pldDetail = { accountant: pld.accountant, interval: pld.interval ?? null, note: pld.note ?? null };
@@ -260,6 +263,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     order: eps ? eps.order : null,
     epsilonPld: pld.epsilon,
     epsilonPldDetail: pldDetail,
+    budgetAccountant: isPrivate ? (config.accountant ?? 'rdp') : null,
     noiseMultiplier: result.noiseMultiplier,
     samplingRate: result.samplingRate,
     clipNorm: result.clipNorm,

@@ -139,7 +139,7 @@ const PRESETS: Record<PresetName, StudyConfig> = { quick: QUICK, default: DEFAUL
 export const PRESET_NAMES: readonly PresetName[] = ['default', 'quick', 'paper'];
 
 /** Shared settings that presets leave unset (the one-run audit is off unless asked for). */
-const OPTIONAL_SHARED_KEYS = new Set(['auditCanaries', 'auditRepeats', 'auditFormat']);
+const OPTIONAL_SHARED_KEYS = new Set(['auditCanaries', 'auditRepeats', 'auditFormat', 'accountant']);
 
 const AXIS_KEYS = new Set(['mitigations', 'dpEpsilons', 'dropoutRates', 'weightDecays', 'seeds', 'modes', 'scratchMitigations', 'scratchDpEpsilons']);
 
@@ -226,6 +226,9 @@ function checkConfig(shared: SharedSettings, axes: GridAxes): void {
     throw new UserError('insertion counts must be a non-empty list of positive integers');
   }
   if (new Set(ins).size !== ins.length) throw new UserError('insertion counts have repeated values');
+  if (shared.accountant !== undefined && shared.accountant !== 'rdp' && shared.accountant !== 'pld') {
+    throw new UserError(`the accountant must be rdp or pld, got '${String(shared.accountant)}'`);
+  }
   if (shared.auditCanaries !== undefined && !(Number.isSafeInteger(shared.auditCanaries) && shared.auditCanaries >= 1)) {
     throw new UserError(`the number of audit canaries must be an integer >= 1, got ${shared.auditCanaries}`);
   }

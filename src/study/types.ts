@@ -95,6 +95,8 @@ export interface SharedSettings {
   extractionMaxQueries: number;
   /** Measure exposure after every epoch (true) or only at the end. */
   exposureEachEpoch: boolean;
+  /** The accountant that calibrates and budgets DP points: 'rdp' (default) or 'pld' (tighter). */
+  accountant?: 'rdp' | 'pld';
   /**
    * Audit canaries m of the one-run privacy audit (src/audit/): each is put into the training
    * data with probability 1/2 as `auditRepeats` windows of its own. Absent or 0: no audit.

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { bufferIO } from '../../src/cli/io.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tinyCorpus } from '../helpers/tiny-corpus.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = bufferIO();
@@ -68,4 +72,23 @@ describe('--accountant pld', () => {
       expect(r.err.trimEnd().split('\n').length).toBe(1);
     });
   }
+
+  it('train --accountant pld calibrates with the PLD accountant and records it; misuse is exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpc-train-pld-'));
+    const corpus = join(dir, 'tiny.txt');
+    writeFileSync(corpus, tinyCorpus(300));
+    const common = ['--corpus', corpus, '--max-chars', '4000', '--hidden-size', '8', '--embedding-dim', '4', '--seq-length', '16',
+      '--batch-size', '32', '--epochs', '1', '--insertions', '1', '--canary-format', 'my pin is {digits:3}', '--seed', '1', '--no-exposure', '--json'];
+    const r = await run(['train', '--out', join(dir, 'pld'), ...common, '--target-epsilon', '3', '--accountant', 'pld']);
+    expect(r.code, r.err).toBe(0);
+    const m = JSON.parse(r.out) as { budgetAccountant: string; epsilonPld: number; epsilon: number };
+    expect(m.budgetAccountant).toBe('pld');
+    expect(m.epsilonPld).toBeLessThanOrEqual(3);
+    expect(m.epsilon).toBeGreaterThan(m.epsilonPld);
+    for (const bad of [['--target-epsilon', '3', '--accountant', 'moments'], ['--accountant', 'pld']]) {
+      const e = await run(['train', '--out', join(dir, 'bad'), ...common, ...bad]);
+      expect(e.code).toBe(2);
+      expect(e.err.trim().split('\n')).toHaveLength(1);
+    }
+  });
 });

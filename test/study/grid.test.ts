@@ -97,6 +97,8 @@ describe('study grid', () => {
       { dpRecipe: { batchSize: 0, learningRate: 0.1, epochs: 1, clip: 1 } },
       { fineTuneDpRecipe: { batchSize: 64, learningRate: -1, epochs: 1, clip: 1 } },
       { physicalBatchSize: 0 },
+      { accountant: 'moments' },
+      { auditCanaries: 0 },
     ];
     for (const o of bad) expect(() => studyGrid('quick', o as never), JSON.stringify(o)).toThrow(UserError);
     expect(() => resolveStudyConfig('huge' as never)).toThrow(UserError);

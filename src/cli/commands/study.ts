@@ -32,6 +32,7 @@ interface StudyFlags {
   publicMaxChars?: string;
   auditCanaries?: string;
   auditRepeats?: string;
+  accountant?: string;
   insertions?: string;
   canaryFormat?: string;
   concurrency?: string;
@@ -72,6 +73,10 @@ function overridesOf(f: StudyFlags): StudyOverrides {
     o.modes = m;
   }
   if (f.publicCorpus !== undefined) o.publicCorpus = f.publicCorpus;
+  if (f.accountant !== undefined) {
+    if (f.accountant !== 'rdp' && f.accountant !== 'pld') throw new UserError(`--accountant must be rdp or pld, got '${f.accountant}'`);
+    o.accountant = f.accountant;
+  }
   if (f.auditCanaries !== undefined) o.auditCanaries = parseInteger('--audit-canaries', f.auditCanaries, { min: 1 });
   if (f.auditRepeats !== undefined) {
     if (f.auditCanaries === undefined) throw new UserError('--audit-repeats needs --audit-canaries M');
@@ -134,6 +139,7 @@ export function register(program: Command, io: CliIO): void {
     )
     .option('--public-corpus <path>', "fine-tune mode: public text for the public model: 'brown' (the Brown documents the private part does not use) or a .txt file or folder")
     .option('--public-max-chars <n>', 'fine-tune mode: characters of public text')
+    .option('--accountant <name>', 'rdp or pld: the accountant that calibrates the DP points to their target epsilon (default rdp; the report shows both figures)')
     .option('--audit-canaries <m>', 'one-run privacy audit: m audit canaries per point, each in the training data with probability 1/2; the report adds an empirical lower bound on epsilon')
     .option('--audit-repeats <k>', 'training windows per included audit canary (the bound is converted to one window by group privacy; 4 gives power at this scale)')
     .option('--insertions <list>', 'canary insertion counts, e.g. 1,4,16,64')

@@ -41,6 +41,7 @@ interface TrainFlags {
   seed?: string;
   initFrom?: string;
   physicalBatchSize?: string;
+  accountant?: string;
   resume?: boolean;
   overwrite?: boolean;
   backend?: string;
@@ -104,6 +105,10 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
   }
   if (f.auditRepeats !== undefined) s.auditRepeats = parseInteger('--audit-repeats', f.auditRepeats, { min: 1 });
   if (f.auditFormat !== undefined) s.auditFormat = f.auditFormat;
+  if (f.accountant !== undefined) {
+    if (f.accountant !== 'rdp' && f.accountant !== 'pld') throw new UserError(`--accountant must be rdp or pld, got '${f.accountant}'`);
+    s.accountant = f.accountant;
+  }
   if (f.initFrom !== undefined) s.initFrom = resolve(f.initFrom);
   if (f.physicalBatchSize !== undefined) s.physicalBatchSize = parseInteger('--physical-batch-size', f.physicalBatchSize, { min: 1 });
   return s;
@@ -125,6 +130,7 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
   if (f.samplingRate !== undefined && f.batchSize !== undefined) throw new UserError('give --sampling-rate or --batch-size, not both');
   const isPrivate = f.noiseMultiplier !== undefined || f.targetEpsilon !== undefined;
   if (!isPrivate && f.clip !== undefined) throw new UserError('--clip applies to private training: add --noise-multiplier or --target-epsilon');
+  if (!isPrivate && f.accountant !== undefined) throw new UserError('--accountant applies to private training: add --target-epsilon or --noise-multiplier');
   const s = settingsFromFlags(f);
   const tokenizer = s.tokenizer ?? start?.tokenizer ?? 'char';
   const dropout = s.dropout ?? 0;
@@ -157,7 +163,7 @@ const FLAG_OF: Partial<Record<keyof RunConfig, string>> = {
   samplingRate: '--sampling-rate', batchSize: '--batch-size', epochs: '--epochs', delta: '--delta', optimizer: '--optimizer',
   learningRate: '--learning-rate', dropout: '--dropout', weightDecay: '--weight-decay', embeddingDim: '--embedding-dim',
   hiddenSize: '--hidden-size', layers: '--layers', cell: '--cell', seqLength: '--seq-length', seed: '--seed',
-  initFrom: '--init-from', physicalBatchSize: '--physical-batch-size',
+  initFrom: '--init-from', physicalBatchSize: '--physical-batch-size', accountant: '--accountant',
   auditCanaries: '--audit-canaries', auditRepeats: '--audit-repeats', auditFormat: '--audit-format',
 };
 
@@ -228,6 +234,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--cell <cell>', 'lstm or gru (default: "lstm")')
     .option('--seq-length <n>', 'tokens per training window (one window = the DP privacy unit)')
     .option('--seed <n>', 'reproducible run from a seed (NOT a real privacy guarantee); default: node:crypto randomness')
+    .option('--accountant <name>', 'rdp or pld: the accountant that calibrates --target-epsilon and enforces the budget (default rdp; pld is tighter, so it needs less noise; both figures are reported)')
     .option('--physical-batch-size <n>', 'largest number of examples per forward/backward pass; larger (logical) batches are processed in chunks (memory only: privacy and results are unchanged)')
     .option(
       '--init-from <dir>',
@@ -277,7 +284,7 @@ export function register(program: Command, io: CliIO): void {
       io.out(
         metrics.private
           ? `privacy: epsilon = ${metrics.epsilon.toFixed(4)} (nats) at delta = ${metrics.delta} after ${metrics.steps} steps ` +
-              `(sigma ${metrics.noiseMultiplier.toFixed(4)}, q ${metrics.samplingRate.toPrecision(4)}, clip ${metrics.clipNorm}; RDP accountant, Poisson sampling)\n` +
+              `(sigma ${metrics.noiseMultiplier.toFixed(4)}, q ${metrics.samplingRate.toPrecision(4)}, clip ${metrics.clipNorm}; RDP accountant, Poisson sampling; budgeted with ${metrics.budgetAccountant === 'pld' ? 'PLD' : 'RDP'})\n` +
               `  PLD accountant: epsilon = ${metrics.epsilonPld.toFixed(4)} (nats)` +
               (metrics.epsilonPldDetail.note ? ` (${metrics.epsilonPldDetail.note})` : '') +
               '\n'
