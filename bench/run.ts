@@ -18,6 +18,21 @@ const here = dirname(fileURLToPath(import.meta.url));
 // Results go to the source bench/ folder (dist/bench -> ../../bench).
 const resultsPath = join(here, '..', '..', 'bench', 'results.json');
 
+/**
+ * Put a module's figures at its dotted name as a JSON path ('dpsgd.layers' -> results.dpsgd.layers),
+ * merging with what another module already wrote there, so `dpsgd.layers.mlp256.ratio` reads as named.
+ */
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (!isObject(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = path[path.length - 1]!;
+  node[last] = isObject(node[last]) && isObject(value) ? { ...node[last], ...value } : value;
+}
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const files = readdirSync(here)
@@ -32,7 +47,7 @@ async function main(): Promise<void> {
     const mod = (await import(pathToFileURL(join(here, f)).href)) as BenchModule;
     if (only.length > 0 && !only.includes(mod.name)) continue;
     console.log(`\n=== ${mod.name} (${f.replace(/\.js$/, '.ts')})`);
-    results[mod.name] = await mod.run();
+    setPath(results, mod.name.split('.'), await mod.run());
   }
   writeJsonAtomic(resultsPath, results);
   console.log(`\nwrote ${resultsPath}`);
