@@ -3,31 +3,15 @@
  * run or a study silently (its model and privacy ledger would be lost); the user resumes it
  * or says --overwrite.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { journalPath } from '../dpsgd/checkpoint.js';
-import { RUN_FILES, runPath, type RunFile, type RunRecord } from '../pipeline/run-folder.js';
+import { RUN_FILES, runPath, type RunFile } from '../pipeline/run-folder.js';
 import { gridPath, readStudyGrid } from '../study/jobs.js';
 import { canonicalJson } from '../study/json.js';
 import { pointResultPath } from '../study/runner.js';
 import type { StudyPoint } from '../study/types.js';
 import { UserError } from '../util/errors.js';
-
-/** run.json of the run in `dir` (to resume it); UserError when there is none or it is damaged. */
-export function readRunRecord(dir: string): RunRecord {
-  const p = runPath(dir, 'run');
-  if (!existsSync(p)) throw new UserError(`cannot resume: ${dir} holds no run (run.json is missing)`);
-  let record: RunRecord;
-  try {
-    record = JSON.parse(readFileSync(p, 'utf8')) as RunRecord;
-  } catch {
-    throw new UserError(`cannot resume: ${p} is not valid JSON`);
-  }
-  if (record?.schema !== 'dp-canary/run@1' || typeof record.config !== 'object' || record.config === null) {
-    throw new UserError(`cannot resume: ${p} is not a dp-canary run record`);
-  }
-  return record;
-}
 
 /**
  * Make `dir` ready for a new run. When it already holds one (any run file), refuse with a

@@ -98,3 +98,22 @@ export function loadRun(dir: string): LoadedRun {
   }
   return { dir, record, model, tokenizer, manifest };
 }
+
+/**
+ * run.json of the run in `dir`; UserError, prefixed with `purpose` (e.g. "cannot resume"), when
+ * there is none or it is damaged.
+ */
+export function readRunRecord(dir: string, purpose = 'cannot resume'): RunRecord {
+  const p = runPath(dir, 'run');
+  if (!existsSync(p)) throw new UserError(`${purpose}: ${dir} holds no run (run.json is missing)`);
+  let record: RunRecord;
+  try {
+    record = JSON.parse(readFileSync(p, 'utf8')) as RunRecord;
+  } catch {
+    throw new UserError(`${purpose}: ${p} is not valid JSON`);
+  }
+  if (record?.schema !== 'dp-canary/run@1' || typeof record.config !== 'object' || record.config === null) {
+    throw new UserError(`${purpose}: ${p} is not a dp-canary run record`);
+  }
+  return record;
+}

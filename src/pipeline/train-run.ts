@@ -14,7 +14,7 @@ import { secureRandom, seededRandom } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
 import type { ExposureMethod } from '../study/types.js';
 import { prepareRunData, type RunData } from './run-data.js';
-import { runPath, type RunRecord } from './run-folder.js';
+import { readRunRecord, runPath, type RunRecord } from './run-folder.js';
 import { epochExposureProbe, type EpochProbe } from './measure.js';
 import { loadStartingPoint, type StartingPoint, type StartingPointRecord } from './starting-point.js';
 
@@ -125,15 +125,7 @@ function checkStartingShape(config: RunConfig, start: StartingPoint): void {
 }
 
 function checkResumable(dir: string, record: RunRecord): void {
-  const p = runPath(dir, 'run');
-  if (!existsSync(p)) throw new UserError(`cannot resume: ${dir} holds no run (run.json is missing)`);
-  let old: RunRecord;
-  try {
-    old = JSON.parse(readFileSync(p, 'utf8')) as RunRecord;
-  } catch {
-    throw new UserError(`cannot resume: ${p} is not valid JSON`);
-  }
-  if (JSON.stringify(old.config) !== JSON.stringify(record.config)) {
+  if (JSON.stringify(readRunRecord(dir).config) !== JSON.stringify(record.config)) {
     throw new UserError(`cannot resume ${dir}: it was started with other settings (see its run.json)`);
   }
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { runPath, type RunRecord } from '../../pipeline/run-folder.js';
+import { readRunRecord } from '../../pipeline/run-folder.js';
 import { parseBackendName } from '../../dpsgd/backend.js';
 import { resolveStudyConfig } from '../../study/grid.js';
 import type { RunConfig } from '../../pipeline/run-config.js';
@@ -9,7 +8,7 @@ import { trainRun } from '../../pipeline/train-run.js';
 import { measureRun, formatMeasurement } from '../../pipeline/measure.js';
 import { UserError } from '../../util/errors.js';
 import { DEFAULT_MAX_VOCAB } from '../../data/tokenizer.js';
-import { prepareFreshRunFolder, readRunRecord } from '../out-folder.js';
+import { prepareFreshRunFolder } from '../out-folder.js';
 import type { CliIO } from '../io.js';
 import { parseInRange, parseInteger, parseNumberList, toJson } from '../parse.js';
 import { ProgressLine, bar } from '../progress.js';
@@ -118,7 +117,7 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
 export function runConfigFromFlags(f: TrainFlags): RunConfig {
   const defaults = resolveStudyConfig('default').shared;
   // Fine-tuning: the model shape and text handling default to the starting run's.
-  const start = f.initFrom !== undefined ? startingRunConfig(f.initFrom) : null;
+  const start = f.initFrom !== undefined ? readRunRecord(resolve(f.initFrom), `--init-from ${f.initFrom}`).config : null;
   const d = start
     ? { ...defaults, embeddingDim: start.embeddingDim, hiddenSize: start.hiddenSize, layers: start.layers, lowercase: start.lowercase, maxVocab: start.maxVocab }
     : defaults;
@@ -185,17 +184,6 @@ export function resumedConfig(saved: RunConfig, given: TrainFlags): RunConfig {
     }
   }
   return saved;
-}
-
-/** The settings of the run folder `--init-from` names (UserError when it is not a run). */
-function startingRunConfig(dir: string): RunConfig {
-  const p = runPath(resolve(dir), 'run');
-  if (!existsSync(p)) throw new UserError(`--init-from ${dir}: not a dp-canary run folder (run.json is missing)`);
-  try {
-    return (JSON.parse(readFileSync(p, 'utf8')) as RunRecord).config;
-  } catch {
-    throw new UserError(`--init-from ${dir}: ${p} is not valid JSON`);
-  }
 }
 
 export function register(program: Command, io: CliIO): void {
