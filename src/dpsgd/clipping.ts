@@ -60,7 +60,7 @@ interface UseNorm {
 }
 
 /** Largest block of per-example weight gradients (B * D * P floats) 'auto' forms. */
-const MAX_PER_EXAMPLE_FLOATS = 32 * 2 ** 20;
+export const MAX_PER_EXAMPLE_FLOATS = 32 * 2 ** 20;
 
 /**
  * Whether 'auto' forms the per-example gradients of a weight [D, P] used at T steps. They cost

@@ -33,7 +33,8 @@ export function physicalChunks(indices: Int32Array, size: number): Int32Array[] 
   return out;
 }
 
-function addInto(acc: Map<string, tf.Tensor> | null, add: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
+/** Adds `add` into the accumulator (consuming both tensors of each pair); null starts one. */
+export function addInto(acc: Map<string, tf.Tensor> | null, add: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
   if (acc === null) return add;
   for (const [name, t] of add) {
     const prev = acc.get(name)!;

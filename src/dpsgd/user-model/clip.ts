@@ -1,13 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CLIP_EPSILON } from '../clipping.js';
+// The same norm methods, size limit and clip factors as the language-model path.
+import { clipFactors, MAX_PER_EXAMPLE_FLOATS, type NormMethod } from '../clipping.js';
 import type { TapSession } from './tap-session.js';
 import type { ParamUse } from './types.js';
 
-/** 'auto' picks per weight; 'ghost' and 'materialize' force one method (tests compare them). */
-export type NormMethod = 'auto' | 'ghost' | 'materialize';
-
-/** Largest block of per-example weight gradients (B * D * P floats) formed instead of Gram matrices. */
-const MAX_PER_EXAMPLE_FLOATS = 32 * 2 ** 20;
+export type { NormMethod };
 
 /**
  * Whether to form the per-example gradients [B, D, P] of a linear use at T positions rather than
@@ -107,13 +104,6 @@ function useClippedSum(use: ParamUse, n: UseNorm, c: tf.Tensor1D, session: TapSe
   });
 }
 
-/** Clip factors c_i = min(1, C / (||grad_i|| + 1e-6)) (as Opacus); C = Infinity gives 1. */
-export function clipFactorsFrom(squaredNorms: tf.Tensor1D, clipNorm: number): tf.Tensor1D {
-  return tf.tidy(() =>
-    clipNorm === Infinity ? tf.onesLike(squaredNorms) : (tf.minimum(1, tf.div(clipNorm, tf.add(tf.sqrt(squaredNorms), CLIP_EPSILON))) as tf.Tensor1D),
-  );
-}
-
 /**
  * Per-example norms (over all trainable weights) and the clipped sum sum_i c_i grad_i by
  * weight name, from a finished tap session. Uses of one weight cover disjoint column blocks,
@@ -134,7 +124,7 @@ export function clipSession(
     : session.uses.map((u) => useNorm(u, session, method));
   try {
     const total = tf.tidy(() => norms.map((n) => n.squaredNorms).reduce((a, b) => tf.add(a, b)) as tf.Tensor1D);
-    const c = clipFactorsFrom(total, clipNorm);
+    const c = clipFactors(total, clipNorm);
     const parts = new Map<string, { param: tf.Variable; blocks: { col: number; t: tf.Tensor }[] }>();
     session.uses.forEach((u, k) => {
       const t = useClippedSum(u, norms[k]!, c, session);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { addInto, physicalChunks } from '../logical-batch.js';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { PrivacyLedger, calibrateNoiseMultiplier } from '../../accountant/index.js';
 import { UserError } from '../../util/errors.js';
@@ -245,10 +246,9 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
     }
     if (ckPath && root.kind === 'secure' && ledger) writeJournal(ckPath, step + 1);
     const idx = poissonSample(N, q, root.fork(`step-${step}/sample`));
-    const sums = new Map<string, tf.Tensor>([...params].map(([n, v]) => [n, tf.zerosLike(v)]));
+    let acc: Map<string, tf.Tensor> | null = null;
     let lossSum = 0;
-    for (let start = 0; start < idx.length; start += physical) {
-      const part = Array.from(idx.subarray(start, Math.min(idx.length, start + physical)));
+    for (const part of physicalChunks(idx, physical)) {
       const xb = xs.map((t) => tf.gather(t, part));
       const yb = tf.gather(y, part);
       let g: ChunkGradient;
@@ -258,13 +258,12 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
         tf.dispose([...xb, yb]);
       }
       lossSum += g.lossSum;
-      for (const [n, t] of g.sums) {
-        const prev = sums.get(n);
-        if (!prev) continue;
-        sums.set(n, tf.add(prev, t));
-        tf.dispose([prev, t]);
-      }
+      acc = addInto(acc, g.sums);
     }
+    // Every trainable weight gets noise, also one no example reached (an empty batch).
+    const sums = new Map<string, tf.Tensor>();
+    for (const [n, v] of params) sums.set(n, acc?.get(n) ?? tf.zerosLike(v));
+    if (acc) tf.dispose([...acc].filter(([n]) => !params.has(n)).map(([, t]) => t));
     // Noise streams are keyed by the weight's position, not its tfjs name (which changes with every model instance), so a seeded run is reproducible.
     const keyed = new Map([...sums].map(([n, t]) => [stableKey.get(n)!, t]));
     const grads = privatizeGradient(keyed, { noiseMultiplier: sigma, clipNorm: clipNorm ?? 0, expectedBatchSize: q * N, step, random: root });
