@@ -1,17 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { auditScores, type AuditOutcome } from '../audit/guess.js';
 import type { AuditManifest } from '../canary/audit-manifest.js';
-import { parseFormat, symbolsFromSecret } from '../canary/format.js';
-import { closeSecretModel, openSecretModel, scoreSecrets } from '../canary/secret-model.js';
-import { canaryTokens } from '../canary/tokens.js';
-import { newlineId } from '../data/tokenizer-json.js';
+import { closeSecretModel, scoreSecrets } from '../canary/secret-model.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { initBackend, type BackendName } from '../dpsgd/backend.js';
 import type { LanguageModel } from '../dpsgd/model.js';
-import { languageModelScorer } from '../dpsgd/scorer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
+import { concat, openForManifest } from './measure.js';
 import { loadRun, loadRunManifest, runPath } from './run-folder.js';
 
 /** Default confidence 1 - beta of the audit's lower bound. */
@@ -35,13 +32,9 @@ export interface RunAudit extends AuditOutcome {
  * secrets: membership plays no part in scoring. Lower = more likely included.
  */
 export async function scoreAuditCanaries(model: LanguageModel, tokenizer: Tokenizer, audit: AuditManifest): Promise<Float64Array> {
-  const format = parseFormat(audit.format);
-  const tokens = canaryTokens(format, tokenizer);
-  const sm = await openSecretModel(languageModelScorer(model), [newlineId(tokenizer), ...tokens.prefixIds], tokens.symbolIds, tokens.length);
+  const { sm, canarySymbols } = await openForManifest(model, tokenizer, audit);
   try {
-    const secrets = new Int32Array(audit.canaries.length * format.length);
-    audit.canaries.forEach((c, i) => secrets.set(symbolsFromSecret(format, c.secret), i * format.length));
-    return await scoreSecrets(sm, secrets);
+    return await scoreSecrets(sm, concat(canarySymbols));
   } finally {
     closeSecretModel(sm);
   }

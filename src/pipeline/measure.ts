@@ -61,7 +61,15 @@ interface Prepared {
   canarySymbols: Int32Array[];
 }
 
-async function openForManifest(model: LanguageModel, tokenizer: Tokenizer, manifest: CanaryManifest): Promise<Prepared> {
+/**
+ * The secret model of a canary format after a line break and the format's prefix, and the
+ * symbols of each canary's secret (exposure canaries, or audit canaries: any format + secrets).
+ */
+export async function openForManifest(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  manifest: { readonly format: string; readonly canaries: readonly { readonly secret: string }[] },
+): Promise<Prepared> {
   const format = parseFormat(manifest.format);
   const tokens = canaryTokens(format, tokenizer);
   // Canaries stand on their own lines, so the context before the prefix is a line break.
@@ -71,7 +79,8 @@ async function openForManifest(model: LanguageModel, tokenizer: Tokenizer, manif
   return { format, sm, canarySymbols };
 }
 
-function concat(rows: Int32Array[]): Int32Array {
+/** Rows of secret symbols laid end to end, for scoreSecrets. */
+export function concat(rows: Int32Array[]): Int32Array {
   const out = new Int32Array(rows.reduce((n, r) => n + r.length, 0));
   let k = 0;
   for (const r of rows) {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { evaluate } from '../dpsgd/evaluate.js';
 import { prepareRunData } from './run-data.js';
 import type { PointContext } from '../study/runner.js';
-import type { PointAudit, PointMeasurement, StudyPoint } from '../study/types.js';
+import { POINT_AUDIT_FIELDS, type PointAudit, type PointMeasurement, type StudyPoint } from '../study/types.js';
 import { auditModel } from './audit-run.js';
 import { measureCanaries } from './measure.js';
 import { runPath } from './run-folder.js';
@@ -59,10 +59,7 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
       ctx.progress('auditing: scoring the audit canaries');
       const a = await auditModel(model, data.tokenizer, data.manifest.audit, { confidence: 0.95, delta: metrics.delta, claimedEpsilon: metrics.epsilon });
       writeFileAtomic(runPath(ctx.workDir, 'audit'), toPrettyJson(a));
-      audit = {
-        epsilonLowerBound: a.epsilonLowerBound, confidence: a.confidence, delta: a.delta, auditCanaries: a.auditCanaries,
-        unitsPerCanary: a.unitsPerCanary, guesses: a.guesses, correctGuesses: a.correctGuesses,
-      };
+      audit = Object.fromEntries(POINT_AUDIT_FIELDS.map((k) => [k, a[k]])) as PointAudit;
     }
     return {
       mode: point.mode,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
 import {
+  POINT_AUDIT_FIELDS,
   POINT_RESULT_SCHEMA,
   type CanaryResult,
   type PointResult,
@@ -178,7 +179,7 @@ export function validatePointResult(value: unknown, where: string): PointResult 
   }
   if (o.audit !== undefined) {
     const a = c.obj(o.audit, '"audit"');
-    for (const k of ['epsilonLowerBound', 'confidence', 'delta', 'auditCanaries', 'unitsPerCanary', 'guesses', 'correctGuesses']) c.num(a, k, { min: 0 });
+    for (const k of POINT_AUDIT_FIELDS) c.num(a, k, { min: 0 });
   }
   return o as unknown as PointResult;
 }

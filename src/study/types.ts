@@ -1,3 +1,4 @@
+import type { AuditOutcome } from '../audit/guess.js';
 /**
  * The study's data model: a grid of independent points (one trained model each) and the
  * JSON result each point produces. Everything here is plain JSON-serialisable data, except
@@ -201,21 +202,13 @@ export interface PointMeasurement {
 }
 
 /**
- * A point's one-run privacy audit (src/audit/). Compare epsilonLowerBound with the point's
- * claimed `epsilon` (same delta): a bound above the claim refutes it.
+ * A point's one-run privacy audit (src/audit/): the headline fields of its outcome. Compare
+ * epsilonLowerBound with the point's claimed `epsilon` (same delta): a bound above the claim refutes it.
  */
-export interface PointAudit {
-  /** Empirical lower bound on epsilon (nats, per training window) at `delta`, valid with probability >= confidence. */
-  epsilonLowerBound: number;
-  confidence: number;
-  delta: number;
-  /** Audit canaries m and training windows per included canary (group size). */
-  auditCanaries: number;
-  unitsPerCanary: number;
-  /** Guesses made (included + excluded) and how many were right. */
-  guesses: number;
-  correctGuesses: number;
-}
+export type PointAudit = Pick<AuditOutcome, (typeof POINT_AUDIT_FIELDS)[number]>;
+
+/** The fields of an audit outcome a point result keeps. */
+export const POINT_AUDIT_FIELDS = ['epsilonLowerBound', 'confidence', 'delta', 'auditCanaries', 'unitsPerCanary', 'guesses', 'correctGuesses'] as const;
 
 /** Result of a point that finished. */
 export interface OkPointResult extends PointMeasurement {
