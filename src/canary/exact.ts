@@ -13,6 +13,12 @@ export interface EnumerateOptions {
   maxSpace?: number;
   /** Called after each leaf block with the number of secrets scored so far. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Enumerate only the secrets whose first symbol lies in [from, to) (default: all): a block of
+   * (to - from) * A^(L-1) values, indexed from the block's first secret. Disjoint blocks are
+   * independent, so they can be computed in parallel and laid end to end.
+   */
+  firstSymbols?: { from: number; to: number };
 }
 
 /**
@@ -26,7 +32,14 @@ export interface EnumerateOptions {
 export async function enumerateLogPerplexities(model: SecretModel, opts: EnumerateOptions = {}): Promise<Float64Array> {
   const A = model.symbolIds.length;
   const L = model.length;
+  const from = opts.firstSymbols?.from ?? 0;
+  const to = opts.firstSymbols?.to ?? A;
+  if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= A)) {
+    throw new RangeError(`first symbols [${from}, ${to}) must be a non-empty range within [0, ${A})`);
+  }
   const total = A ** L;
+  const blockSize = (to - from) * A ** (L - 1);
+  const base = from * A ** (L - 1);
   const maxSpace = opts.maxSpace ?? DEFAULT_MAX_EXACT_SPACE;
   if (total > maxSpace) {
     throw new UserError(
@@ -35,34 +48,38 @@ export async function enumerateLogPerplexities(model: SecretModel, opts: Enumera
     );
   }
   const batchRows = Math.max(A, opts.batchRows ?? DEFAULT_BATCH_ROWS);
-  const out = new Float64Array(total);
+  const out = new Float64Array(blockSize);
   const { scorer, symbolIds } = model;
   const V = scorer.vocabSize;
   let done = 0;
 
   // Rows of `state` are the tree nodes first .. first+n-1 of depth `depth` (contiguous in
-  // lexicographic order), with accumulated log-perplexities acc (bits).
+  // lexicographic order), with accumulated log-perplexities acc (bits). Only the root's
+  // children are restricted (to the block's first symbols); deeper levels take every symbol.
   const descend = async (state: StateBatch, logProbs: Float32Array, n: number, depth: number, acc: Float64Array, first: number): Promise<void> => {
+    const sLo = depth === 0 ? from : 0;
+    const sHi = depth === 0 ? to : A;
+    const width = sHi - sLo;
     if (depth === L - 1) {
       for (let i = 0; i < n; i++) {
-        const base = (first + i) * A;
+        const at = (first + i) * A - base;
         const row = i * V;
-        for (let s = 0; s < A; s++) out[base + s] = acc[i]! - logProbs[row + symbolIds[s]!]! * BITS_PER_NAT;
+        for (let s = sLo; s < sHi; s++) out[at + s] = acc[i]! - logProbs[row + symbolIds[s]!]! * BITS_PER_NAT;
       }
-      done += n * A;
-      opts.onProgress?.(done, total);
+      done += n * width;
+      opts.onProgress?.(done, blockSize);
       return;
     }
     const perChunk = Math.max(1, Math.floor(batchRows / A));
     for (let p0 = 0; p0 < n; p0 += perChunk) {
       const p1 = Math.min(n, p0 + perChunk);
-      const m = (p1 - p0) * A;
+      const m = (p1 - p0) * width;
       const parents = new Int32Array(m);
       const tokens = new Int32Array(m);
       const childAcc = new Float64Array(m);
       for (let i = p0, j = 0; i < p1; i++) {
         const row = i * V;
-        for (let s = 0; s < A; s++, j++) {
+        for (let s = sLo; s < sHi; s++, j++) {
           parents[j] = i;
           tokens[j] = symbolIds[s]!;
           childAcc[j] = acc[i]! - logProbs[row + symbolIds[s]!]! * BITS_PER_NAT;
@@ -70,7 +87,7 @@ export async function enumerateLogPerplexities(model: SecretModel, opts: Enumera
       }
       const next = await advanceCounted(model, state, parents, tokens);
       try {
-        await descend(next.state, next.logProbs, m, depth + 1, childAcc, (first + p0) * A);
+        await descend(next.state, next.logProbs, m, depth + 1, childAcc, (first + p0) * A + sLo);
       } finally {
         scorer.dispose(next.state);
       }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CompletedWithFailures, UserError } from '../util/errors.js';
+import { CompletedWithFailures, UserError, WorkerFailedError } from '../util/errors.js';
 import { registerCommands } from './commands/index.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from '../util/package-info.js';
@@ -49,6 +49,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof UserError) {
       io.err(`dp-canary: ${err.message}\n`);
       return EXIT_USAGE;
+    }
+    if (err instanceof WorkerFailedError) {
+      // Not a bug in the request: a thread died (memory, a killed process). Nothing of the step was applied.
+      io.err(`dp-canary: ${err.message}; the failed step was not applied, and a run continues from its last checkpoint with --resume\n`);
+      return 1;
     }
     throw err;
   }

@@ -3,8 +3,10 @@ import type { RandomSource } from '../util/random.js';
 import type { NormMethod } from './clipping.js';
 import { makeBatch } from './data.js';
 import { clippedSum, dropoutMasks, nonPrivateGradient, zeroGrads, type StepGradient } from './gradient.js';
+import type { DropoutMasks } from './layers/types.js';
 import type { LanguageModel } from './model.js';
 import { privatizeGradient } from './noise.js';
+import { shardChunks, type ShardPart } from './parallel/shard.js';
 
 /** How one logical step treats privacy: DP-SGD (clip + noise) or a plain minibatch step. */
 export type LogicalStepPrivacy =
@@ -44,34 +46,57 @@ export function addInto(acc: Map<string, tf.Tensor> | null, add: Map<string, tf.
   return acc;
 }
 
+/** What a set of chunk parts contributes to one logical step, before noise. */
+export interface PartialGradient {
+  /** Clipped sums (DP) or plain gradients divided by the expected batch size (none); null when no example was seen. */
+  readonly sums: Map<string, tf.Tensor> | null;
+  readonly lossSum: number;
+  readonly tokens: number;
+  readonly batchSize: number;
+  /** Per-example norms before clipping, in example order (DP only). */
+  readonly norms: Float32Array;
+}
+
+/** Options of {@link accumulateParts}: {@link LogicalStepOptions} less the chunking. */
+export type PartOptions = Omit<LogicalStepOptions, 'physicalBatchSize'>;
+
 /**
- * The gradient of one logical (Poisson-sampled) batch, processed in physical chunks of at most
- * `physicalBatchSize` examples, as Opacus's BatchMemoryManager does: each chunk's clipped sum
- * (or plain gradient) is accumulated, then noise is added ONCE to the total and it is divided
- * by the expected logical batch size. The mechanism, and so the privacy accounting, is that of
- * one step at sampling rate q = expected logical size / N, whatever the chunking; peak memory
- * is that of one chunk plus one accumulator per parameter. An empty logical batch is a
- * noise-only step. Chunking changes only floating-point summation order (and, with dropout,
- * which stream draws each chunk's masks).
+ * Dropout masks of a part of physical chunk `part.chunk`: the masks of the whole chunk, from
+ * the chunk's own stream, cut to the part's examples, so a part draws what a one-thread run
+ * draws for those examples.
  */
-export function logicalBatchGradient(
+function partMasks(model: LanguageModel, T: number, part: ShardPart, o: PartOptions): DropoutMasks | undefined {
+  if (model.config.dropout === 0) return undefined;
+  // Chunk 0 keeps the unchunked stream name, so an unchunked run draws the same masks as before.
+  const masks = dropoutMasks(model, T, part.chunkSize, o.random.fork(`step-${o.step}/dropout${part.chunk === 0 ? '' : `-${part.chunk}`}`));
+  if (part.indices.length === part.chunkSize) return masks;
+  const cut = new Map<string, tf.Tensor>();
+  for (const [name, m] of masks) {
+    cut.set(name, tf.slice(m, [0, part.offset, 0], [-1, part.indices.length, -1]));
+    m.dispose();
+  }
+  return cut;
+}
+
+/**
+ * The clipped sums (or plain gradients) of some parts of a logical batch, added up: the work
+ * of one thread. Sums of disjoint parts add up to the whole batch's (up to summation order).
+ */
+export function accumulateParts(
   model: LanguageModel,
   examples: readonly (Int32Array | readonly number[])[],
-  indices: Int32Array,
-  o: LogicalStepOptions,
-): StepGradient {
+  parts: readonly ShardPart[],
+  o: PartOptions,
+): PartialGradient {
   const V = model.config.vocabSize;
-  const chunks = physicalChunks(indices, o.physicalBatchSize);
   let acc: Map<string, tf.Tensor> | null = null;
   let lossSum = 0;
   let tokens = 0;
   let batchSize = 0;
   const norms: Float32Array[] = [];
-  for (const [c, chunk] of chunks.entries()) {
-    const batch = makeBatch(examples, chunk, V);
-    const [T, B] = batch.inputs.shape;
-    // Chunk 0 keeps the unchunked stream name, so an unchunked run draws the same masks as before.
-    const masks = model.config.dropout > 0 ? dropoutMasks(model, T, B, o.random.fork(`step-${o.step}/dropout${c === 0 ? '' : `-${c}`}`)) : undefined;
+  for (const part of parts) {
+    const batch = makeBatch(examples, part.indices, V);
+    const masks = partMasks(model, batch.inputs.shape[0], part, o);
     try {
       if (o.privacy.kind === 'dp') {
         const r = clippedSum(model, batch, { clipNorm: o.privacy.clipNorm, normMethod: o.privacy.normMethod, dropout: masks });
@@ -92,16 +117,51 @@ export function logicalBatchGradient(
       if (masks) tf.dispose([...masks.values()]);
     }
   }
-  if (o.privacy.kind === 'none') return { grads: acc ?? zeroGrads(model), lossSum, tokens, batchSize, norms: null };
-  const sums = acc ?? zeroGrads(model);
+  return { sums: acc, lossSum, tokens, batchSize, norms: concatNorms(norms) };
+}
+
+/** The arrays one after another. */
+export function concatNorms(parts: readonly Float32Array[]): Float32Array {
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let k = 0;
+  for (const p of parts) {
+    all.set(p, k);
+    k += p.length;
+  }
+  return all;
+}
+
+/**
+ * Turns the accumulated parts of a whole logical batch into the step's gradient: for DP, noise
+ * is added ONCE to the total, which is divided by the expected logical batch size; an empty
+ * batch is a noise-only step (zeros without DP). Consumes `partial.sums`.
+ */
+export function finishLogicalStep(model: LanguageModel, partial: PartialGradient, o: PartOptions): StepGradient {
+  const sums = partial.sums ?? zeroGrads(model);
+  const { lossSum, tokens, batchSize } = partial;
+  if (o.privacy.kind === 'none') return { grads: sums, lossSum, tokens, batchSize, norms: null };
   const grads = privatizeGradient(sums, {
     noiseMultiplier: o.privacy.noiseMultiplier, clipNorm: o.privacy.clipNorm, expectedBatchSize: o.expectedBatchSize, step: o.step, random: o.random,
   });
-  const all = new Float32Array(batchSize);
-  let k = 0;
-  for (const n of norms) {
-    all.set(n, k);
-    k += n.length;
-  }
-  return { grads, lossSum, tokens, batchSize, norms: all };
+  return { grads, lossSum, tokens, batchSize, norms: partial.norms };
+}
+
+/**
+ * The gradient of one logical (Poisson-sampled) batch, processed in physical chunks of at most
+ * `physicalBatchSize` examples, as Opacus's BatchMemoryManager does: each chunk's clipped sum
+ * (or plain gradient) is accumulated, then noise is added ONCE to the total and it is divided
+ * by the expected logical batch size. The mechanism, and so the privacy accounting, is that of
+ * one step at sampling rate q = expected logical size / N, whatever the chunking; peak memory
+ * is that of one chunk plus one accumulator per parameter. An empty logical batch is a
+ * noise-only step. Chunking changes only floating-point summation order (and, with dropout,
+ * which stream draws each chunk's masks).
+ */
+export function logicalBatchGradient(
+  model: LanguageModel,
+  examples: readonly (Int32Array | readonly number[])[],
+  indices: Int32Array,
+  o: LogicalStepOptions,
+): StepGradient {
+  const parts = shardChunks(physicalChunks(indices, o.physicalBatchSize), 1)[0]!;
+  return finishLogicalStep(model, accumulateParts(model, examples, parts, o), o);
 }

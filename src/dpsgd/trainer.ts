@@ -6,7 +6,8 @@ import { restoreSeededRandom, secureRandom, seededRandom, type RandomSource } fr
 import { loadCheckpoint, readJournal, saveCheckpoint, writeJournal, type CheckpointJson, type RunSettings } from './checkpoint.js';
 import type { NormMethod } from './clipping.js';
 import type { StepGradient } from './gradient.js';
-import { logicalBatchGradient } from './logical-batch.js';
+import { localEngine, type GradientEngine } from './gradient-engine.js';
+import { ParallelSession } from './parallel/session.js';
 import { LanguageModel, validateConfig, type LanguageModelConfig } from './model.js';
 import { modelFromJson, modelToJson } from './model-io.js';
 import { Optimizer, type OptimizerConfig } from './optimizers.js';
@@ -74,6 +75,14 @@ export interface TrainOptions {
   readonly seed?: string | number;
   readonly normMethod?: NormMethod | 'reference';
   readonly onStep?: (r: StepReport) => void | Promise<void>;
+  /**
+   * Worker threads that compute each step's gradient (data-parallel DP-SGD, see
+   * parallel/pool.ts); default 1, this thread. Sampling, noise and the ledger stay in this
+   * thread, so results differ from one thread only in floating-point summation order.
+   */
+  readonly threads?: number;
+  /** A gradient engine to use instead (for example a DataParallelPool the caller keeps open); overrides threads. */
+  readonly engine?: GradientEngine;
   /** Checkpoint file, written atomically every `checkpointEvery` steps (default 1) and at the end. */
   readonly checkpointPath?: string;
   readonly checkpointEvery?: number;
@@ -302,50 +311,62 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const maxPldSteps = ledger && s.maxEpsilon !== null && (o.accountant ?? 'rdp') === 'pld' ? pldStepBudget(event, s.totalSteps, s.maxEpsilon, s.delta) : null;
   const overBudget = (l: PrivacyLedger, rdpEpsilon: number): boolean =>
     s.maxEpsilon !== null && (maxPldSteps !== null ? l.steps > maxPldSteps : rdpEpsilon > s.maxEpsilon);
-  let stopReason: TrainResult['stopReason'] = 'completed';
-  let epsilon = ledger ? ledger.epsilon(s.delta).epsilon : Infinity;
-  if (ledger && overBudget(ledger, epsilon)) stopReason = 'epsilon-budget';
-  while (stopReason === 'completed' && step < s.totalSteps) {
-    let next: PrivacyLedger | null = null;
-    let nextEpsilon = Infinity;
-    if (ledger) {
-      next = ledger.compose(event);
-      nextEpsilon = next.epsilon(s.delta).epsilon;
-      if (overBudget(next, nextEpsilon)) {
-        stopReason = 'epsilon-budget';
-        break;
-      }
-    }
-    if (ckptPath && root.kind === 'secure' && ledger) writeJournal(ckptPath, step + 1);
-    const t0 = performance.now();
-    const indices = poissonSample(N, s.samplingRate, root.fork(`step-${step}/sample`));
-    const g: StepGradient = logicalBatchGradient(model, o.examples, indices, {
-      privacy: s.private
-        ? { kind: 'dp', clipNorm: s.clipNorm, noiseMultiplier: s.noiseMultiplier, normMethod: o.normMethod }
-        : { kind: 'none' },
-      physicalBatchSize,
-      expectedBatchSize: expected,
-      step,
-      random: root,
-    });
-    optimizer.apply(model.params, g.grads);
-    tf.dispose([...g.grads.values()]);
-    step += 1;
-    if (next) {
-      ledger = next;
-      epsilon = nextEpsilon;
-    }
-    if (step % every === 0 || step === s.totalSteps) checkpoint();
-    const seconds = (performance.now() - t0) / 1000;
-    await o.onStep?.({
-      step, totalSteps: s.totalSteps, loss: g.tokens > 0 ? g.lossSum / g.tokens : NaN, batchSize: g.batchSize, tokens: g.tokens, epsilon,
-      examplesPerSecond: seconds > 0 ? g.batchSize / seconds : 0,
-    });
+  const threads = o.threads ?? 1;
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new UserError(`threads must be an integer >= 1, got ${threads}.`);
+  const session = o.engine === undefined && threads > 1 ? new ParallelSession(threads) : null;
+  try {
+    const engine = o.engine ?? (session ? await session.engineFor(model.config, o.examples, expected) : localEngine);
+    return await trainLoop(engine);
+  } finally {
+    await session?.close();
   }
-  if (stopReason !== 'completed') checkpoint();
-  const validation = o.validation && o.validation.length > 0 ? evaluate(model, o.validation) : null;
-  return {
-    model, optimizer, ledger, steps: step, epsilon, delta: s.delta, noiseMultiplier: s.noiseMultiplier, samplingRate: s.samplingRate,
-    clipNorm: s.clipNorm, randomKind: root.kind, stopReason, validation, settings,
-  };
+
+  async function trainLoop(engine: GradientEngine): Promise<TrainResult> {
+    let stopReason: TrainResult['stopReason'] = 'completed';
+    let epsilon = ledger ? ledger.epsilon(s.delta).epsilon : Infinity;
+    if (ledger && overBudget(ledger, epsilon)) stopReason = 'epsilon-budget';
+    while (stopReason === 'completed' && step < s.totalSteps) {
+      let next: PrivacyLedger | null = null;
+      let nextEpsilon = Infinity;
+      if (ledger) {
+        next = ledger.compose(event);
+        nextEpsilon = next.epsilon(s.delta).epsilon;
+        if (overBudget(next, nextEpsilon)) {
+          stopReason = 'epsilon-budget';
+          break;
+        }
+      }
+      if (ckptPath && root.kind === 'secure' && ledger) writeJournal(ckptPath, step + 1);
+      const t0 = performance.now();
+      const indices = poissonSample(N, s.samplingRate, root.fork(`step-${step}/sample`));
+      const g: StepGradient = await engine.gradient(model, o.examples, indices, {
+        privacy: s.private
+          ? { kind: 'dp', clipNorm: s.clipNorm, noiseMultiplier: s.noiseMultiplier, normMethod: o.normMethod }
+          : { kind: 'none' },
+        physicalBatchSize,
+        expectedBatchSize: expected,
+        step,
+        random: root,
+      });
+      optimizer.apply(model.params, g.grads);
+      tf.dispose([...g.grads.values()]);
+      step += 1;
+      if (next) {
+        ledger = next;
+        epsilon = nextEpsilon;
+      }
+      if (step % every === 0 || step === s.totalSteps) checkpoint();
+      const seconds = (performance.now() - t0) / 1000;
+      await o.onStep?.({
+        step, totalSteps: s.totalSteps, loss: g.tokens > 0 ? g.lossSum / g.tokens : NaN, batchSize: g.batchSize, tokens: g.tokens, epsilon,
+        examplesPerSecond: seconds > 0 ? g.batchSize / seconds : 0,
+      });
+    }
+    if (stopReason !== 'completed') checkpoint();
+    const validation = o.validation && o.validation.length > 0 ? evaluate(model, o.validation) : null;
+    return {
+      model, optimizer, ledger, steps: step, epsilon, delta: s.delta, noiseMultiplier: s.noiseMultiplier, samplingRate: s.samplingRate,
+      clipNorm: s.clipNorm, randomKind: root.kind, stopReason, validation, settings,
+    };
+  }
 }

@@ -3,6 +3,7 @@ import type { CanaryManifest } from '../canary/manifest.js';
 import { canaryTokens } from '../canary/tokens.js';
 import { closeSecretModel, openSecretModel, sampleSecrets, scoreSecrets, type SecretModel } from '../canary/secret-model.js';
 import { enumerateLogPerplexities, exactExposures } from '../canary/exact.js';
+import type { ExactEnumerator, ParallelSession } from '../dpsgd/parallel/session.js';
 import { interpolationExposure, extrapolationExposure } from '../canary/estimate.js';
 import { fitSkewNormal, type SkewNormal } from '../canary/skew-normal.js';
 import { extractSecrets } from '../canary/extract.js';
@@ -38,6 +39,8 @@ export interface MeasureOptions {
   /** Source of the reference sample (default: seeded, so reports are reproducible). */
   random?: RandomSource;
   log?: (message: string) => void;
+  /** Enumerates R for exact exposure (for example on worker threads); default: in this thread. */
+  enumerate?: ExactEnumerator;
 }
 
 /** Everything measured about a run's canaries (exposure.json). */
@@ -57,6 +60,8 @@ export interface Measurement {
 
 interface Prepared {
   format: CanaryFormat;
+  /** Token ids before the secret: a line break and the format's prefix. */
+  prefix: number[];
   sm: SecretModel;
   canarySymbols: Int32Array[];
 }
@@ -76,7 +81,7 @@ export async function openForManifest(
   const prefix = [newlineId(tokenizer), ...tokens.prefixIds];
   const sm = await openSecretModel(languageModelScorer(model), prefix, tokens.symbolIds, tokens.length);
   const canarySymbols = manifest.canaries.map((c) => symbolsFromSecret(format, c.secret));
-  return { format, sm, canarySymbols };
+  return { format, prefix, sm, canarySymbols };
 }
 
 /** Rows of secret symbols laid end to end, for scoreSecrets. */
@@ -102,7 +107,7 @@ export async function measureCanaries(
   opts: MeasureOptions = {},
 ): Promise<Measurement> {
   const log = opts.log ?? (() => undefined);
-  const { format, sm, canarySymbols } = await openForManifest(model, tokenizer, manifest);
+  const { format, prefix, sm, canarySymbols } = await openForManifest(model, tokenizer, manifest);
   try {
     const A = format.alphabet.length;
     const L = format.length;
@@ -118,7 +123,7 @@ export async function measureCanaries(
     let exposures: number[];
     if (exact) {
       log(`enumerating all ${spaceSize(format)} secrets for exact exposure ...`);
-      const all = await enumerateLogPerplexities(sm, { maxSpace: maxExact });
+      const all = opts.enumerate ? await opts.enumerate(model, prefix, sm.symbolIds, sm.length) : await enumerateLogPerplexities(sm, { maxSpace: maxExact });
       const ex = exactExposures(all, canarySymbols.map((s) => secretIndex(s, A)));
       ranks = ex.map((e) => e.rank);
       exposures = ex.map((e) => e.exposure);
@@ -170,12 +175,17 @@ export async function measureCanaries(
 }
 
 /** Measure a finished run folder and write its exposure.json (atomically). */
-export async function measureRun(dir: string, opts: MeasureOptions & { backend?: Parameters<typeof initBackend>[0] } = {}): Promise<Measurement> {
+export async function measureRun(
+  dir: string,
+  opts: MeasureOptions & { backend?: Parameters<typeof initBackend>[0]; parallel?: ParallelSession } = {},
+): Promise<Measurement> {
   await initBackend(opts.backend);
   const run = loadRun(dir);
   try {
     const c = run.record.config;
+    const enumerate = opts.enumerate ?? (await opts.parallel?.enumeratorFor(run.model.config)) ?? undefined;
     const m = await measureCanaries(run.model, run.tokenizer, run.manifest, {
+      ...(enumerate ? { enumerate } : {}),
       maxExactSpace: opts.maxExactSpace ?? c.maxExactSpace ?? RUN_MAX_EXACT_SPACE,
       references: opts.references ?? c.exposureReferences,
       extractionMaxQueries: opts.extractionMaxQueries ?? c.extractionMaxQueries,
@@ -231,7 +241,7 @@ export interface EpochProbe {
  * at log2 of a reference count), else extrapolated from a skew-normal fitted to a fixed sample
  * of min(references, 2000) secrets.
  */
-export async function epochExposureProbe(model: LanguageModel, data: RunData, config: RunConfig): Promise<EpochProbe> {
+export async function epochExposureProbe(model: LanguageModel, data: RunData, config: RunConfig, enumerate?: ExactEnumerator | null): Promise<EpochProbe> {
   const A = data.format.alphabet.length;
   const L = data.format.length;
   const exact = spaceSize(data.format) <= BigInt(EPOCH_MAX_EXACT_SPACE);
@@ -242,11 +252,11 @@ export async function epochExposureProbe(model: LanguageModel, data: RunData, co
   return {
     async measure() {
       // Weights change between epochs, so the prefix state is recomputed each time.
-      const { sm } = await openForManifest(model, data.tokenizer, data.manifest);
+      const { prefix, sm } = await openForManifest(model, data.tokenizer, data.manifest);
       try {
         let values: number[];
         if (refSymbols === null) {
-          const all = await enumerateLogPerplexities(sm, { maxSpace: EPOCH_MAX_EXACT_SPACE });
+          const all = enumerate ? await enumerate(model, prefix, sm.symbolIds, sm.length) : await enumerateLogPerplexities(sm, { maxSpace: EPOCH_MAX_EXACT_SPACE });
           values = exactExposures(all, canaryRows.map((s) => secretIndex(s, A))).map((e) => e.exposure);
         } else {
           const fit = fitSkewNormal(await scoreSecrets(sm, refSymbols));

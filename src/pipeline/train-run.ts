@@ -15,6 +15,8 @@ import type { RunConfig } from './run-config.js';
 import type { ExposureMethod } from '../study/types.js';
 import { prepareRunData, type RunData } from './run-data.js';
 import { readRunRecord, runPath, type RunRecord } from './run-folder.js';
+import { localEngine } from '../dpsgd/gradient-engine.js';
+import type { ParallelSession } from '../dpsgd/parallel/session.js';
 import { epochExposureProbe, type EpochProbe } from './measure.js';
 import { loadStartingPoint, type StartingPoint, type StartingPointRecord } from './starting-point.js';
 
@@ -65,6 +67,8 @@ export interface RunMetrics {
   validationPerplexity: number;
   trainSeconds: number;
   backend: string;
+  /** Threads that computed the gradients (1: the run's own; more: data-parallel worker threads). */
+  threads?: number;
   randomSource: 'seeded' | 'secure';
   sanitizedLines: number;
   /** The run this one was fine-tuned from (train --init-from), when any. */
@@ -83,6 +87,11 @@ export interface TrainRunHooks {
   resume?: boolean;
   /** Measure estimated exposure after each epoch (default: config.exposureEachEpoch). */
   exposureEachEpoch?: boolean;
+  /**
+   * Worker threads for the gradients and the exact per-epoch exposure (data-parallel; the
+   * caller closes the session, and may reuse it for measureRun). Default: this thread only.
+   */
+  parallel?: ParallelSession;
 }
 
 /** Model shape of a run. */
@@ -166,7 +175,8 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   }
   const stepsPerEpoch = Math.ceil(1 / q);
   const eachEpoch = hooks.exposureEachEpoch ?? config.exposureEachEpoch;
-  const probe: EpochProbe | null = eachEpoch ? await epochExposureProbe(model, data, config) : null;
+  const engine = hooks.parallel ? await hooks.parallel.engineFor(model.config, data.train, q * N) : localEngine;
+  const probe: EpochProbe | null = eachEpoch ? await epochExposureProbe(model, data, config, await hooks.parallel?.enumeratorFor(model.config)) : null;
   const epochs: EpochRecord[] = hooks.resume ? historyUpToCheckpoint(dir) : [];
 
   // Training loss of the current epoch, accumulated from the steps' (noise-free) batch losses.
@@ -176,6 +186,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   const result = await train({
     model,
     examples: data.train,
+    engine,
     private: isPrivate,
     ...(isPrivate
       ? {
@@ -267,6 +278,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     validationPerplexity: Math.exp(validationLoss),
     trainSeconds,
     backend: backend.name,
+    threads: engine.threads,
     randomSource: result.randomKind,
     sanitizedLines: data.sanitizedLines,
     ...(start ? { startingPoint: start.record } : {}),

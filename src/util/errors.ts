@@ -19,3 +19,15 @@ export class CompletedWithFailures extends Error {
     this.name = 'CompletedWithFailures';
   }
 }
+
+/**
+ * A worker thread of a data-parallel run died or failed a request (out of memory, killed). The
+ * step it was computing was not applied: the model, the ledger and the random streams are as
+ * they were before it, so a run continues from its last checkpoint.
+ */
+export class WorkerFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerFailedError';
+  }
+}

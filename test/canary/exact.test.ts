@@ -28,6 +28,23 @@ function bruteRank(values: Float64Array, idx: number): number {
 }
 
 describe('exact exposure', () => {
+  it('blocks of first symbols laid end to end are the whole enumeration (also for one-symbol secrets)', async () => {
+    for (const len of [1, 2, L]) {
+      const model = await openSecretModel(toy(), [0], SYMBOL_IDS, len);
+      const all = await enumerateLogPerplexities(model, { batchRows: 11 });
+      const cuts = [0, 2, 3, 5];
+      const blocks: number[] = [];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const b = await enumerateLogPerplexities(model, { batchRows: 11, firstSymbols: { from: cuts[i]!, to: cuts[i + 1]! } });
+        expect(b.length).toBe((cuts[i + 1]! - cuts[i]!) * 5 ** (len - 1));
+        blocks.push(...b);
+      }
+      expect(blocks).toEqual(Array.from(all));
+      await expect(enumerateLogPerplexities(model, { firstSymbols: { from: 3, to: 3 } })).rejects.toThrow(RangeError);
+      closeSecretModel(model);
+    }
+  });
+
   it('enumeration equals brute-force scoring and the closed form, with chunked subtrees', async () => {
     const scorer = toy();
     const model = await openSecretModel(scorer, [0], SYMBOL_IDS, L);

@@ -54,6 +54,26 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
     expect(JSON.parse(p.out).epsilon).toBe(m.epsilonPld);
   });
 
+  it('trains data-parallel on 2 threads to the one-thread result (privacy identical, the rest up to rounding)', async () => {
+    const args = (out: string, threads: string): string[] => ['train', '--out', join(dir, out), '--corpus', corpus, ...MODEL, ...CANARY,
+      '--epochs', '1', '--seed', '5', '--target-epsilon', '4', '--delta', '1e-4', '--threads', threads, '--json'];
+    const one = await cli(args('t1', '1'));
+    const two = await cli(args('t2', '2'));
+    expect(two.err).not.toMatch(/\n\s+at /);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    const a = JSON.parse(one.out);
+    const b = JSON.parse(two.out);
+    expect([a.threads, b.threads]).toEqual([1, 2]);
+    for (const k of ['epsilon', 'epsilonPld', 'noiseMultiplier', 'samplingRate', 'steps']) expect(b[k], k).toBe(a[k]);
+    expect(b.validationLoss).toBeCloseTo(a.validationLoss, 4);
+    // Exact exposure over |R| = 1000, enumerated on the workers.
+    expect(b.exposure.method).toBe('exact');
+    b.exposure.canaries.forEach((c: { exposure: number }, i: number) => expect(c.exposure).toBeCloseTo(a.exposure.canaries[i].exposure, 3));
+    const text = await cli(['train', '--out', join(dir, 't3'), '--corpus', corpus, ...MODEL, ...CANARY, '--epochs', '1', '--seed', '5',
+      '--no-exposure', '--threads', '2']);
+    expect(text.out).toMatch(/2 threads data-parallel/);
+  });
+
   it('trains without DP, memorizes, and exact exposure agrees with the extraction order', async () => {
     const run = join(dir, 'plain');
     const r = await cli(['train', '--out', run, '--corpus', corpus, ...MODEL, ...CANARY, '--epochs', '6', '--seed', '3',
@@ -165,6 +185,8 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
       ['study', '--quick', '--public-corpus', join(dir, 'missing.txt'), '--out', join(dir, 's4')],
       ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--init-from', join(dir, 'nope')],
       ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--physical-batch-size', '0'],
+      ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--threads', '0'],
+      ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--threads', 'two'],
       ['extract', '--run', join(dir, 'nope')],
       ['exposure', '--run', join(dir, 'nope')],
     ];

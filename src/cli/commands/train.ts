@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readRunRecord } from '../../pipeline/run-folder.js';
-import { parseBackendName } from '../../dpsgd/backend.js';
+import { parseBackendName, type BackendName } from '../../dpsgd/backend.js';
+import { ParallelSession } from '../../dpsgd/parallel/session.js';
 import { resolveStudyConfig } from '../../study/grid.js';
 import type { RunConfig } from '../../pipeline/run-config.js';
 import { trainRun } from '../../pipeline/train-run.js';
@@ -44,6 +45,7 @@ interface TrainFlags {
   resume?: boolean;
   overwrite?: boolean;
   backend?: string;
+  threads?: string;
   exposure: boolean;
   auditCanaries?: string;
   auditRepeats?: string;
@@ -232,6 +234,11 @@ export function register(program: Command, io: CliIO): void {
     .option('--resume', 'continue the run in --out from its checkpoint, with the settings of its run.json')
     .option('--overwrite', 'replace the run already in --out (its model and privacy ledger are deleted)')
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
+    .option(
+      '--threads <n>',
+      'worker threads computing each step\'s gradient and the exact exposure (data-parallel; results differ from one thread only in ' +
+        'floating-point rounding). Default auto: one per 16 examples of the expected batch, up to the cores available',
+    )
     .option('--audit-canaries <m>', 'add m audit canaries, each in the training data with probability 1/2, for `dp-canary audit`')
     .option('--audit-repeats <k>', 'training windows per included audit canary (default 1; the audit converts by group privacy)')
     .option('--audit-format <format>', "format of the audit canaries (default 'audit {digits:20}'; must differ from --canary-format)")
@@ -243,53 +250,74 @@ export function register(program: Command, io: CliIO): void {
       const config = flags.resume ? resumedConfig(readRunRecord(dir).config, flags) : runConfigFromFlags(flags);
       if (!flags.resume) prepareFreshRunFolder(dir, flags.overwrite ?? false);
       const backend = flags.backend !== undefined ? parseBackendName(flags.backend, '--backend') : undefined;
-      const progress = new ProgressLine(io);
-      const { metrics } = await trainRun(config, dir, {
-        ...(backend ? { backend } : {}),
-        resume: flags.resume ?? false,
-        log: (m) => {
-          progress.done();
-          io.err(`dp-canary: ${m}\n`);
-        },
-        onStep: (r) =>
-          progress.update(
-            `${bar(r.step / r.totalSteps)} step ${r.step}/${r.totalSteps}  loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)}  ` +
-              `epsilon ${Number.isFinite(r.epsilon) ? r.epsilon.toFixed(3) : 'inf'}  ${r.examplesPerSecond.toFixed(0)} ex/s`,
-          ),
-        onEpoch: (e) => {
-          progress.done();
-          const exp = Object.entries(e.exposure).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
-          io.err(`epoch ${e.epoch}: validation loss ${e.validationLoss.toFixed(3)} nats/token${exp ? `; estimated exposure (bits): ${exp}` : ''}\n`);
-        },
-      });
-      progress.done();
-      const measurement = flags.exposure ? await measureRun(dir, { log: (m) => io.err(`${m}\n`) }) : null;
-      if (flags.json) {
-        io.out(toJson({ run: dir, ...metrics, exposure: measurement }) + '\n');
-        return;
-      }
-      io.out(`run: ${dir} (backend ${metrics.backend}, ${metrics.randomSource} randomness)\n`);
-      io.out(
-        metrics.private
-          ? `privacy: epsilon = ${metrics.epsilon.toFixed(4)} (nats) at delta = ${metrics.delta} after ${metrics.steps} steps ` +
-              `(sigma ${metrics.noiseMultiplier.toFixed(4)}, q ${metrics.samplingRate.toPrecision(4)}, clip ${metrics.clipNorm}; RDP accountant, Poisson sampling; budgeted with ${metrics.budgetAccountant === 'pld' ? 'PLD' : 'RDP'})\n` +
-              `  PLD accountant: epsilon = ${metrics.epsilonPld.toFixed(4)} (nats)` +
-              (metrics.epsilonPldDetail.note ? ` (${metrics.epsilonPldDetail.note})` : '') +
-              '\n'
-          : `privacy: none (trained without DP: epsilon = infinity) after ${metrics.steps} steps\n`,
-      );
-      if (metrics.startingPoint) {
-        const sp = metrics.startingPoint;
-        io.out(
-          sp.private
-            ? `starting point: ${sp.run} (private, epsilon ${sp.epsilon.toFixed(3)}; its ledger is composed into this run's)\n`
-            : `starting point: ${sp.run} (non-private: treated as trained on public data, which is your claim to make)\n`,
-        );
-      }
-      io.out(`utility: validation loss ${metrics.validationLoss.toFixed(4)} nats/token, perplexity ${metrics.validationPerplexity.toFixed(3)}\n`);
-      if (measurement) io.out(formatMeasurement(measurement));
-      if (metrics.randomSource === 'seeded' && metrics.private) {
-        io.out('note: seeded randomness makes the run reproducible but the noise guessable; omit --seed for a real guarantee.\n');
+      const threads = flags.threads === undefined || flags.threads === 'auto' ? 'auto' : parseInteger('--threads', flags.threads, { min: 1 });
+      const parallel = new ParallelSession(threads, backend);
+      try {
+        await trainAndReport(io, config, dir, flags, backend, parallel);
+      } finally {
+        await parallel.close();
       }
     });
 }
+
+/** Trains the run in `dir`, measures it, and prints the report. */
+async function trainAndReport(
+  io: CliIO,
+  config: RunConfig,
+  dir: string,
+  flags: TrainFlags,
+  backend: BackendName | undefined,
+  parallel: ParallelSession,
+): Promise<void> {
+  const progress = new ProgressLine(io);
+  const { metrics } = await trainRun(config, dir, {
+    parallel,
+    ...(backend ? { backend } : {}),
+    resume: flags.resume ?? false,
+    log: (m) => {
+      progress.done();
+      io.err(`dp-canary: ${m}\n`);
+    },
+    onStep: (r) =>
+      progress.update(
+        `${bar(r.step / r.totalSteps)} step ${r.step}/${r.totalSteps}  loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)}  ` +
+          `epsilon ${Number.isFinite(r.epsilon) ? r.epsilon.toFixed(3) : 'inf'}  ${r.examplesPerSecond.toFixed(0)} ex/s`,
+      ),
+    onEpoch: (e) => {
+      progress.done();
+      const exp = Object.entries(e.exposure).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+      io.err(`epoch ${e.epoch}: validation loss ${e.validationLoss.toFixed(3)} nats/token${exp ? `; estimated exposure (bits): ${exp}` : ''}\n`);
+    },
+  });
+  progress.done();
+  const measurement = flags.exposure ? await measureRun(dir, { parallel, log: (m) => io.err(`${m}\n`) }) : null;
+  if (flags.json) {
+    io.out(toJson({ run: dir, ...metrics, exposure: measurement }) + '\n');
+    return;
+  }
+  const threadNote = (metrics.threads ?? 1) > 1 ? `, ${metrics.threads} threads data-parallel` : ', one thread';
+  io.out(`run: ${dir} (backend ${metrics.backend}${threadNote}, ${metrics.randomSource} randomness)\n`);
+  io.out(
+    metrics.private
+      ? `privacy: epsilon = ${metrics.epsilon.toFixed(4)} (nats) at delta = ${metrics.delta} after ${metrics.steps} steps ` +
+          `(sigma ${metrics.noiseMultiplier.toFixed(4)}, q ${metrics.samplingRate.toPrecision(4)}, clip ${metrics.clipNorm}; RDP accountant, Poisson sampling; budgeted with ${metrics.budgetAccountant === 'pld' ? 'PLD' : 'RDP'})\n` +
+          `  PLD accountant: epsilon = ${metrics.epsilonPld.toFixed(4)} (nats)` +
+          (metrics.epsilonPldDetail.note ? ` (${metrics.epsilonPldDetail.note})` : '') +
+          '\n'
+      : `privacy: none (trained without DP: epsilon = infinity) after ${metrics.steps} steps\n`,
+  );
+  if (metrics.startingPoint) {
+    const sp = metrics.startingPoint;
+    io.out(
+      sp.private
+        ? `starting point: ${sp.run} (private, epsilon ${sp.epsilon.toFixed(3)}; its ledger is composed into this run's)\n`
+        : `starting point: ${sp.run} (non-private: treated as trained on public data, which is your claim to make)\n`,
+    );
+  }
+  io.out(`utility: validation loss ${metrics.validationLoss.toFixed(4)} nats/token, perplexity ${metrics.validationPerplexity.toFixed(3)}\n`);
+  if (measurement) io.out(formatMeasurement(measurement));
+  if (metrics.randomSource === 'seeded' && metrics.private) {
+    io.out('note: seeded randomness makes the run reproducible but the noise guessable; omit --seed for a real guarantee.\n');
+  }
+}
+

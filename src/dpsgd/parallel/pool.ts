@@ -1,0 +1,270 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { BACKEND_NAMES, currentBackend, initBackend, type BackendName } from '../backend.js';
+import type { StepGradient } from '../gradient.js';
+import { finishLogicalStep, physicalChunks, type LogicalStepOptions } from '../logical-batch.js';
+import { validateConfig, type LanguageModel, type LanguageModelConfig } from '../model.js';
+import type { GradientEngine } from '../gradient-engine.js';
+import { paramLayout, tensorsFrom, writeWeights, type ParamLayout } from './layout.js';
+import type { InitRequest, WorkerReply, WorkerRequest } from './messages.js';
+import { shardChunks, splitRange, type ShardPart } from './shard.js';
+import { WorkerFailedError } from '../../util/errors.js';
+
+
+/** Options of {@link DataParallelPool.open}. */
+export interface PoolOptions {
+  /** Worker threads, >= 1 (the caller's thread only coordinates). */
+  readonly threads: number;
+  /** The model every worker holds a copy of (weights are sent with each request). */
+  readonly config: LanguageModelConfig;
+  /**
+   * The training examples (windows of equal length), shared once with all workers through one
+   * SharedArrayBuffer; gradient() must be given this same array. Omit for a scoring-only pool.
+   */
+  readonly examples?: readonly (Int32Array | readonly number[])[];
+  /** Backend of the workers (default: the one this thread uses). */
+  readonly backend?: BackendName;
+}
+
+/** The compiled worker entry: next to this module under dist/, or dist/'s copy when run from src/ (tests). */
+function workerEntry(): URL {
+  const here = new URL('./worker-main.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = new URL('../../../dist/src/dpsgd/parallel/worker-main.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new Error(`the worker entry ${fileURLToPath(here)} is missing; run npm run build`);
+}
+
+interface Pending {
+  resolve(r: WorkerReply): void;
+  reject(e: Error): void;
+}
+
+/** One worker thread and its request in flight (at most one at a time). */
+class WorkerHandle {
+  private pending: Pending | null = null;
+  private failure: WorkerFailedError | null = null;
+  readonly out: Float32Array;
+  constructor(
+    readonly index: number,
+    readonly worker: Worker,
+    readonly outBuffer: SharedArrayBuffer,
+  ) {
+    this.out = new Float32Array(outBuffer);
+    worker.on('message', (r: WorkerReply) => {
+      const p = this.pending;
+      this.pending = null;
+      if (!p) return;
+      if (r.type === 'error') p.reject(new WorkerFailedError(`worker ${index} failed: ${r.message}`));
+      else p.resolve(r);
+    });
+    worker.on('error', (err) => this.fail(`worker ${index} crashed: ${err.message}`));
+    worker.on('exit', (code) => this.fail(`worker ${index} exited (code ${code})`));
+  }
+  private fail(message: string): void {
+    this.failure ??= new WorkerFailedError(message);
+    const p = this.pending;
+    this.pending = null;
+    p?.reject(this.failure);
+  }
+  request<R extends WorkerReply>(m: WorkerRequest): Promise<R> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.pending) return Promise.reject(new Error(`worker ${this.index} is busy`));
+    return new Promise<R>((resolve, reject) => {
+      this.pending = { resolve: resolve as (r: WorkerReply) => void, reject };
+      this.worker.postMessage(m);
+    });
+  }
+}
+
+/**
+ * Data-parallel DP-SGD on worker threads (one model copy per thread, each on its own backend).
+ * Each logical batch is cut into one part per worker (shard.ts); workers return their clipped
+ * sums through shared memory; this thread adds them, adds the Gaussian noise ONCE from the
+ * run's own random source, and returns the step's gradient, exactly as logicalBatchGradient
+ * does in one thread: sampling, noise and the ledger are untouched, and results differ from a
+ * one-thread run only in floating-point summation order. The same workers can enumerate a
+ * canary space in parallel (enumerate()).
+ *
+ * @example
+ * const pool = await DataParallelPool.open({ threads: 2, config: model.config, examples });
+ * try { await train({ ...options, examples, engine: pool }); } finally { await pool.close(); }
+ */
+export class DataParallelPool implements GradientEngine {
+  private readonly weights: Float32Array;
+  private nextId = 1;
+  private closed = false;
+  /** The first failure: after it the pool refuses work (a worker may be dead or mid-request). */
+  private broken: Error | null = null;
+
+  private constructor(
+    readonly threads: number,
+    private readonly layout: ParamLayout,
+    private readonly weightsBuffer: SharedArrayBuffer,
+    private readonly workers: WorkerHandle[],
+    private readonly examples: readonly (Int32Array | readonly number[])[] | null,
+  ) {
+    this.weights = new Float32Array(weightsBuffer);
+  }
+
+  /** Starts `threads` workers and waits until each has its backend and model ready. */
+  static async open(o: PoolOptions): Promise<DataParallelPool> {
+    if (!(Number.isInteger(o.threads) && o.threads >= 1)) throw new RangeError(`threads must be an integer >= 1, got ${o.threads}`);
+    // Workers compute on the backend this thread uses (the numbers then agree with a one-thread run).
+    const active = tf.getBackend();
+    const backend = o.backend ?? (isBackendName(active) ? active : (currentBackend()?.name ?? (await initBackend()).name));
+    const layout = paramLayout(validateConfig(o.config));
+    const weightsBuffer = new SharedArrayBuffer(layout.size * 4);
+    const examples = o.examples ? shareExamples(o.examples) : null;
+    const entry = workerEntry();
+    const handles: WorkerHandle[] = [];
+    try {
+      for (let i = 0; i < o.threads; i++) {
+        const out = new SharedArrayBuffer(layout.size * 4);
+        handles.push(new WorkerHandle(i, new Worker(entry), out));
+      }
+      await Promise.all(
+        handles.map((h) => {
+          const init: InitRequest = { type: 'init', config: o.config, backend, weights: weightsBuffer, out: h.outBuffer, examples };
+          return h.request(init);
+        }),
+      );
+    } catch (err) {
+      await Promise.all(handles.map((h) => h.worker.terminate()));
+      throw err;
+    }
+    return new DataParallelPool(o.threads, layout, weightsBuffer, handles, o.examples ?? null);
+  }
+
+  /**
+   * The gradient of one logical batch (the contract of logicalBatchGradient), computed by the
+   * workers from `model`'s current weights. Rejects with WorkerFailedError if a worker fails;
+   * the model and the caller's random source are then untouched.
+   */
+  async gradient(
+    model: LanguageModel,
+    examples: readonly (Int32Array | readonly number[])[],
+    indices: Int32Array,
+    o: LogicalStepOptions,
+  ): Promise<StepGradient> {
+    if (this.examples === null || examples !== this.examples)
+      throw new Error('DataParallelPool.gradient: the examples differ from those the pool was opened with');
+    this.check();
+    writeWeights(model, this.layout, this.weights);
+    const parts = shardChunks(physicalChunks(indices, o.physicalBatchSize), this.threads);
+    const seed = o.random.kind === 'seeded' ? o.random.state()!.seed : null;
+    const replies = await this.all<Extract<WorkerReply, { type: 'step' }>>(
+      parts.map((p) => ({ type: 'step', id: this.nextId++, parts: p, privacy: o.privacy, expectedBatchSize: o.expectedBatchSize, step: o.step, seed })),
+    );
+    // Norms go back to example order: a part's norms start at its chunk's start plus its offset.
+    const starts = chunkStarts(parts);
+    const norms = new Float32Array(o.privacy.kind === 'dp' ? indices.length : 0);
+    let acc: Float32Array | null = null;
+    let lossSum = 0;
+    let tokens = 0;
+    let batchSize = 0;
+    replies.forEach((r, w) => {
+      if (r === null) return;
+      lossSum += r.lossSum;
+      tokens += r.tokens;
+      batchSize += r.batchSize;
+      if (norms.length > 0) {
+        let k = 0;
+        for (const p of parts[w]!) {
+          norms.set(r.norms.subarray(k, k + p.indices.length), starts[p.chunk]! + p.offset);
+          k += p.indices.length;
+        }
+      }
+      if (!r.wrote) return;
+      const out = this.workers[w]!.out;
+      if (acc === null) acc = Float32Array.from(out);
+      else for (let k = 0; k < acc.length; k++) acc[k] = Math.fround(acc[k]! + out[k]!);
+    });
+    const sums = acc === null ? null : tensorsFrom(acc, this.layout);
+    return finishLogicalStep(model, { sums, lossSum, tokens, batchSize, norms }, o);
+  }
+
+  /**
+   * Log-perplexities in bits of every secret (enumerateLogPerplexities' contract and order),
+   * with the first symbol's subtrees split among the workers.
+   */
+  async enumerate(model: LanguageModel, prefix: readonly number[], symbolIds: Int32Array, length: number): Promise<Float64Array> {
+    this.check();
+    writeWeights(model, this.layout, this.weights);
+    const A = symbolIds.length;
+    const ranges = splitRange(A, this.threads);
+    const blocks = await this.all<Extract<WorkerReply, { type: 'enumerate' }>>(
+      ranges.map((r) => ({ type: 'enumerate', id: this.nextId++, prefix: [...prefix], symbolIds, length, from: r.from, to: r.to })),
+    );
+    const out = new Float64Array(A ** length);
+    const per = A ** (length - 1);
+    blocks.forEach((b, i) => {
+      if (b) out.set(b.values, ranges[i]!.from * per);
+    });
+    return out;
+  }
+
+  /** Whether gradient() accepts `examples` (the very array the pool was opened with). */
+  holds(examples: readonly (Int32Array | readonly number[])[]): boolean {
+    return this.examples === examples;
+  }
+
+  /** Stops a worker as a crash would (for tests of failure handling). */
+  async terminateWorker(index: number): Promise<void> {
+    await this.workers[index]?.worker.terminate();
+  }
+
+  /** Stops all workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((h) => h.worker.terminate()));
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error('DataParallelPool used after close()');
+    if (this.broken) throw this.broken;
+  }
+
+  /** Sends one request per worker and waits for all; any failure breaks the pool. */
+  private async all<R extends WorkerReply>(requests: readonly (WorkerRequest | null)[]): Promise<(R | null)[]> {
+    try {
+      return await Promise.all(requests.map((m, w) => (m === null ? null : this.workers[w]!.request<R>(m))));
+    } catch (err) {
+      this.broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+  }
+}
+
+/** Where each chunk starts in the logical batch, from the parts of all workers. */
+function chunkStarts(parts: readonly (readonly ShardPart[])[]): number[] {
+  const size: number[] = [];
+  for (const ps of parts) for (const p of ps) size[p.chunk] = p.chunkSize;
+  const starts: number[] = [];
+  let at = 0;
+  for (let c = 0; c < size.length; c++) {
+    starts[c] = at;
+    at += size[c] ?? 0;
+  }
+  return starts;
+}
+
+function isBackendName(name: string | undefined): name is BackendName {
+  return (BACKEND_NAMES as readonly (string | undefined)[]).includes(name);
+}
+
+/** Examples as one shared int32 buffer (all windows must have one length). */
+function shareExamples(examples: readonly (Int32Array | readonly number[])[]): NonNullable<InitRequest['examples']> {
+  const count = examples.length;
+  const length = count > 0 ? examples[0]!.length : 0;
+  const buffer = new SharedArrayBuffer(count * length * 4);
+  const view = new Int32Array(buffer);
+  examples.forEach((e, i) => {
+    if (e.length !== length) throw new RangeError(`all examples must have the same length; found ${e.length} and ${length}`);
+    view.set(e, i * length);
+  });
+  return { buffer, count, length };
+}

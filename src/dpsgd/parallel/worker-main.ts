@@ -1,0 +1,82 @@
+/**
+ * Entry point of a DataParallelPool worker thread: holds a copy of the model on its own
+ * backend and answers the coordinator's requests (the clipped sums of its part of a logical
+ * batch; the log-perplexities of its share of a canary space). Loaded by plain Node from the
+ * compiled file.
+ */
+import { parentPort } from 'node:worker_threads';
+import { enumerateLogPerplexities } from '../../canary/exact.js';
+import { closeSecretModel, openSecretModel } from '../../canary/secret-model.js';
+import { secureRandom, seededRandom } from '../../util/random.js';
+import { initBackend } from '../backend.js';
+import { accumulateParts } from '../logical-batch.js';
+import { LanguageModel } from '../model.js';
+import { languageModelScorer } from '../scorer.js';
+import { paramLayout, readWeights, writeTensors, type ParamLayout } from './layout.js';
+import type { EnumerateRequest, InitRequest, StepRequest, WorkerReply, WorkerRequest } from './messages.js';
+
+interface State {
+  model: LanguageModel;
+  layout: ParamLayout;
+  weights: Float32Array;
+  out: Float32Array;
+  examples: Int32Array[];
+}
+
+const port = parentPort;
+if (port === null) throw new Error('worker-main.ts must run in a worker thread');
+let state: State | null = null;
+
+function reply(r: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(r, transfer);
+}
+
+async function init(m: InitRequest): Promise<void> {
+  await initBackend(m.backend);
+  // The initial values do not matter: every request first reads the coordinator's weights.
+  const model = LanguageModel.create(m.config, seededRandom('worker-placeholder'));
+  const ex = m.examples;
+  const examples = ex === null ? [] : Array.from({ length: ex.count }, (_, i) => new Int32Array(ex.buffer, i * ex.length * 4, ex.length));
+  state = { model, layout: paramLayout(model.config), weights: new Float32Array(m.weights), out: new Float32Array(m.out), examples };
+  reply({ type: 'ready', id: 0 });
+}
+
+function step(s: State, m: StepRequest): void {
+  readWeights(s.model, s.layout, s.weights);
+  const random = m.seed !== null ? seededRandom(m.seed) : secureRandom();
+  const p = accumulateParts(s.model, s.examples, m.parts, { privacy: m.privacy, expectedBatchSize: m.expectedBatchSize, step: m.step, random });
+  if (p.sums !== null) {
+    writeTensors(p.sums, s.layout, s.out);
+    for (const t of p.sums.values()) t.dispose();
+  }
+  reply({ type: 'step', id: m.id, wrote: p.sums !== null, lossSum: p.lossSum, tokens: p.tokens, batchSize: p.batchSize, norms: p.norms }, [
+    p.norms.buffer as ArrayBuffer,
+  ]);
+}
+
+async function enumerate(s: State, m: EnumerateRequest): Promise<void> {
+  readWeights(s.model, s.layout, s.weights);
+  const sm = await openSecretModel(languageModelScorer(s.model), m.prefix, m.symbolIds, m.length);
+  try {
+    const values = await enumerateLogPerplexities(sm, { firstSymbols: { from: m.from, to: m.to }, maxSpace: Infinity });
+    reply({ type: 'enumerate', id: m.id, values }, [values.buffer as ArrayBuffer]);
+  } finally {
+    closeSecretModel(sm);
+  }
+}
+
+// Requests are handled one at a time, in order.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (m: WorkerRequest) => {
+  queue = queue.then(async () => {
+    const id = m.type === 'init' ? 0 : m.id;
+    try {
+      if (m.type === 'init') return await init(m);
+      if (state === null) throw new Error('worker used before init');
+      if (m.type === 'step') return step(state, m);
+      return await enumerate(state, m);
+    } catch (err) {
+      reply({ type: 'error', id, message: err instanceof Error ? err.message : String(err) });
+    }
+  });
+});
