@@ -315,7 +315,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new UserError(`threads must be an integer >= 1, got ${threads}.`);
   const session = o.engine === undefined && threads > 1 ? new ParallelSession(threads) : null;
   try {
-    const engine = o.engine ?? (session ? await session.engineFor(model.config, o.examples, expected) : localEngine);
+    const engine = o.engine ?? (session ? session.engineFor(model.config, o.examples, expected) : localEngine);
     return await trainLoop(engine);
   } finally {
     await session?.close();

@@ -183,7 +183,7 @@ export async function measureRun(
   const run = loadRun(dir);
   try {
     const c = run.record.config;
-    const enumerate = opts.enumerate ?? (await opts.parallel?.enumeratorFor(run.model.config)) ?? undefined;
+    const enumerate = opts.enumerate ?? opts.parallel?.enumeratorFor(run.model.config);
     const m = await measureCanaries(run.model, run.tokenizer, run.manifest, {
       ...(enumerate ? { enumerate } : {}),
       maxExactSpace: opts.maxExactSpace ?? c.maxExactSpace ?? RUN_MAX_EXACT_SPACE,

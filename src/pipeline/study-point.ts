@@ -8,6 +8,7 @@ import { auditModel } from './audit-run.js';
 import { measureCanaries } from './measure.js';
 import { runPath } from './run-folder.js';
 import { trainRun } from './train-run.js';
+import { ParallelSession } from '../dpsgd/parallel/session.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { toPrettyJson } from '../util/json.js';
 import { seededRandom } from '../util/random.js';
@@ -28,8 +29,20 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
     config.initFrom = join(dirname(ctx.workDir), point.initFromPoint!);
   }
   const resume = existsSync(runPath(ctx.workDir, 'checkpoint')) && existsSync(runPath(ctx.workDir, 'run'));
+  // Data-parallel within the point's share of the cores, which the runner changes as points come and go.
+  const parallel = new ParallelSession('auto', { limit: ctx.threads ?? 1 });
+  ctx.onThreadsChange?.((threads) => parallel.setLimit(threads));
+  try {
+    return await trainAndMeasure(point, ctx, config, resume, parallel);
+  } finally {
+    await parallel.close();
+  }
+}
+
+async function trainAndMeasure(point: StudyPoint, ctx: PointContext, config: RunConfig, resume: boolean, parallel: ParallelSession): Promise<PointMeasurement> {
   let lastReport = 0;
   const { metrics, data, model } = await trainRun(config, ctx.workDir, {
+    parallel,
     resume,
     log: (m) => ctx.progress(m),
     onStep: (r) => {
@@ -48,6 +61,7 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
     const validationLoss = point.mode === 'public' ? evaluate(model, target.validation).loss : metrics.validationLoss;
     ctx.progress('measuring exposure and extraction');
     const m = await measureCanaries(model, target.tokenizer, target.manifest, {
+      enumerate: parallel.enumeratorFor(model.config),
       maxExactSpace: config.maxExactSpace,
       references: config.exposureReferences,
       extractionMaxQueries: config.extractionMaxQueries,
@@ -74,6 +88,7 @@ export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promi
       validationPerplexity: Math.exp(validationLoss),
       trainSeconds: metrics.trainSeconds,
       backend: metrics.backend,
+      threads: parallel.mostThreads,
       randomSource: metrics.randomSource,
       log2R: m.log2R,
       canaries: m.canaries.map((c) => ({

@@ -67,7 +67,7 @@ export interface RunMetrics {
   validationPerplexity: number;
   trainSeconds: number;
   backend: string;
-  /** Threads that computed the gradients (1: the run's own; more: data-parallel worker threads). */
+  /** The most threads that computed gradients or exposure at once (1: the run's own; more: data-parallel worker threads). */
   threads?: number;
   randomSource: 'seeded' | 'secure';
   sanitizedLines: number;
@@ -175,8 +175,8 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   }
   const stepsPerEpoch = Math.ceil(1 / q);
   const eachEpoch = hooks.exposureEachEpoch ?? config.exposureEachEpoch;
-  const engine = hooks.parallel ? await hooks.parallel.engineFor(model.config, data.train, q * N) : localEngine;
-  const probe: EpochProbe | null = eachEpoch ? await epochExposureProbe(model, data, config, await hooks.parallel?.enumeratorFor(model.config)) : null;
+  const engine = hooks.parallel ? hooks.parallel.engineFor(model.config, data.train, q * N) : localEngine;
+  const probe: EpochProbe | null = eachEpoch ? await epochExposureProbe(model, data, config, hooks.parallel?.enumeratorFor(model.config)) : null;
   const epochs: EpochRecord[] = hooks.resume ? historyUpToCheckpoint(dir) : [];
 
   // Training loss of the current epoch, accumulated from the steps' (noise-free) batch losses.
@@ -278,7 +278,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     validationPerplexity: Math.exp(validationLoss),
     trainSeconds,
     backend: backend.name,
-    threads: engine.threads,
+    threads: hooks.parallel?.mostThreads ?? 1,
     randomSource: result.randomKind,
     sanitizedLines: data.sanitizedLines,
     ...(start ? { startingPoint: start.record } : {}),

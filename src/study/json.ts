@@ -157,6 +157,7 @@ export function validatePointResult(value: unknown, where: string): PointResult 
   o.validationPerplexity = c.num(o, 'validationPerplexity', { min: 1, infinite: true });
   c.num(o, 'trainSeconds', { min: 0 });
   c.str(o, 'backend');
+  if (o.threads !== undefined) c.num(o, 'threads', { min: 1, integer: true });
   c.str(o, 'randomSource', ['seeded', 'secure']);
   c.num(o, 'log2R', { min: 0 });
   const canaries = c.arr(o, 'canaries').map((x) => validateCanary(c, x));

@@ -150,6 +150,20 @@ function escapeCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/**
+ * How the points used the cores: one per core, and which trained data-parallel on cores other
+ * points left free (with the most threads each used). Undefined for reports without thread counts.
+ */
+export function schedulingNote(report: StudyReport): string | undefined {
+  const ok = report.points.flatMap((r) => (r.status === 'ok' && r.threads !== undefined ? [r] : []));
+  if (ok.length === 0) return undefined;
+  const parallel = ok.filter((r) => r.threads! > 1);
+  return parallel.length === 0
+    ? 'Threads: every point trained in one thread (points ran side by side, one per core).'
+    : 'Threads: points ran side by side, one per core; on cores left free (for example at the start or end of the study) these trained ' +
+        `data-parallel: ${parallel.map((r) => `${r.id} (up to ${r.threads} threads)`).join(', ')}. Results differ from one thread only in rounding.`;
+}
+
 /** report.md: title, how to read, the comparison table, failed points. */
 export function renderMarkdown(report: StudyReport): string {
   const t = comparisonTable(report);
@@ -161,6 +175,8 @@ export function renderMarkdown(report: StudyReport): string {
   for (const r of t.rows) lines.push(`| ${r.cells.map(escapeCell).join(' | ')} |`);
   const failed = report.points.filter((p) => p.status === 'failed');
   lines.push('');
+  const scheduling = schedulingNote(report);
+  if (scheduling) lines.push(scheduling, '');
   const table = (t: ComparisonTable): void => {
     lines.push(`| ${t.header.map(escapeCell).join(' | ')} |`, `|${t.header.map(() => '---').join('|')}|`);
     for (const r of t.rows) lines.push(`| ${r.cells.map(escapeCell).join(' | ')} |`);

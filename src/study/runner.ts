@@ -25,6 +25,13 @@ export interface PointContext {
   workDir: string;
   /** Report progress (one short line, e.g. "epoch 3/10, loss 1.93 nats"). */
   progress(message: string): void;
+  /**
+   * The most threads the point may use now: its share of the cores (1 while other points fill
+   * them; more when cores are free, as at the end of a study). Absent: the point decides.
+   */
+  threads?: number;
+  /** Called when `threads` changes (other points started or finished). */
+  onThreadsChange?(listener: (threads: number) => void): void;
 }
 
 /** Trains and measures one point in this thread. Throwing marks the point failed. */
@@ -60,6 +67,12 @@ export interface RunStudyOptions {
    * points). An in-process point function always runs points one after another.
    */
   concurrency?: number;
+  /**
+   * Cores the study may use (default: all available). Points running at once share them:
+   * each gets an equal share as its thread budget (PointContext.threads), which changes as
+   * points start and finish, so a point running alone can train data-parallel.
+   */
+  cores?: number;
   /** Run again points whose saved result is 'failed' (default true); 'ok' results are always reused. */
   retryFailed?: boolean;
   onProgress?: (event: StudyProgress) => void;
@@ -122,7 +135,19 @@ const { parentPort, workerData } = require('node:worker_threads');
   const mod = await import(workerData.moduleUrl);
   const fn = mod[workerData.exportName];
   if (typeof fn !== 'function') throw new Error('module ' + workerData.moduleUrl + ' has no function export ' + workerData.exportName);
-  const ctx = { workDir: workerData.workDir, progress: (m) => parentPort.postMessage({ type: 'progress', message: String(m) }) };
+  const listeners = [];
+  const ctx = {
+    workDir: workerData.workDir,
+    progress: (m) => parentPort.postMessage({ type: 'progress', message: String(m) }),
+    threads: workerData.threads,
+    onThreadsChange: (f) => listeners.push(f),
+  };
+  parentPort.on('message', (m) => {
+    if (m && m.type === 'threads') {
+      ctx.threads = m.threads;
+      for (const f of listeners) f(m.threads);
+    }
+  });
   const measurement = await fn(workerData.point, ctx);
   parentPort.postMessage({ type: 'done', measurement });
 })().catch((err) => {
@@ -135,12 +160,19 @@ function moduleUrl(spec: string): string {
   return pathToFileURL(isAbsolute(spec) ? spec : resolve(spec)).href;
 }
 
-function runInWorker(fn: WorkerPointFunction, point: StudyPoint, workDir: string, progress: (m: string) => void): Promise<PointMeasurement> {
+/** A point's thread budget as the runner sees it: the current share, and how to send a new one. */
+interface ThreadShare {
+  threads: number;
+  send: ((threads: number) => void) | null;
+}
+
+function runInWorker(fn: WorkerPointFunction, point: StudyPoint, workDir: string, progress: (m: string) => void, share: ThreadShare): Promise<PointMeasurement> {
   return new Promise((resolvePromise, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { moduleUrl: moduleUrl(fn.module), exportName: fn.exportName, point, workDir },
+      workerData: { moduleUrl: moduleUrl(fn.module), exportName: fn.exportName, point, workDir, threads: share.threads },
     });
+    share.send = (threads) => worker.postMessage({ type: 'threads', threads });
     let settled = false;
     const settle = (f: () => void): void => {
       if (!settled) {
@@ -188,6 +220,21 @@ export async function runStudy(
   const results: (PointResult | undefined)[] = new Array(total);
   const emit = (e: StudyProgress): void => opts.onProgress?.(e);
   const retryFailed = opts.retryFailed ?? true;
+  const cores = opts.cores ?? availableParallelism();
+  if (!Number.isSafeInteger(cores) || cores < 1) throw new UserError(`cores must be an integer >= 1, got ${cores}`);
+  // Points in flight in worker threads, in start order, with their share of the cores.
+  const running = new Map<number, ThreadShare>();
+  const rebalance = (): void => {
+    const n = running.size;
+    let i = 0;
+    for (const share of running.values()) {
+      const threads = Math.max(1, Math.floor(cores / n) + (i < cores % n ? 1 : 0));
+      i++;
+      if (threads === share.threads) continue;
+      share.threads = threads;
+      share.send?.(threads);
+    }
+  };
 
   const pending: number[] = [];
   points.forEach((p, index) => {
@@ -209,10 +256,22 @@ export async function runStudy(
     const started = performance.now();
     let result: PointResult;
     try {
-      const m =
-        typeof runPoint === 'function'
-          ? await runPoint(structuredClone(point), { workDir, progress })
-          : await runInWorker(runPoint, point, workDir, progress);
+      let m: PointMeasurement;
+      if (typeof runPoint === 'function') {
+        m = await runPoint(structuredClone(point), { workDir, progress, threads: cores });
+      } else {
+        const share: ThreadShare = { threads: 1, send: null };
+        running.set(index, share);
+        // Let the other lanes pick their points first (they do so before any promise settles),
+        // so that points starting together get their shares at once instead of shrinking later.
+        await Promise.resolve();
+        rebalance();
+        try {
+          m = await runInWorker(runPoint, point, workDir, progress, share);
+        } finally {
+          running.delete(index);
+        }
+      }
       result = okResult(point, m);
     } catch (err) {
       result = failedResult(point, err, started);
@@ -261,12 +320,14 @@ export async function runStudy(
     await runOne(index);
   };
   const lanes =
-    typeof runPoint === 'function' ? 1 : Math.max(1, Math.min(concurrency, availableParallelism(), pending.length));
+    typeof runPoint === 'function' ? 1 : Math.max(1, Math.min(concurrency, cores, pending.length));
   await Promise.all(
     Array.from({ length: lanes }, async () => {
       for (;;) {
         const index = nextReady();
         if (index === undefined) {
+          // Nothing for this lane to start: the points in flight may use its core.
+          rebalance();
           if (queue.length === 0) break;
           await new Promise<void>((wake) => wakeups.push(wake));
           continue;

@@ -186,6 +186,8 @@ export interface PointMeasurement {
   trainSeconds: number;
   /** tfjs backend used: 'tensorflow', 'wasm' or 'cpu'. */
   backend: string;
+  /** The most threads the point trained or scored on at once (1: its own; more: data-parallel, when cores were free). */
+  threads?: number;
   /** Random source of the DP noise and sampling: 'seeded' (reproducible) or 'secure'. */
   randomSource: 'seeded' | 'secure';
   /** log2 |R|: the most exposure any canary can have, in bits. */

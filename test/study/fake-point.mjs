@@ -53,3 +53,20 @@ export async function fakePoint(point, ctx) {
 export async function failingPoint(point) {
   throw new Error(`cannot train ${point.id}: out of patience`);
 }
+
+/**
+ * Reports its thread budget (ctx.threads and every change) as progress lines and returns the
+ * most it had; runs for `workerData`-free durations: ms from the point's id ('slow' in the id
+ * means long). Measurement as fakePoint's.
+ */
+export async function budgetPoint(point, ctx) {
+  let most = ctx.threads ?? 0;
+  ctx.progress(`threads ${ctx.threads}`);
+  ctx.onThreadsChange?.((n) => {
+    most = Math.max(most, n);
+    ctx.progress(`threads ${n}`);
+  });
+  const ms = point.mitigation === 'none' ? 1500 : 100;
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return { ...(await fakePoint(point, { progress: () => undefined })), threads: most };
+}

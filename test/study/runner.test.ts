@@ -159,4 +159,27 @@ describe('study runner', () => {
     expect(publicDone).toBeGreaterThanOrEqual(0);
     expect(firstFineTune).toBeGreaterThan(publicDone);
   });
+
+  it('shares the cores among points in flight: a point left alone gets the free cores as its thread budget', async () => {
+    // Three points on 2 cores: 'none' runs long; the two DP points finish early, one after the other.
+    const grid = studyGrid('quick', { mitigations: ['none', 'dp'], dpEpsilons: [1, 8], modes: ['scratch'] });
+    expect(grid.map((p) => p.mitigation)).toEqual(['none', 'dp', 'dp']);
+    const events: StudyProgress[] = [];
+    const report = await runStudy(grid, { module: FAKE_MODULE, exportName: 'budgetPoint' }, { outDir: tmp(), concurrency: 2, cores: 2, onProgress: (e) => events.push(e) });
+    const budgets = (id: string): string[] => events.filter((e) => e.id === id && e.kind === 'progress').map((e) => e.message!);
+    const long = grid[0]!.id;
+    // It starts beside another point with one core, and gets both once nothing else is left to run.
+    expect(budgets(long)[0]).toBe('threads 1');
+    expect(budgets(long).at(-1)).toBe('threads 2');
+    for (const p of grid.slice(1)) expect(budgets(p.id)).toEqual(['threads 1']);
+    const threads = Object.fromEntries(report.points.map((r) => [r.id, r.status === 'ok' ? r.threads : undefined]));
+    expect(threads).toEqual({ [long]: 2, [grid[1]!.id]: 1, [grid[2]!.id]: 1 });
+    // In one thread (a point function, one point at a time) a point gets all the cores.
+    const seen: number[] = [];
+    await runStudy(grid.slice(0, 1), async (p, ctx) => {
+      seen.push(ctx.threads ?? 0);
+      return fakePoint(p, ctx);
+    }, { outDir: tmp(), cores: 3 });
+    expect(seen).toEqual([3]);
+  });
 });

@@ -194,7 +194,8 @@ export function register(program: Command, io: CliIO): void {
       const runner: RunPoint | WorkerPointFunction = workerFn && concurrency > 1 ? workerFn : runStudyPoint;
       io.err(
         `dp-canary study: ${points.length} point(s)${preset ? ` (preset ${preset})` : ''} into ${out}; backend ${info.name} ` +
-          `(${info.reason}); ${concurrency} at a time; seeded randomness (reproducible experiments)\n`,
+          `(${info.reason}); ${concurrency} at a time, sharing ${availableParallelism()} core(s): a point alone on free cores trains data-parallel; ` +
+          'seeded randomness (reproducible experiments)\n',
       );
       const t0 = performance.now();
       const report = await runStudy(points, runner, {

@@ -251,7 +251,7 @@ export function register(program: Command, io: CliIO): void {
       if (!flags.resume) prepareFreshRunFolder(dir, flags.overwrite ?? false);
       const backend = flags.backend !== undefined ? parseBackendName(flags.backend, '--backend') : undefined;
       const threads = flags.threads === undefined || flags.threads === 'auto' ? 'auto' : parseInteger('--threads', flags.threads, { min: 1 });
-      const parallel = new ParallelSession(threads, backend);
+      const parallel = new ParallelSession(threads, backend ? { backend } : {});
       try {
         await trainAndReport(io, config, dir, flags, backend, parallel);
       } finally {

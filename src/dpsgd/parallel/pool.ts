@@ -206,6 +206,11 @@ export class DataParallelPool implements GradientEngine {
     return out;
   }
 
+  /** Whether the pool was opened with training examples. */
+  get holdsExamples(): boolean {
+    return this.examples !== null;
+  }
+
   /** Whether gradient() accepts `examples` (the very array the pool was opened with). */
   holds(examples: readonly (Int32Array | readonly number[])[]): boolean {
     return this.examples === examples;

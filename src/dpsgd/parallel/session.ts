@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { BackendName } from '../backend.js';
 import { localEngine, type GradientEngine } from '../gradient-engine.js';
 import type { LanguageModel, LanguageModelConfig } from '../model.js';
+import { enumerateInThread } from './enumerate-local.js';
 import { DataParallelPool } from './pool.js';
 
 /**
@@ -21,77 +22,118 @@ export function autoThreads(expectedBatchSize: number, cores: number = available
   return Math.max(1, Math.min(cores, Math.floor(expectedBatchSize / MIN_EXAMPLES_PER_THREAD)));
 }
 
+type Examples = readonly (Int32Array | readonly number[])[];
+
 /**
  * The worker threads of one run, shared by its phases (training, per-epoch exposure, final
  * exposure) so that they start once. With one thread it opens nothing and everything runs in
- * the caller's thread. Close it when the run is done.
+ * the caller's thread. The thread count may change during a run (setThreads, for example when
+ * a study frees cores): the next step then runs on a pool of the new size, with the same
+ * results up to floating-point summation order. Close the session when the run is done.
+ *
+ * @example
+ * const parallel = new ParallelSession('auto');
+ * try { await trainRun(config, dir, { parallel }); await measureRun(dir, { parallel }); }
+ * finally { await parallel.close(); }
  */
 export class ParallelSession {
   private pool: DataParallelPool | null = null;
   private poolKey = '';
-  private chosen: number | null;
+  private readonly fixed: number | null;
+  private limit: number;
+  private expectedBatchSize = Infinity;
+  private most = 1;
+  private readonly backend: BackendName | undefined;
 
   /**
    * @param threads worker threads, >= 1 (1: none, the caller's thread does the work), or
-   *   'auto': autoThreads of the first training's expected batch size (the cores when the
-   *   session only scores)
+   *   'auto': autoThreads of the training's expected batch size, at most `limit` (all the
+   *   limit when the session only scores)
+   * @param o.limit the most threads 'auto' may use (default: the cores available); a study
+   *   sets each point's share of the cores here, and changes it with setLimit
    */
-  constructor(
-    threads: number | 'auto',
-    private readonly backend?: BackendName,
-  ) {
-    if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
-    this.chosen = threads === 'auto' ? null : threads;
+  constructor(threads: number | 'auto', o: { readonly backend?: BackendName; readonly limit?: number } = {}) {
+    this.fixed = threads === 'auto' ? null : checkThreads(threads);
+    this.limit = checkThreads(o.limit ?? availableParallelism());
+    this.backend = o.backend;
   }
 
-  /** Threads in use (null while 'auto' is not yet resolved). */
-  get threads(): number | null {
-    return this.chosen;
+  /** Threads the next request will use. */
+  get threads(): number {
+    return this.fixed ?? autoThreads(this.expectedBatchSize, this.limit);
+  }
+
+  /** The most threads any request of this session has used (1 when all ran in the caller's thread). */
+  get mostThreads(): number {
+    return this.most;
+  }
+
+  /** Change the most threads 'auto' may use, from the next request on (a fixed count is kept). */
+  setLimit(limit: number): void {
+    this.limit = checkThreads(limit);
   }
 
   /**
    * The engine that computes training gradients of `config` models on `examples`, whose
-   * logical batches hold `expectedBatchSize` examples on average (resolves 'auto').
+   * logical batches hold `expectedBatchSize` examples on average (for 'auto').
    */
-  async engineFor(
-    config: LanguageModelConfig,
-    examples: readonly (Int32Array | readonly number[])[],
-    expectedBatchSize: number,
-  ): Promise<GradientEngine> {
-    this.chosen ??= autoThreads(expectedBatchSize);
-    if (this.chosen === 1) return localEngine;
-    return this.open(config, examples);
+  engineFor(config: LanguageModelConfig, examples: Examples, expectedBatchSize: number): GradientEngine {
+    this.expectedBatchSize = expectedBatchSize;
+    const threads = (): number => this.threads;
+    const gradient: GradientEngine['gradient'] = async (model, ex, indices, o) => {
+      const pool = await this.poolFor(config, examples);
+      return pool ? pool.gradient(model, ex, indices, o) : localEngine.gradient(model, ex, indices, o);
+    };
+    return {
+      get threads() {
+        return threads();
+      },
+      gradient,
+    };
   }
 
-  /** An enumerator for `config` models on the workers, or null with one thread. */
-  async enumeratorFor(config: LanguageModelConfig): Promise<ExactEnumerator | null> {
-    this.chosen ??= availableParallelism();
-    if (this.chosen === 1) return null;
-    const pool = this.pool !== null && this.poolKey.startsWith(keyOf(config)) ? this.pool : await this.open(config, undefined);
-    return (model, prefix, symbolIds, length) => pool.enumerate(model, prefix, symbolIds, length);
+  /** An enumerator of `config` models' canary spaces on the workers (in the caller's thread with one thread). */
+  enumeratorFor(config: LanguageModelConfig): ExactEnumerator {
+    return async (model, prefix, symbolIds, length) => {
+      // A pool opened for training serves scoring too.
+      const pool = await this.poolFor(config, this.pool?.holdsExamples ? 'any' : undefined);
+      if (pool) return pool.enumerate(model, prefix, symbolIds, length);
+      return enumerateInThread(model, prefix, symbolIds, length);
+    };
   }
 
   async close(): Promise<void> {
     const p = this.pool;
     this.pool = null;
+    this.poolKey = '';
     await p?.close();
   }
 
-  private async open(config: LanguageModelConfig, examples: readonly (Int32Array | readonly number[])[] | undefined): Promise<DataParallelPool> {
-    const key = keyOf(config) + (examples ? '+examples' : '');
-    if (this.pool !== null && this.poolKey === key && (examples === undefined || this.pool.holds(examples))) return this.pool;
-    await this.close();
-    this.pool = await DataParallelPool.open({
-      threads: this.chosen ?? 1,
-      config,
-      ...(examples ? { examples } : {}),
-      ...(this.backend ? { backend: this.backend } : {}),
-    });
-    this.poolKey = key;
+  /** The pool for the wanted thread count (opened or resized as needed); null for one thread. */
+  private async poolFor(config: LanguageModelConfig, examples: Examples | 'any' | undefined): Promise<DataParallelPool | null> {
+    const threads = this.threads;
+    if (threads === 1) {
+      await this.close();
+      return null;
+    }
+    const key = keyOf(config, threads);
+    const fits = this.pool !== null && this.poolKey === key && (examples === undefined || examples === 'any' || this.pool.holds(examples));
+    if (!fits) {
+      await this.close();
+      const ex = examples === 'any' ? undefined : examples;
+      this.pool = await DataParallelPool.open({ threads, config, ...(ex ? { examples: ex } : {}), ...(this.backend ? { backend: this.backend } : {}) });
+      this.poolKey = key;
+    }
+    this.most = Math.max(this.most, threads);
     return this.pool;
   }
 }
 
-function keyOf(c: LanguageModelConfig): string {
-  return JSON.stringify([c.vocabSize, c.embeddingDim, c.hiddenSize, c.layers, c.cell, c.dropout]);
+function checkThreads(threads: number): number {
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
+  return threads;
+}
+
+function keyOf(c: LanguageModelConfig, threads: number): string {
+  return JSON.stringify([c.vocabSize, c.embeddingDim, c.hiddenSize, c.layers, c.cell, c.dropout, threads]);
 }

@@ -5,13 +5,11 @@
  * compiled file.
  */
 import { parentPort } from 'node:worker_threads';
-import { enumerateLogPerplexities } from '../../canary/exact.js';
-import { closeSecretModel, openSecretModel } from '../../canary/secret-model.js';
 import { secureRandom, seededRandom } from '../../util/random.js';
 import { initBackend } from '../backend.js';
 import { accumulateParts } from '../logical-batch.js';
 import { LanguageModel } from '../model.js';
-import { languageModelScorer } from '../scorer.js';
+import { enumerateInThread } from './enumerate-local.js';
 import { paramLayout, readWeights, writeTensors, type ParamLayout } from './layout.js';
 import type { EnumerateRequest, InitRequest, StepRequest, WorkerReply, WorkerRequest } from './messages.js';
 
@@ -56,13 +54,8 @@ function step(s: State, m: StepRequest): void {
 
 async function enumerate(s: State, m: EnumerateRequest): Promise<void> {
   readWeights(s.model, s.layout, s.weights);
-  const sm = await openSecretModel(languageModelScorer(s.model), m.prefix, m.symbolIds, m.length);
-  try {
-    const values = await enumerateLogPerplexities(sm, { firstSymbols: { from: m.from, to: m.to }, maxSpace: Infinity });
-    reply({ type: 'enumerate', id: m.id, values }, [values.buffer as ArrayBuffer]);
-  } finally {
-    closeSecretModel(sm);
-  }
+  const values = await enumerateInThread(s.model, m.prefix, m.symbolIds, m.length, { from: m.from, to: m.to });
+  reply({ type: 'enumerate', id: m.id, values }, [values.buffer as ArrayBuffer]);
 }
 
 // Requests are handled one at a time, in order.

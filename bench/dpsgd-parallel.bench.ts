@@ -1,0 +1,104 @@
+/**
+ * `npm run bench -- dpsgd.parallel`: data-parallel DP-SGD on worker threads against one thread,
+ * side by side in one run, on the `dpsgd` bench model (embedding 32, one LSTM layer of 128,
+ * vocabulary 64, sequence 50). A step = the logical batch's gradient (clipped sums + noise for
+ * DP, plain gradient otherwise) and the Adam update, as train() runs it: in this thread
+ * (logicalBatchGradient) or cut across W worker threads (DataParallelPool, W = the cores
+ * available). Medians of interleaved repetitions; the pool is opened once beforehand (its
+ * start-up is reported apart: a run pays it once).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { availableParallelism } from 'node:os';
+import { initBackend } from '../src/dpsgd/backend.js';
+import { logicalBatchGradient, type LogicalStepOptions } from '../src/dpsgd/logical-batch.js';
+import { LanguageModel } from '../src/dpsgd/model.js';
+import { Optimizer } from '../src/dpsgd/optimizers.js';
+import { DataParallelPool } from '../src/dpsgd/parallel/pool.js';
+import type { StepGradient } from '../src/dpsgd/gradient.js';
+import { secureRandom, seededRandom } from '../src/util/random.js';
+
+export const name = 'dpsgd.parallel';
+
+const CONFIG = { vocabSize: 64, embeddingDim: 32, hiddenSize: 128, layers: 1, cell: 'lstm' as const, dropout: 0 };
+const SEQ = 50;
+const EXAMPLES = 4096;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const backend = await initBackend();
+  const threads = availableParallelism();
+  console.log(`backend ${backend.name}; ${threads} thread(s) against 1`);
+  if (threads < 2) return { backend: backend.name, threads, note: 'one core: nothing to compare' };
+  const data = seededRandom('bench-parallel-data');
+  const examples = Array.from({ length: EXAMPLES }, () => Int32Array.from({ length: SEQ + 1 }, () => data.int(CONFIG.vocabSize)));
+  const model = LanguageModel.create(CONFIG, seededRandom('bench-model'));
+  const t0 = performance.now();
+  const pool = await DataParallelPool.open({ threads, config: CONFIG, examples });
+  const poolOpenSeconds = (performance.now() - t0) / 1000;
+  console.log(`pool of ${threads} workers ready in ${poolOpenSeconds.toFixed(2)} s`);
+  const out: Record<string, unknown> = { backend: backend.name, threads, poolOpenSeconds, model: { ...CONFIG, seqLen: SEQ } };
+  try {
+    for (const [key, B, reps] of [['batch32', 32, 11], ['batch256', 256, 7]] as const) {
+      const indices = Int32Array.from({ length: B }, (_, i) => (i * 13) % EXAMPLES);
+      const opt = new Optimizer({ name: 'adam', learningRate: 1e-3 });
+      const noise = secureRandom();
+      let step = 0;
+      const options = (dp: boolean): LogicalStepOptions => ({
+        privacy: dp ? { kind: 'dp', clipNorm: 1, noiseMultiplier: 1 } : { kind: 'none' },
+        physicalBatchSize: 256, expectedBatchSize: B, step: step++, random: noise,
+      });
+      const apply = (g: StepGradient): void => {
+        opt.apply(model.params, g.grads);
+        tf.dispose([...g.grads.values()]);
+        model.param('output/b').dataSync();
+      };
+      const kinds = {
+        oneDp: async () => apply(logicalBatchGradient(model, examples, indices, options(true))),
+        oneNonPrivate: async () => apply(logicalBatchGradient(model, examples, indices, options(false))),
+        parallelDp: async () => apply(await pool.gradient(model, examples, indices, options(true))),
+        parallelNonPrivate: async () => apply(await pool.gradient(model, examples, indices, options(false))),
+      };
+      const times: Record<keyof typeof kinds, number[]> = { oneDp: [], oneNonPrivate: [], parallelDp: [], parallelNonPrivate: [] };
+      const names = Object.keys(kinds) as (keyof typeof kinds)[];
+      for (const k of names) await kinds[k](); // warm-up
+      for (let r = 0; r < reps; r++) {
+        // Rotate the order so drift on a shared machine hits every kind alike.
+        for (let j = 0; j < names.length; j++) {
+          const k = names[(r + j) % names.length]!;
+          const s = performance.now();
+          await kinds[k]();
+          times[k].push(performance.now() - s);
+        }
+      }
+      opt.dispose();
+      const m = Object.fromEntries(names.map((k) => [k, median(times[k])])) as Record<keyof typeof kinds, number>;
+      const row = {
+        oneThreadDpMs: m.oneDp,
+        oneThreadNonPrivateMs: m.oneNonPrivate,
+        parallelDpMs: m.parallelDp,
+        parallelNonPrivateMs: m.parallelNonPrivate,
+        speedup: m.oneDp / m.parallelDp,
+        timeFraction: m.parallelDp / m.oneDp,
+        parallelDpRatio: m.parallelDp / m.parallelNonPrivate,
+        oneThreadDpRatio: m.oneDp / m.oneNonPrivate,
+        repetitions: reps,
+      };
+      out[key] = row;
+      const target = B === 256 ? 0.6 : 0.75;
+      console.log(
+        `batch ${B}: DP step ${m.oneDp.toFixed(1)} ms on 1 thread, ${m.parallelDp.toFixed(1)} ms on ${threads}: ` +
+          `${row.timeFraction.toFixed(2)}x the time (target <= ${target}), speed-up ${row.speedup.toFixed(2)}; ` +
+          `DP / non-private on ${threads} threads ${row.parallelDpRatio.toFixed(2)} (target <= 1.2; 1 thread ${row.oneThreadDpRatio.toFixed(2)})`,
+      );
+    }
+  } finally {
+    await pool.close();
+    model.dispose();
+  }
+  return out;
+}
