@@ -6,7 +6,7 @@ import type { Tokenizer } from '../data/tokenizer.js';
 import { initBackend, type BackendName } from '../dpsgd/backend.js';
 import type { LanguageModel } from '../dpsgd/model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
 import { concat, openForManifest } from './measure.js';
 import { loadRun, loadRunManifest, runPath } from './run-folder.js';
@@ -72,24 +72,24 @@ export async function auditModel(
 /** The claimed (epsilon, delta) of a finished run from its metrics.json. */
 function claimedPrivacy(dir: string): { epsilon: number; delta: number } {
   const p = runPath(dir, 'metrics');
-  if (!existsSync(p)) throw new UserError(`${dir} is not a finished dp-canary run: metrics.json is missing`);
+  if (!existsSync(p)) throw new InvalidArgumentError(`${dir} is not a finished dp-canary run: metrics.json is missing`);
   let raw: { epsilon?: unknown; delta?: unknown };
   try {
     raw = JSON.parse(readFileSync(p, 'utf8')) as typeof raw;
   } catch {
-    throw new UserError(`${p} is not valid JSON (the run folder is damaged)`);
+    throw new InvalidArgumentError(`${p} is not valid JSON (the run folder is damaged)`);
   }
   // A non-private run's epsilon is stored as the string "Infinity".
   const epsilon = Number(raw.epsilon);
   const delta = Number(raw.delta);
-  if (!(epsilon >= 0) || !(delta > 0 && delta < 1)) throw new UserError(`${p} has no valid epsilon and delta`);
+  if (!(epsilon >= 0) || !(delta > 0 && delta < 1)) throw new InvalidArgumentError(`${p} has no valid epsilon and delta`);
   return { epsilon, delta };
 }
 
-/** Audit a finished run folder and write its audit.json (atomically). UserError when it has no audit canaries. */
+/** Audit a finished run folder and write its audit.json (atomically). InvalidArgumentError when it has no audit canaries. */
 export async function auditRunFolder(dir: string, o: { confidence?: number; backend?: BackendName } = {}): Promise<RunAudit> {
   const manifest = loadRunManifest(dir);
-  if (!manifest.audit) throw new UserError(`${dir} was trained without audit canaries; train it with --audit-canaries M to audit it`);
+  if (!manifest.audit) throw new InvalidArgumentError(`${dir} was trained without audit canaries; train it with --audit-canaries M to audit it`);
   const claimed = claimedPrivacy(dir);
   await initBackend(o.backend);
   const run = loadRun(dir);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
 import {
   POINT_AUDIT_FIELDS,
@@ -12,18 +12,18 @@ import {
 /** Pretty JSON in which non-finite numbers become the strings "Infinity", "-Infinity", "NaN". */
 export const stringifyStudyJson = toPrettyJson;
 
-/** Read and parse a JSON file; a missing or malformed file is a UserError naming it. */
+/** Read and parse a JSON file; a missing or malformed file is a InvalidArgumentError naming it. */
 export function readJsonFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new UserError(`cannot read '${path}'`);
+    throw new InvalidArgumentError(`cannot read '${path}'`);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new UserError(`'${path}' is not valid JSON`);
+    throw new InvalidArgumentError(`'${path}' is not valid JSON`);
   }
 }
 
@@ -32,7 +32,7 @@ type Obj = Record<string, unknown>;
 class Checker {
   constructor(private readonly where: string) {}
   fail(why: string): never {
-    throw new UserError(`${this.where}: ${why}`);
+    throw new InvalidArgumentError(`${this.where}: ${why}`);
   }
   obj(v: unknown, name: string): Obj {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(`${name} must be an object`);
@@ -132,7 +132,7 @@ function validateCanary(c: Checker, value: unknown): CanaryResult {
 /**
  * Check a point result read from JSON; returns a copy with "Infinity" strings turned back
  * into numbers.
- * Throws UserError naming `where` when anything is missing or of the wrong type.
+ * Throws InvalidArgumentError naming `where` when anything is missing or of the wrong type.
  */
 export function validatePointResult(value: unknown, where: string): PointResult {
   const c = new Checker(where);

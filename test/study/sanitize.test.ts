@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canaryFormatPattern, sanitizeLines } from '../../src/study/sanitize.js';
 import { loadBrownCorpus } from '../../src/data/brown.js';
 import { seededRandom } from '../../src/util/random.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 describe('sanitisation by canary format', () => {
   it('matches every filling of a small format and nothing of another length (brute force)', () => {
@@ -16,7 +16,7 @@ describe('sanitisation by canary format', () => {
 
   it('rejects formats without a usable slot', () => {
     for (const f of ['no slot', 'a {} b', 'a {digits:3 b', 'a ** } b', '{{digits:3}}', '{digits:0}']) {
-      expect(() => canaryFormatPattern(f), f).toThrow(UserError);
+      expect(() => canaryFormatPattern(f), f).toThrow(InvalidArgumentError);
     }
   });
 

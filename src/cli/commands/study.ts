@@ -11,7 +11,7 @@ import { writeReports } from '../../study/reports.js';
 import { renderMarkdown } from '../../study/markdown.js';
 import type { Mitigation, PresetName, StudyMode, StudyReport } from '../../study/types.js';
 import { runStudyPoint } from '../../pipeline/study-point.js';
-import { CompletedWithFailures, UserError } from '../../util/errors.js';
+import { CompletedWithFailures, InvalidArgumentError } from '../../util/errors.js';
 import { prepareRunData } from '../../pipeline/run-data.js';
 import type { CliIO } from '../io.js';
 import { guardStudyFolder } from '../out-folder.js';
@@ -47,9 +47,9 @@ interface StudyFlags {
 const MITIGATIONS: Mitigation[] = ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'];
 
 function presetOf(f: StudyFlags): PresetName {
-  if (f.quick && f.preset !== undefined && f.preset !== 'quick') throw new UserError('give --quick or --preset, not both');
+  if (f.quick && f.preset !== undefined && f.preset !== 'quick') throw new InvalidArgumentError('give --quick or --preset, not both');
   const p = f.quick ? 'quick' : (f.preset ?? 'default');
-  if (!(PRESET_NAMES as readonly string[]).includes(p)) throw new UserError(`--preset must be one of ${PRESET_NAMES.join(', ')}; got '${p}'`);
+  if (!(PRESET_NAMES as readonly string[]).includes(p)) throw new InvalidArgumentError(`--preset must be one of ${PRESET_NAMES.join(', ')}; got '${p}'`);
   return p as PresetName;
 }
 
@@ -69,17 +69,17 @@ function overridesOf(f: StudyFlags): StudyOverrides {
   if (f.mode !== undefined) {
     const modes: Record<string, StudyMode[]> = { scratch: ['scratch'], 'fine-tune': ['fine-tune'], both: ['fine-tune', 'scratch'] };
     const m = modes[f.mode];
-    if (!m) throw new UserError(`--mode must be scratch, fine-tune or both; got '${f.mode}'`);
+    if (!m) throw new InvalidArgumentError(`--mode must be scratch, fine-tune or both; got '${f.mode}'`);
     o.modes = m;
   }
   if (f.publicCorpus !== undefined) o.publicCorpus = f.publicCorpus;
   if (f.accountant !== undefined) {
-    if (f.accountant !== 'rdp' && f.accountant !== 'pld') throw new UserError(`--accountant must be rdp or pld, got '${f.accountant}'`);
+    if (f.accountant !== 'rdp' && f.accountant !== 'pld') throw new InvalidArgumentError(`--accountant must be rdp or pld, got '${f.accountant}'`);
     o.accountant = f.accountant;
   }
   if (f.auditCanaries !== undefined) o.auditCanaries = parseInteger('--audit-canaries', f.auditCanaries, { min: 1 });
   if (f.auditRepeats !== undefined) {
-    if (f.auditCanaries === undefined) throw new UserError('--audit-repeats needs --audit-canaries M');
+    if (f.auditCanaries === undefined) throw new InvalidArgumentError('--audit-repeats needs --audit-canaries M');
     o.auditRepeats = parseInteger('--audit-repeats', f.auditRepeats, { min: 1 });
   }
   if (f.publicMaxChars !== undefined) o.publicCorpusChars = parseInteger('--public-max-chars', f.publicMaxChars, { min: 1 });
@@ -90,7 +90,7 @@ function overridesOf(f: StudyFlags): StudyOverrides {
   if (f.mitigations !== undefined) {
     const ms = f.mitigations.split(',').map((s) => s.trim());
     const bad = ms.find((m) => !(MITIGATIONS as string[]).includes(m));
-    if (bad !== undefined) throw new UserError(`--mitigations: unknown mitigation '${bad}' (use ${MITIGATIONS.join(', ')})`);
+    if (bad !== undefined) throw new InvalidArgumentError(`--mitigations: unknown mitigation '${bad}' (use ${MITIGATIONS.join(', ')})`);
     o.mitigations = ms as Mitigation[];
   }
   return o;
@@ -155,12 +155,12 @@ export function register(program: Command, io: CliIO): void {
     .action(async (results: string[], f: StudyFlags) => {
       const out = resolve(f.out);
       if (f.merge) {
-        if (results.length === 0) throw new UserError('--merge needs at least one study folder or result file');
+        if (results.length === 0) throw new InvalidArgumentError('--merge needs at least one study folder or result file');
         const report = mergeResults(results.map((r) => resolve(r)));
         summary(report, await writeReports(report, out), io, f.json ?? false);
         return;
       }
-      if (results.length > 0) throw new UserError(`unexpected argument '${results[0]}' (study folders are only taken with --merge)`);
+      if (results.length > 0) throw new InvalidArgumentError(`unexpected argument '${results[0]}' (study folders are only taken with --merge)`);
       const backend = f.backend !== undefined ? parseBackendName(f.backend, '--backend') : undefined;
       if (backend) process.env['DP_CANARY_BACKEND'] = backend; // workers choose their backend from it too
       const info = await initBackend(backend);
