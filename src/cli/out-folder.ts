@@ -42,7 +42,7 @@ function firstDifference(old: StudyPoint, now: StudyPoint): string {
 
 /**
  * Before a study runs into `outDir`: when the folder holds a study whose grid (grid.json)
- * differs from `points`, refuse with a InvalidArgumentError unless `overwrite`. With it, the saved results
+ * differs from `points`, refuse with an InvalidArgumentError unless `overwrite`. With it, the saved results
  * and work folders of old points that are not in the new grid with the same settings are
  * deleted; unchanged points are kept and reused as usual.
  */

@@ -5,7 +5,7 @@ import { WORD_UNKNOWN, WordTokenizer } from './word-tokenizer.js';
 
 /**
  * Restore a tokenizer from its `toJSON()` value (e.g. read from a run folder), checking its
- * shape: a InvalidArgumentError says what is wrong with a damaged or foreign file.
+ * shape: an InvalidArgumentError says what is wrong with a damaged or foreign file.
  */
 export function tokenizerFromJson(value: unknown): Tokenizer {
   const bad = (why: string): never => {

@@ -56,7 +56,7 @@ export function currentBackend(): BackendInfo | undefined {
  * Picks and initialises the fastest available backend and makes it tfjs's active backend.
  * `preferred` (the CLI's --backend) forces one; else the DP_CANARY_BACKEND environment variable
  * does; else the first that works of tensorflow > wasm > cpu. A forced backend that cannot run
- * here is a InvalidArgumentError. Idempotent: later calls return the same info (a later call forcing a
+ * here is an InvalidArgumentError. Idempotent: later calls return the same info (a later call forcing a
  * different backend switches to it). Also registers tfjs's gradient functions, which the Node
  * build of tfjs-core leaves out.
  */

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 /**
  * Create a folder and its missing parents, one level at a time. (Node 20's recursive mkdirSync
  * loops forever on some paths, e.g. under /proc.) A path that cannot be a folder (a file is in
- * the way, no permission, a read-only or virtual file system) is a InvalidArgumentError naming it.
+ * the way, no permission, a read-only or virtual file system) is an InvalidArgumentError naming it.
  */
 export function ensureDir(dir: string): void {
   const target = resolve(dir);

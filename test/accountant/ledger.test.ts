@@ -148,7 +148,7 @@ describe('calibration', () => {
     expect(at(s * (1 - 1e-6))).toBeGreaterThan(0.5);
   });
 
-  it('nothing to calibrate when q = 0 or steps = 0; unreachable targets are a InvalidArgumentError', () => {
+  it('nothing to calibrate when q = 0 or steps = 0; unreachable targets are an InvalidArgumentError', () => {
     expect(calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: 0, steps, delta })).toEqual({ noiseMultiplier: 0, epsilon: 0 });
     expect(calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: q, steps: 0, delta })).toEqual({ noiseMultiplier: 0, epsilon: 0 });
     // With q = 1 (closed form) even sigma = 1e6 leaves epsilon above 1e-9 at delta 1e-10.

@@ -109,7 +109,7 @@ describe('exact exposure', () => {
     closeSecretModel(model);
   });
 
-  it('refuses |R| above the limit with a InvalidArgumentError that offers estimation', async () => {
+  it('refuses |R| above the limit with an InvalidArgumentError that offers estimation', async () => {
     const scorer = toy();
     const model = await openSecretModel(scorer, [], SYMBOL_IDS, L);
     await expect(enumerateLogPerplexities(model, { maxSpace: 1000 })).rejects.toThrow(InvalidArgumentError);

@@ -63,7 +63,7 @@ describe('Brown Corpus loader', () => {
     expect(whole.lines.slice(0, c.lines.length)).toEqual(c.lines);
   });
 
-  it('rejects unknown file ids with a InvalidArgumentError', () => {
+  it('rejects unknown file ids with an InvalidArgumentError', () => {
     expect(() => loadBrownCorpus({ files: ['zz99'] })).toThrow(InvalidArgumentError);
   });
 });

@@ -74,7 +74,7 @@ describe('initBackend', () => {
     expect(Array.from(g.dataSync())).toEqual([2, -4, 6]);
   });
 
-  it('forcing tensorflow where tfjs-node is missing is a InvalidArgumentError naming the package', async () => {
+  it('forcing tensorflow where tfjs-node is missing is an InvalidArgumentError naming the package', async () => {
     if (tfjsNodeInstalled()) return;
     const before = currentBackend();
     await expect(initBackend('tensorflow')).rejects.toThrow(InvalidArgumentError);
@@ -101,7 +101,7 @@ describe('initBackend', () => {
     }
   });
 
-  it(`rejects a misspelt ${BACKEND_ENV_VAR} with a InvalidArgumentError`, async () => {
+  it(`rejects a misspelt ${BACKEND_ENV_VAR} with an InvalidArgumentError`, async () => {
     process.env[BACKEND_ENV_VAR] = 'gpu';
     try {
       await expect(initBackend()).rejects.toThrow(InvalidArgumentError);

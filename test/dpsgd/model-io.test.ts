@@ -24,7 +24,7 @@ describe('model files', () => {
     tf.dispose([b.inputs, b.targets]);
   });
 
-  it('rejects missing, malformed and truncated files with a InvalidArgumentError', () => {
+  it('rejects missing, malformed and truncated files with an InvalidArgumentError', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpsgd-io-'));
     expect(() => loadModel(join(dir, 'none.json'))).toThrow(InvalidArgumentError);
     writeFileSync(join(dir, 'bad.json'), '{"format":"other"}');

@@ -88,7 +88,7 @@ describe('train', () => {
     expect(r.epsilon).toBeGreaterThan(1.5);
   });
 
-  it('rejects contradictory options with a InvalidArgumentError and warns about a large delta', async () => {
+  it('rejects contradictory options with an InvalidArgumentError and warns about a large delta', async () => {
     await expect(train(base({ batchSize: 10 }))).rejects.toThrow(InvalidArgumentError);
     await expect(train(base({ targetEpsilon: 1 }))).rejects.toThrow(InvalidArgumentError);
     await expect(train(base({ clipNorm: undefined }))).rejects.toThrow(InvalidArgumentError);

@@ -32,7 +32,7 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(join(target, 'keep.txt'), 'utf8')).toBe('k');
   });
 
-  it('an output folder that cannot exist is a InvalidArgumentError, not a hang or a stack trace', () => {
+  it('an output folder that cannot exist is an InvalidArgumentError, not a hang or a stack trace', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpc-atomic-'));
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
