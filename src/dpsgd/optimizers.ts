@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../util/errors.js';
 import { decodeFloat32, encodeFloat32 } from './model-io.js';
+import { OPTIMIZER_NAMES, isOptimizerName, type OptimizerName } from './optimizer-names.js';
 
-export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'rmsprop';
+export { OPTIMIZER_NAMES, isOptimizerName, type OptimizerName };
 
 /**
  * Optimizer settings. Updates (g = the private gradient, plus weightDecay * w when set):
@@ -36,7 +37,7 @@ export interface OptimizerJson {
 const SLOTS: Record<OptimizerName, string[]> = { sgd: [], momentum: ['v'], adam: ['m', 'v'], rmsprop: ['s'] };
 
 export function validateOptimizerConfig(c: OptimizerConfig): OptimizerConfig {
-  if (!(c.name in SLOTS)) throw new InvalidArgumentError(`optimizer must be one of sgd, momentum, adam, rmsprop; got ${String(c.name)}.`);
+  if (!isOptimizerName(c.name)) throw new InvalidArgumentError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}; got ${String(c.name)}.`);
   if (!(Number.isFinite(c.learningRate) && c.learningRate > 0)) throw new InvalidArgumentError(`learning rate must be a positive number, got ${c.learningRate}.`);
   const inUnit = (v: number | undefined, name: string): void => {
     if (v !== undefined && !(v >= 0 && v < 1)) throw new InvalidArgumentError(`${name} must be in [0, 1), got ${v}.`);

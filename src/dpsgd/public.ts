@@ -31,7 +31,8 @@ export { saveModel, loadModel } from './model-io.js';
 export { makeWindows } from './data.js';
 export { evaluate, type Evaluation } from './evaluate.js';
 export { languageModelScorer } from './scorer.js';
-export type { OptimizerConfig, OptimizerName } from './optimizers.js';
+export type { OptimizerConfig } from './optimizers.js';
+export { OPTIMIZER_NAMES, type OptimizerName } from './optimizer-names.js';
 
 /** tfjs class names of the trainable layers that fitPrivately clips per example without the exact fallback. */
 export function supportedLayers(): string[] {
