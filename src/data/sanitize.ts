@@ -1,17 +1,30 @@
-import { parseFormat, type CanaryFormat } from '../canary/format.js';
-
 /**
  * Sanitisation, the Secret Sharer's "scrub the secrets" mitigation: before training, remove
- * every training line containing text that matches the canary format (its prefix, any
- * filling of its secret slot, its suffix), so the model never sees a secret of that shape.
+ * every training line containing text that matches a secret's shape (its prefix, any filling
+ * of its slot of `length` symbols from `alphabet`, its suffix), so the model never sees a
+ * secret of that shape.
  *
- * The format is parsed by the canary module (src/canary/format.ts: `{digits:N}`,
- * `{lower:N}`, `{set:CHARS:N}`). Matching errs towards removing more: it ignores case
- * (tokenizers may lowercase), and any run of whitespace in the format matches any run of
- * whitespace in the text.
+ * A parsed canary format (src/canary/format.ts parseFormat: `{digits:N}`, `{lower:N}`,
+ * `{set:CHARS:N}`) is such a shape; the data layer takes the shape, not the format syntax, so
+ * that it does not depend on the canary layer above it. Matching errs towards removing more: it
+ * ignores case (tokenizers may lowercase), and any run of whitespace in the shape matches any
+ * run of whitespace in the text.
  */
-export function canaryFormatPattern(format: string | CanaryFormat): RegExp {
-  const f = typeof format === 'string' ? parseFormat(format) : format;
+
+/** The shape of a secret in a line of text: literal prefix and suffix around a slot. */
+export interface SecretShape {
+  /** Text before the secret. */
+  readonly prefix: string;
+  /** Text after the secret. */
+  readonly suffix: string;
+  /** The distinct symbols the slot is filled from (single characters). */
+  readonly alphabet: readonly string[];
+  /** Number of symbols in the secret (>= 1). */
+  readonly length: number;
+}
+
+/** A regular expression that finds a secret of this shape anywhere in a line. */
+export function canaryFormatPattern(f: SecretShape): RegExp {
   const literal = (s: string): string =>
     s
       .split(/\s+/)
@@ -30,9 +43,9 @@ export interface SanitizeResult {
   removed: number;
 }
 
-/** Remove every line containing a match of the canary format (see {@link canaryFormatPattern}). */
-export function sanitizeLines(lines: readonly string[], canaryFormat: string | CanaryFormat): SanitizeResult {
-  const re = canaryFormatPattern(canaryFormat);
+/** Remove every line containing a secret of this shape (see {@link canaryFormatPattern}). */
+export function sanitizeLines(lines: readonly string[], shape: SecretShape): SanitizeResult {
+  const re = canaryFormatPattern(shape);
   const kept = lines.filter((l) => !re.test(l));
   return { kept, removed: lines.length - kept.length };
 }

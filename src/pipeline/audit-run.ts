@@ -69,6 +69,11 @@ export async function auditModel(
   };
 }
 
+/** Write a run's audit to its folder as audit.json (atomically). */
+export function writeRunAudit(dir: string, a: RunAudit): void {
+  writeFileAtomic(runPath(dir, 'audit'), toPrettyJson(a));
+}
+
 /** The claimed (epsilon, delta) of a finished run from its metrics.json. */
 function claimedPrivacy(dir: string): { epsilon: number; delta: number } {
   const p = runPath(dir, 'metrics');
@@ -99,25 +104,9 @@ export async function auditRunFolder(dir: string, o: { confidence?: number; back
       delta: claimed.delta,
       claimedEpsilon: claimed.epsilon,
     });
-    writeFileAtomic(runPath(dir, 'audit'), toPrettyJson(result));
+    writeRunAudit(dir, result);
     return result;
   } finally {
     run.model.dispose();
   }
-}
-
-/** A short human-readable account of an audit. */
-export function formatAudit(a: RunAudit): string {
-  const claimed = Number.isFinite(a.claimedEpsilon) ? a.claimedEpsilon.toFixed(4) : 'infinity (no DP)';
-  const unit = a.unitsPerCanary === 1 ? 'one training window' : `one training window (each canary is ${a.unitsPerCanary} windows; group privacy converted)`;
-  return [
-    `audit: ${a.auditCanaries} audit canaries ('${a.auditFormat}'), each in the training data with probability 1/2`,
-    `  guesses: ${a.guessesIncluded} "included" (lowest log-perplexity) + ${a.guessesExcluded} "excluded" (highest) = ${a.guesses}; ${a.correctGuesses} correct`,
-    `  mean log-perplexity of the secrets: included ${a.meanLogPerplexityIncluded.toFixed(2)} bits, excluded ${a.meanLogPerplexityExcluded.toFixed(2)} bits`,
-    `  epsilon lower bound = ${a.epsilonLowerBound.toFixed(4)} (nats, per ${unit}) at delta = ${a.delta}, confidence ${a.confidence}`,
-    `  claimed epsilon     = ${claimed}`,
-    a.epsilonLowerBound > a.claimedEpsilon
-      ? '  THE LOWER BOUND EXCEEDS THE CLAIMED EPSILON: the claim is refuted (a bug, or a chance event of probability <= 1 - confidence)'
-      : '  a lower bound: no (epsilon, delta) guarantee below it can hold for this training; it says nothing about how far above it the true epsilon is',
-  ].join('\n') + '\n';
 }

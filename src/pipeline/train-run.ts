@@ -12,10 +12,9 @@ import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
 import { secureRandom, seededRandom } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
-import type { ExposureMethod } from '../study/types.js';
 import { prepareRunData, type RunData } from './run-data.js';
 import { readRunRecord, runPath, type RunRecord } from './run-folder.js';
-import { epochExposureProbe, type EpochProbe } from './measure.js';
+import { epochExposureProbe, type EpochProbe, type ExposureMethod } from './measure.js';
 import { loadStartingPoint, type StartingPoint, type StartingPointRecord } from './starting-point.js';
 
 /** One epoch's figures. */

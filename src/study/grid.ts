@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from '../util/errors.js';
 import { validateStudyPoint } from './json.js';
-import { canaryFormatPattern } from './sanitize.js';
-import { STUDY_MODES, type Mitigation, type PointMode, type PresetName, type SharedSettings, type StudyMode, type StudyPoint, type TrainingRecipe } from './types.js';
+import { parseFormat } from '../canary/format.js';
+import { canaryFormatPattern } from '../data/sanitize.js';
+import { MITIGATIONS, STUDY_MODES, isMitigation, type Mitigation, type PointMode, type PresetName, type SharedSettings, type StudyMode, type StudyPoint, type TrainingRecipe } from './types.js';
 
 /** Which mitigations the grid holds and at which strengths. */
 export interface GridAxes {
@@ -34,8 +35,6 @@ export interface StudyConfig {
 
 /** Changes to a preset: any shared setting or grid axis. */
 export type StudyOverrides = Partial<SharedSettings> & Partial<GridAxes>;
-
-const ALL_MITIGATIONS: Mitigation[] = ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'];
 
 // The README records how these were tuned (the DP recipes by a sweep on public text).
 const QUICK: StudyConfig = {
@@ -73,7 +72,7 @@ const QUICK: StudyConfig = {
     exposureEachEpoch: true,
   },
   axes: {
-    mitigations: ALL_MITIGATIONS, dpEpsilons: [8], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
+    mitigations: [...MITIGATIONS], dpEpsilons: [8], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
     modes: ['fine-tune', 'scratch'], scratchMitigations: ['none', 'dp'], scratchDpEpsilons: [8],
   },
 };
@@ -105,7 +104,7 @@ const DEFAULT: StudyConfig = {
   },
   // 1000 stands for "very large": almost no noise, still clipped and sampled.
   axes: {
-    mitigations: ALL_MITIGATIONS, dpEpsilons: [1, 3, 8, 1000], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
+    mitigations: [...MITIGATIONS], dpEpsilons: [1, 3, 8, 1000], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
     modes: ['fine-tune', 'scratch'], scratchMitigations: ['none', 'dp'], scratchDpEpsilons: [8],
   },
 };
@@ -130,7 +129,7 @@ const PAPER: StudyConfig = {
     exposureReferences: 100_000,
     extractionMaxQueries: 1_000_000,
   },
-  axes: { mitigations: ALL_MITIGATIONS, dpEpsilons: [1, 3, 8, 1e6], dropoutRates: [0.2, 0.5], weightDecays: [1e-4, 1e-3], seeds: [1, 2, 3], modes: ['scratch'] },
+  axes: { mitigations: [...MITIGATIONS], dpEpsilons: [1, 3, 8, 1e6], dropoutRates: [0.2, 0.5], weightDecays: [1e-4, 1e-3], seeds: [1, 2, 3], modes: ['scratch'] },
 };
 
 const PRESETS: Record<PresetName, StudyConfig> = { quick: QUICK, default: DEFAULT, paper: PAPER };
@@ -174,8 +173,8 @@ function checkConfig(shared: SharedSettings, axes: GridAxes): void {
     }
     if (new Set(xs).size !== xs.length) throw new InvalidArgumentError(`${name} has repeated values`);
   };
-  if (!Array.isArray(axes.mitigations) || axes.mitigations.length === 0 || axes.mitigations.some((m) => !ALL_MITIGATIONS.includes(m))) {
-    throw new InvalidArgumentError(`mitigations must be a non-empty list of ${ALL_MITIGATIONS.join(', ')}`);
+  if (!Array.isArray(axes.mitigations) || axes.mitigations.length === 0 || axes.mitigations.some((m) => !isMitigation(m))) {
+    throw new InvalidArgumentError(`mitigations must be a non-empty list of ${MITIGATIONS.join(', ')}`);
   }
   if (axes.mitigations.includes('dp')) positiveList('DP target epsilons', axes.dpEpsilons);
   if (!Array.isArray(axes.modes) || axes.modes.length === 0 || axes.modes.some((m) => !STUDY_MODES.includes(m)) || new Set(axes.modes).size !== axes.modes.length) {
@@ -235,7 +234,7 @@ function checkConfig(shared: SharedSettings, axes: GridAxes): void {
   if (shared.auditRepeats !== undefined && !(Number.isSafeInteger(shared.auditRepeats) && shared.auditRepeats >= 1)) {
     throw new InvalidArgumentError(`audit repeats must be an integer >= 1, got ${shared.auditRepeats}`);
   }
-  canaryFormatPattern(shared.canaryFormat); // parses the format: InvalidArgumentError when it is not a valid canary format
+  canaryFormatPattern(parseFormat(shared.canaryFormat)); // InvalidArgumentError when it is not a valid canary format
 }
 
 /** Number as an id fragment: "3", "0.5", "0.001", "1e-7", "1e21" (no '+'). */

@@ -4,10 +4,10 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult, validateStudyPoint } from './json.js';
 import {
+  MITIGATIONS,
   STUDY_GRID_SCHEMA,
   STUDY_JOB_SCHEMA,
   STUDY_REPORT_SCHEMA,
-  type Mitigation,
   type PointResult,
   type PresetName,
   type StudyPoint,
@@ -67,7 +67,7 @@ export function readStudyGrid(outDir: string): { preset?: PresetName; points: St
   return { ...(preset ? { preset } : {}), points };
 }
 
-/** Read and check a job file; a damaged or foreign file is a InvalidArgumentError. */
+/** Read and check a job file; a damaged or foreign file is an InvalidArgumentError. */
 export function readJobFile(path: string): StudyPoint {
   const v = readJsonFile(path);
   if (typeof v !== 'object' || v === null || (v as { schema?: unknown }).schema !== STUDY_JOB_SCHEMA) {
@@ -76,7 +76,6 @@ export function readJobFile(path: string): StudyPoint {
   return validateStudyPoint((v as { point: unknown }).point, path);
 }
 
-const MITIGATION_ORDER: Mitigation[] = ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'];
 
 function strength(p: StudyPoint): number {
   return p.mitigation === 'dp' ? p.targetEpsilon ?? 0 : p.mitigation === 'dropout' ? p.dropout : p.mitigation === 'weight-decay' ? p.weightDecay : 0;
@@ -91,7 +90,7 @@ const MODE_ORDER = ['public', 'fine-tune', 'scratch'];
 export function comparePoints(a: StudyPoint, b: StudyPoint): number {
   return (
     MODE_ORDER.indexOf(a.mode ?? 'scratch') - MODE_ORDER.indexOf(b.mode ?? 'scratch') ||
-    MITIGATION_ORDER.indexOf(a.mitigation) - MITIGATION_ORDER.indexOf(b.mitigation) ||
+    MITIGATIONS.indexOf(a.mitigation) - MITIGATIONS.indexOf(b.mitigation) ||
     strength(a) - strength(b) ||
     a.seed - b.seed ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)

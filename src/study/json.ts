@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
+import { OPTIMIZER_NAMES } from '../dpsgd/optimizer-names.js';
+import { RUN_MODES } from '../pipeline/run-config.js';
 import {
+  MITIGATIONS,
   POINT_AUDIT_FIELDS,
   POINT_RESULT_SCHEMA,
   type CanaryResult,
@@ -12,7 +15,7 @@ import {
 /** Pretty JSON in which non-finite numbers become the strings "Infinity", "-Infinity", "NaN". */
 export const stringifyStudyJson = toPrettyJson;
 
-/** Read and parse a JSON file; a missing or malformed file is a InvalidArgumentError naming it. */
+/** Read and parse a JSON file; a missing or malformed file is an InvalidArgumentError naming it. */
 export function readJsonFile(path: string): unknown {
   let text: string;
   try {
@@ -73,10 +76,10 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   const o = c.obj(value, 'the point');
   const id = c.str(o, 'id');
   if (!POINT_ID.test(id)) c.fail(`point id ${JSON.stringify(id)} must use only a-z, 0-9, '.', '-'`);
-  const mitigation = c.str(o, 'mitigation', ['none', 'dp', 'dropout', 'weight-decay', 'sanitize']);
+  const mitigation = c.str(o, 'mitigation', MITIGATIONS);
   // Points written before modes existed were trained from scratch.
   if (o.mode === undefined) o.mode = 'scratch';
-  const mode = c.str(o, 'mode', ['scratch', 'fine-tune', 'public']);
+  const mode = c.str(o, 'mode', RUN_MODES);
   if (mode === 'fine-tune') {
     const from = c.str(o, 'initFromPoint');
     if (!POINT_ID.test(from)) c.fail(`"initFromPoint" ${JSON.stringify(from)} is not a point id`);
@@ -99,7 +102,7 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   }
   if (!(c.num(o, 'epochs') > 0)) c.fail('"epochs" must be > 0');
   c.str(o, 'cell', ['lstm', 'gru']);
-  c.str(o, 'optimizer', ['adam', 'sgd']);
+  c.str(o, 'optimizer', OPTIMIZER_NAMES);
   for (const k of ['learningRate', 'batchSize', 'clip', 'weightDecay']) c.num(o, k, { min: 0 });
   const delta = c.num(o, 'delta');
   if (!(delta > 0 && delta < 1)) c.fail(`"delta" must be in (0, 1), got ${delta}`);

@@ -4,6 +4,7 @@ import type { CliIO } from '../io.js';
 import { parseInteger, parseNumber, toJson } from '../parse.js';
 import { resolve } from 'node:path';
 import type { Measurement } from '../../pipeline/measure.js';
+import { formatMeasurement } from '../format.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { type ExposureEstimates, estimateExposures, MIN_FIT_REFERENCES, MIN_REFERENCES } from '../../canary/estimate.js';
 import { parseScoresJson } from '../../canary/scores-file.js';
@@ -67,9 +68,9 @@ function readText(path: string): string {
 /** `exposure --run DIR`: measure a trained run's canaries with its own model; writes DIR/exposure.json. */
 export async function exposureFromRunCommand(dir: string, flags: ExposureFlags, io: CliIO): Promise<Measurement> {
   // Loaded here, not at the top: they bring in tfjs, which `exposure --scores` never needs.
-  const [{ parseBackendName }, { formatMeasurement, measureRun }, { loadRunManifest }] = await Promise.all([
+  const [{ parseBackendName }, { measureRun }, { loadRunManifest }] = await Promise.all([
     import('../../dpsgd/backend.js'),
-    import('../../pipeline/measure.js'),
+    import('../../pipeline/measure-run.js'),
     import('../../pipeline/run-folder.js'),
   ]);
   const backend = flags.backend !== undefined ? parseBackendName(flags.backend, '--backend') : undefined;

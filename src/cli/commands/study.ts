@@ -9,8 +9,8 @@ import { runStudy, type RunPoint, type WorkerPointFunction } from '../../study/r
 import { writeJobFiles, readJobFile, mergeResults } from '../../study/jobs.js';
 import { writeReports } from '../../study/reports.js';
 import { renderMarkdown } from '../../study/markdown.js';
-import type { Mitigation, PresetName, StudyMode, StudyReport } from '../../study/types.js';
-import { runStudyPoint } from '../../pipeline/study-point.js';
+import { MITIGATIONS, isMitigation, type PresetName, type StudyMode, type StudyReport } from '../../study/types.js';
+import { runStudyPoint } from '../../study/run-point.js';
 import { CompletedWithFailures, InvalidArgumentError } from '../../util/errors.js';
 import { prepareRunData } from '../../pipeline/run-data.js';
 import type { CliIO } from '../io.js';
@@ -43,8 +43,6 @@ interface StudyFlags {
   overwrite?: boolean;
   json?: boolean;
 }
-
-const MITIGATIONS: Mitigation[] = ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'];
 
 function presetOf(f: StudyFlags): PresetName {
   if (f.quick && f.preset !== undefined && f.preset !== 'quick') throw new InvalidArgumentError('give --quick or --preset, not both');
@@ -89,9 +87,9 @@ function overridesOf(f: StudyFlags): StudyOverrides {
   if (f.canaryFormat !== undefined) o.canaryFormat = f.canaryFormat;
   if (f.mitigations !== undefined) {
     const ms = f.mitigations.split(',').map((s) => s.trim());
-    const bad = ms.find((m) => !(MITIGATIONS as string[]).includes(m));
+    const bad = ms.find((m) => !isMitigation(m));
     if (bad !== undefined) throw new InvalidArgumentError(`--mitigations: unknown mitigation '${bad}' (use ${MITIGATIONS.join(', ')})`);
-    o.mitigations = ms as Mitigation[];
+    o.mitigations = ms.filter(isMitigation);
   }
   return o;
 }
@@ -100,7 +98,7 @@ function overridesOf(f: StudyFlags): StudyOverrides {
 function workerPointFunction(): WorkerPointFunction | null {
   const here = fileURLToPath(import.meta.url);
   if (!here.endsWith('.js')) return null; // running from TypeScript sources (tests): in-process only
-  const module = join(here, '..', '..', '..', 'pipeline', 'study-point.js');
+  const module = join(here, '..', '..', '..', 'study', 'run-point.js');
   return existsSync(module) ? { module, exportName: 'runStudyPoint' } : null;
 }
 

@@ -2,12 +2,14 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readRunRecord } from '../../pipeline/run-folder.js';
 import { parseBackendName } from '../../dpsgd/backend.js';
+import { OPTIMIZER_NAMES, isOptimizerName } from '../../dpsgd/optimizer-names.js';
 import { resolveStudyConfig } from '../../study/grid.js';
 import type { RunConfig } from '../../pipeline/run-config.js';
 import { trainRun } from '../../pipeline/train-run.js';
-import { measureRun, formatMeasurement } from '../../pipeline/measure.js';
+import { measureRun } from '../../pipeline/measure-run.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { DEFAULT_MAX_VOCAB } from '../../data/tokenizer.js';
+import { formatMeasurement } from '../format.js';
 import { prepareFreshRunFolder } from '../out-folder.js';
 import type { CliIO } from '../io.js';
 import { parseInRange, parseInteger, parseNumberList, toJson } from '../parse.js';
@@ -78,10 +80,10 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
   if (f.epochs !== undefined) s.epochs = parseInRange('--epochs', f.epochs, 0, Infinity, { loOpen: true });
   if (f.delta !== undefined) s.delta = parseInRange('--delta', f.delta, 0, 1, { loOpen: true, hiOpen: true });
   if (f.optimizer !== undefined) {
-    if (!['sgd', 'momentum', 'adam', 'rmsprop'].includes(f.optimizer)) {
-      throw new InvalidArgumentError(`--optimizer must be one of sgd, momentum, adam, rmsprop; got '${f.optimizer}'`);
+    if (!isOptimizerName(f.optimizer)) {
+      throw new InvalidArgumentError(`--optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}; got '${f.optimizer}'`);
     }
-    s.optimizer = f.optimizer as RunConfig['optimizer'];
+    s.optimizer = f.optimizer;
   }
   if (f.learningRate !== undefined) s.learningRate = parseInRange('--learning-rate', f.learningRate, 0, Infinity, { loOpen: true });
   if (f.dropout !== undefined) s.dropout = parseInRange('--dropout', f.dropout, 0, 1, { hiOpen: true });
@@ -168,7 +170,7 @@ const FLAG_OF: Partial<Record<keyof RunConfig, string>> = {
 
 /**
  * The settings of a resumed run: those of its run.json. A flag given with --resume must agree
- * with it; one that differs is a InvalidArgumentError naming the setting and both values.
+ * with it; one that differs is an InvalidArgumentError naming the setting and both values.
  */
 export function resumedConfig(saved: RunConfig, given: TrainFlags): RunConfig {
   const s = settingsFromFlags(given);
@@ -212,7 +214,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--batch-size <B>', 'expected batch size (q = B / training windows)')
     .option('--epochs <E>', 'passes over the training data (steps = ceil(E / q))')
     .option('--delta <delta>', 'delta of (epsilon, delta)-DP, should be below 1 / training windows')
-    .option('--optimizer <name>', 'sgd, momentum, adam or rmsprop')
+    .option('--optimizer <name>', `${OPTIMIZER_NAMES.slice(0, -1).join(', ')} or ${OPTIMIZER_NAMES.at(-1)!}`)
     .option('--learning-rate <lr>', 'optimizer learning rate')
     .option('--dropout <rate>', 'dropout rate in [0, 1)')
     .option('--weight-decay <lambda>', 'L2 weight decay coefficient')
