@@ -12,8 +12,15 @@ import { pldDeltaForPhases, pldEpsilonForPhases, type PldOptions } from './pld/i
 import { sampledGaussianRdp } from './rdp.js';
 import { checkDelta, checkEpsilon, checkOrders } from './validate.js';
 
-export type AccountantName = 'rdp' | 'pld';
-export const ACCOUNTANT_NAMES: readonly AccountantName[] = ['rdp', 'pld'];
+/** The accountants, defined once: the type, the flags' checks and the study's validation derive from it. */
+export const ACCOUNTANT_NAMES = ['rdp', 'pld'] as const;
+
+export type AccountantName = (typeof ACCOUNTANT_NAMES)[number];
+
+/** True when `name` is one of {@link ACCOUNTANT_NAMES}. */
+export function isAccountantName(name: unknown): name is AccountantName {
+  return (ACCOUNTANT_NAMES as readonly unknown[]).includes(name);
+}
 
 /** epsilon (nats) at a delta, and what produced it. */
 export interface EpsilonResult {

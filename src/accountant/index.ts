@@ -25,6 +25,7 @@ export {
   PldAccountant,
   createAccountant,
   ACCOUNTANT_NAMES,
+  isAccountantName,
   type AccountantName,
   type PrivacyAccountant,
   type EpsilonResult,

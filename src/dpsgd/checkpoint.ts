@@ -23,7 +23,7 @@ import { InvalidArgumentError } from '../util/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { toPrettyJson } from '../util/json.js';
 import type { SeededState } from '../util/random.js';
-import type { LedgerJson } from '../accountant/index.js';
+import type { AccountantName, LedgerJson } from '../accountant/index.js';
 import type { ModelJson } from './model-io.js';
 import type { OptimizerJson } from './optimizers.js';
 
@@ -38,7 +38,7 @@ export interface RunSettings {
   readonly totalSteps: number;
   readonly maxEpsilon: number | null;
   /** The accountant that calibrated and budgets the run (absent in older checkpoints: 'rdp'). */
-  readonly accountant?: 'rdp' | 'pld';
+  readonly accountant?: AccountantName;
 }
 
 export interface CheckpointJson {

@@ -1,3 +1,4 @@
+import type { AccountantName } from '../accountant/accountant.js';
 import type { OptimizerName } from '../dpsgd/optimizer-names.js';
 
 /**
@@ -78,7 +79,7 @@ export interface RunSettings {
   /** Measure exposure after every epoch (true) or only at the end. */
   exposureEachEpoch: boolean;
   /** The accountant that calibrates and budgets DP runs: 'rdp' (default) or 'pld' (tighter). */
-  accountant?: 'rdp' | 'pld';
+  accountant?: AccountantName;
   /**
    * Audit canaries m of the one-run privacy audit (src/audit/): each is put into the training
    * data with probability 1/2 as `auditRepeats` windows of its own. Absent or 0: no audit.

@@ -6,7 +6,7 @@ import { LanguageModel, type LanguageModelConfig } from '../dpsgd/model.js';
 import { evaluate } from '../dpsgd/evaluate.js';
 import { train, type StepReport } from '../dpsgd/trainer.js';
 import { manifestToJson } from '../canary/manifest.js';
-import { PrivacyLedger } from '../accountant/index.js';
+import { PrivacyLedger, type AccountantName } from '../accountant/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
@@ -51,7 +51,7 @@ export interface RunMetrics {
   /** Which bound epsilonPld is ('pld', or 'rdp' on fallback), its PLD grid (nats) and any caveat. */
   epsilonPldDetail: { accountant: 'pld' | 'rdp'; interval: number | null; note: string | null };
   /** The accountant that calibrated --target-epsilon and enforced the budget (null: non-private). */
-  budgetAccountant: 'rdp' | 'pld' | null;
+  budgetAccountant: AccountantName | null;
   noiseMultiplier: number;
   samplingRate: number;
   clipNorm: number;

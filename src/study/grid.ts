@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../util/errors.js';
 import { validateStudyPoint } from './json.js';
+import { ACCOUNTANT_NAMES, isAccountantName } from '../accountant/accountant.js';
 import { parseFormat } from '../canary/format.js';
 import { canaryFormatPattern } from '../data/sanitize.js';
 import { MITIGATIONS, STUDY_MODES, isMitigation, type Mitigation, type PointMode, type PresetName, type SharedSettings, type StudyMode, type StudyPoint, type TrainingRecipe } from './types.js';
@@ -225,8 +226,8 @@ function checkConfig(shared: SharedSettings, axes: GridAxes): void {
     throw new InvalidArgumentError('insertion counts must be a non-empty list of positive integers');
   }
   if (new Set(ins).size !== ins.length) throw new InvalidArgumentError('insertion counts have repeated values');
-  if (shared.accountant !== undefined && shared.accountant !== 'rdp' && shared.accountant !== 'pld') {
-    throw new InvalidArgumentError(`the accountant must be rdp or pld, got '${String(shared.accountant)}'`);
+  if (shared.accountant !== undefined && !isAccountantName(shared.accountant)) {
+    throw new InvalidArgumentError(`the accountant must be ${ACCOUNTANT_NAMES.join(' or ')}, got '${String(shared.accountant)}'`);
   }
   if (shared.auditCanaries !== undefined && !(Number.isSafeInteger(shared.auditCanaries) && shared.auditCanaries >= 1)) {
     throw new InvalidArgumentError(`the number of audit canaries must be an integer >= 1, got ${shared.auditCanaries}`);

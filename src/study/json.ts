@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
+import { ACCOUNTANT_NAMES } from '../accountant/accountant.js';
 import { OPTIMIZER_NAMES } from '../dpsgd/optimizer-names.js';
 import { RUN_MODES } from '../pipeline/run-config.js';
 import {
@@ -86,7 +87,7 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   } else if (o.initFromPoint !== undefined) c.fail('"initFromPoint" is only for fine-tune points');
   if (mode === 'public' && mitigation !== 'none') c.fail('the public point trains without mitigation');
   if (o.physicalBatchSize !== undefined) c.num(o, 'physicalBatchSize', { min: 1, integer: true });
-  if (o.accountant !== undefined) c.str(o, 'accountant', ['rdp', 'pld']);
+  if (o.accountant !== undefined) c.str(o, 'accountant', ACCOUNTANT_NAMES);
   if (o.auditCanaries !== undefined) c.num(o, 'auditCanaries', { min: 0, integer: true });
   if (o.auditRepeats !== undefined) c.num(o, 'auditRepeats', { min: 1, integer: true });
   if (o.auditFormat !== undefined) c.str(o, 'auditFormat');

@@ -3,7 +3,9 @@ import type { CliIO } from '../io.js';
 import { parseInRange, parseInteger, parseNumber, toJson } from '../parse.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import {
+  ACCOUNTANT_NAMES,
   DEFAULT_ORDERS,
+  isAccountantName,
   createAccountant,
   deltaFromRdp,
   dpSgdEvent,
@@ -102,7 +104,7 @@ export interface AccountantFlags {
 /** Resolves --accountant and --pld-interval; InvalidArgumentError on bad values. */
 export function resolveAccountant(f: AccountantFlags): { name: AccountantName; pld: PldOptions } {
   const name = f.accountant ?? 'rdp';
-  if (name !== 'rdp' && name !== 'pld') throw new InvalidArgumentError(`--accountant must be rdp or pld, got '${name}'`);
+  if (!isAccountantName(name)) throw new InvalidArgumentError(`--accountant must be ${ACCOUNTANT_NAMES.join(' or ')}, got '${name}'`);
   if (f.pldInterval === undefined) return { name, pld: {} };
   if (name !== 'pld') throw new InvalidArgumentError('--pld-interval needs --accountant pld');
   const interval = parseNumber('--pld-interval', f.pldInterval);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
+import { ACCOUNTANT_NAMES, isAccountantName } from '../../accountant/accountant.js';
 import { initBackend, parseBackendName } from '../../dpsgd/backend.js';
 import { PRESET_NAMES, resolveStudyConfig, buildGrid, publicPointFor, type StudyOverrides } from '../../study/grid.js';
 import { runStudy, type RunPoint, type WorkerPointFunction } from '../../study/runner.js';
@@ -72,7 +73,7 @@ function overridesOf(f: StudyFlags): StudyOverrides {
   }
   if (f.publicCorpus !== undefined) o.publicCorpus = f.publicCorpus;
   if (f.accountant !== undefined) {
-    if (f.accountant !== 'rdp' && f.accountant !== 'pld') throw new InvalidArgumentError(`--accountant must be rdp or pld, got '${f.accountant}'`);
+    if (!isAccountantName(f.accountant)) throw new InvalidArgumentError(`--accountant must be ${ACCOUNTANT_NAMES.join(' or ')}, got '${f.accountant}'`);
     o.accountant = f.accountant;
   }
   if (f.auditCanaries !== undefined) o.auditCanaries = parseInteger('--audit-canaries', f.auditCanaries, { min: 1 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readRunRecord } from '../../pipeline/run-folder.js';
+import { ACCOUNTANT_NAMES, isAccountantName } from '../../accountant/accountant.js';
 import { parseBackendName } from '../../dpsgd/backend.js';
 import { OPTIMIZER_NAMES, isOptimizerName } from '../../dpsgd/optimizer-names.js';
 import { resolveStudyConfig } from '../../study/grid.js';
@@ -107,7 +108,7 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
   if (f.auditRepeats !== undefined) s.auditRepeats = parseInteger('--audit-repeats', f.auditRepeats, { min: 1 });
   if (f.auditFormat !== undefined) s.auditFormat = f.auditFormat;
   if (f.accountant !== undefined) {
-    if (f.accountant !== 'rdp' && f.accountant !== 'pld') throw new InvalidArgumentError(`--accountant must be rdp or pld, got '${f.accountant}'`);
+    if (!isAccountantName(f.accountant)) throw new InvalidArgumentError(`--accountant must be ${ACCOUNTANT_NAMES.join(' or ')}, got '${f.accountant}'`);
     s.accountant = f.accountant;
   }
   if (f.initFrom !== undefined) s.initFrom = resolve(f.initFrom);
