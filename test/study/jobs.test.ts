@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { mergeResults, readJobFile, readStudyGrid, writeJobFiles } from '../../src/study/jobs.js';
 import { runStudy, pointResultPath } from '../../src/study/runner.js';
 import { studyGrid } from '../../src/study/grid.js';
-import { stringifyStudyJson } from '../../src/study/json.js';
+import { stringifyStudyJson, validateStudyPoint } from '../../src/study/json.js';
+import { OPTIMIZER_NAMES } from '../../src/dpsgd/optimizer-names.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 import type { PointResult } from '../../src/study/types.js';
 import { fakePoint } from './fake-point.mjs';
@@ -90,5 +91,13 @@ describe('job files and merge', () => {
     expect(() => readStudyGrid(d)).toThrow(InvalidArgumentError);
     copyFileSync(job, join(d, 'ok.json'));
     expect(readJobFile(join(d, 'ok.json')).id).toBe(points[0]!.id);
+  });
+
+  it('checks a point\'s optimizer and mitigation against the one list of each', () => {
+    const p = points.find((x) => x.mitigation === 'none')!;
+    // Every optimizer the trainer implements (and `train --optimizer` accepts) is a valid setting.
+    for (const optimizer of OPTIMIZER_NAMES) expect(validateStudyPoint({ ...p, optimizer }, 'job').optimizer).toBe(optimizer);
+    expect(() => validateStudyPoint({ ...p, optimizer: 'adamw' }, 'job')).toThrow(/"optimizer" must be one of sgd, momentum, adam, rmsprop/);
+    expect(() => validateStudyPoint({ ...p, mitigation: 'pruning' }, 'job')).toThrow(/"mitigation" must be one of none, dp, dropout, weight-decay, sanitize/);
   });
 });
