@@ -10,6 +10,8 @@
  */
 import { LAYER_RULES } from './user-model/rules/index.js';
 
+export { DpCanaryError, InvalidArgumentError } from '../util/errors.js';
+
 export {
   fitPrivately,
   evaluateModel,

@@ -19,6 +19,7 @@ describe('public API', () => {
     const r = load('dp-canary/accountant');
     expect(r.exports).toContain('PrivacyLedger');
     expect(r.exports).toContain('calibrateNoiseMultiplier');
+    expect(r.exports).toContain('InvalidArgumentError'); // catchable without loading tfjs
     expect(r.urls.some((u) => u.includes('/dist/src/accountant/'))).toBe(true);
     expect(r.urls.filter((u) => u.includes('@tensorflow'))).toEqual([]);
     expect(r.tfEngine).toBe(false);
