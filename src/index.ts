@@ -4,10 +4,11 @@
  *   ledger, calibration); pure TypeScript, loads no tfjs.
  * - `dp-canary/dpsgd`: DP-SGD for your own tf.LayersModel and for dp-canary's language models.
  * - `dp-canary/canary`: canaries, exposure (exact, interpolation, extrapolation), extraction.
- * This root entry re-exports all three, plus the error type and the random sources.
+ * This root entry re-exports all three, plus the error types and the random sources.
  */
 export * from './accountant/index.js';
 export * from './dpsgd/public.js';
 export * from './canary/index.js';
-export { UserError } from './util/errors.js';
+// UserError is the deprecated old name of InvalidArgumentError (the same class).
+export { DpCanaryError, InvalidArgumentError, UserError, WorkerFailedError } from './util/errors.js';
 export { seededRandom, secureRandom, type RandomSource } from './util/random.js';

@@ -4,7 +4,7 @@
  * default) and PLD (privacy loss distributions, tighter; falls back to RDP where it cannot
  * certify a figure, and never reports more than RDP does since both are upper bounds).
  */
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { deltaFromRdp, epsilonFromRdp } from './conversion.js';
 import { flattenEvent, sampledGaussianEvent, type DpEvent, type SampledGaussianEvent } from './events.js';
 import { DEFAULT_ORDERS } from './orders.js';
@@ -12,8 +12,15 @@ import { pldDeltaForPhases, pldEpsilonForPhases, type PldOptions } from './pld/i
 import { sampledGaussianRdp } from './rdp.js';
 import { checkDelta, checkEpsilon, checkOrders } from './validate.js';
 
-export type AccountantName = 'rdp' | 'pld';
-export const ACCOUNTANT_NAMES: readonly AccountantName[] = ['rdp', 'pld'];
+/** The accountants, defined once: the type, the flags' checks and the study's validation derive from it. */
+export const ACCOUNTANT_NAMES = ['rdp', 'pld'] as const;
+
+export type AccountantName = (typeof ACCOUNTANT_NAMES)[number];
+
+/** True when `name` is one of {@link ACCOUNTANT_NAMES}. */
+export function isAccountantName(name: unknown): name is AccountantName {
+  return (ACCOUNTANT_NAMES as readonly unknown[]).includes(name);
+}
 
 /** epsilon (nats) at a delta, and what produced it. */
 export interface EpsilonResult {
@@ -39,7 +46,7 @@ export interface DeltaResult {
 
 export interface PrivacyAccountant {
   readonly name: AccountantName;
-  /** Adds `count` (integer >= 1) runs of the event; returns this accountant. UserError on unsupported events. */
+  /** Adds `count` (integer >= 1) runs of the event; returns this accountant. InvalidArgumentError on unsupported events. */
   compose(event: DpEvent, count?: number): this;
   /** Smallest certified epsilon (nats) at delta in (0, 1); Infinity when none. */
   epsilon(delta: number): EpsilonResult;
@@ -76,11 +83,11 @@ abstract class PhaseAccountant implements PrivacyAccountant {
 
   compose(event: DpEvent, count = 1): this {
     const flat = flattenEvent(event);
-    if (!Number.isSafeInteger(count) || count < 1) throw new UserError(`count must be an integer >= 1, got ${count}`);
+    if (!Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError(`count must be an integer >= 1, got ${count}`);
     if (flat.nonPrivate) this.nonPrivate = true;
     for (const p of flat.phases) {
       const n = p.count * count;
-      if (!Number.isSafeInteger(n)) throw new UserError('composed count exceeds 2^53');
+      if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('composed count exceeds 2^53');
       pushPhase(this.phases, sampledGaussianEvent(p.samplingRate, p.noiseMultiplier, n));
     }
     return this;
@@ -123,10 +130,10 @@ export class PldAccountant extends PhaseAccountant {
   constructor(private readonly options: PldOptions = {}) {
     super();
     if (options.interval !== undefined && !(options.interval > 0 && Number.isFinite(options.interval))) {
-      throw new UserError(`PLD discretization interval must be a finite number > 0 (nats), got ${options.interval}`);
+      throw new InvalidArgumentError(`PLD discretization interval must be a finite number > 0 (nats), got ${options.interval}`);
     }
     if (options.accuracy !== undefined && !(options.accuracy > 0 && options.accuracy < 1)) {
-      throw new UserError(`PLD accuracy must be in (0, 1), got ${options.accuracy}`);
+      throw new InvalidArgumentError(`PLD accuracy must be in (0, 1), got ${options.accuracy}`);
     }
   }
 
@@ -174,9 +181,9 @@ function fallbackNote(pldValue: number, uncertified: number): string {
     : `the PLD bound (${pldValue}) is not below the RDP bound here; reporting the RDP bound`;
 }
 
-/** A fresh accountant by name; UserError for an unknown name. */
+/** A fresh accountant by name; InvalidArgumentError for an unknown name. */
 export function createAccountant(name: string, pld: PldOptions = {}): PrivacyAccountant {
   if (name === 'rdp') return new RdpAccountant();
   if (name === 'pld') return new PldAccountant(pld);
-  throw new UserError(`unknown accountant ${JSON.stringify(name)}; expected rdp or pld`);
+  throw new InvalidArgumentError(`unknown accountant ${JSON.stringify(name)}; expected rdp or pld`);
 }

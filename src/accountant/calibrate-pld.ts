@@ -14,7 +14,7 @@ const SIGMA_REL_TOL = 1e-4;
  * bisects downwards on the PLD figure computed on one grid: the grid the automatic refinement
  * picks at the RDP sigma (or options.interval). The returned epsilon is the certified figure at
  * the returned sigma; `accountant` says which bound it is (RDP where the PLD cannot certify).
- * Throws UserError as calibrateNoiseMultiplier does.
+ * Throws InvalidArgumentError as calibrateNoiseMultiplier does.
  */
 export function calibrateNoiseMultiplierPld(o: {
   targetEpsilon: number;

@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { epsilonFromRdp } from './conversion.js';
 import { DEFAULT_ORDERS } from './orders.js';
 import { sampledGaussianRdp, singleStepRdp, singleStepRdpUpperFast } from './rdp.js';
@@ -44,7 +44,7 @@ function bisect(eps: (s: number) => number, target: number, lo: number, hi: numb
  * conversion) for `steps` steps at sampling rate q is <= targetEpsilon, to 1e-7 relative in sigma
  * (bracketing, then bisection on the monotone map sigma -> epsilon). The returned sigma always
  * satisfies epsilon(sigma) <= targetEpsilon; `epsilon` is that value. With q = 0 or steps = 0
- * nothing is spent and sigma = 0 is returned. Throws UserError on invalid arguments or when even
+ * nothing is spent and sigma = 0 is returned. Throws InvalidArgumentError on invalid arguments or when even
  * sigma = 1e6 does not reach the target (targets below what the orders can certify).
  */
 export function calibrateNoiseMultiplier(o: {
@@ -106,7 +106,7 @@ function search(eps: (s: number) => number, target: number, delta: number, steps
       lo = hi;
       hi *= 2;
       if (hi > SIGMA_MAX) {
-        throw new UserError(
+        throw new InvalidArgumentError(
           `target epsilon ${target} is not reachable with delta ${delta}, ${steps} steps at sampling rate ${q} (even noise multiplier ${SIGMA_MAX} exceeds it)`,
         );
       }
@@ -119,7 +119,7 @@ function search(eps: (s: number) => number, target: number, delta: number, steps
 /**
  * Largest number of steps T such that T steps at sampling rate q and noise multiplier sigma
  * keep epsilon (nats, at delta) <= targetEpsilon. 0 if even one step exceeds it; Infinity if no
- * number of steps does (q = 0). Throws UserError on invalid arguments.
+ * number of steps does (q = 0). Throws InvalidArgumentError on invalid arguments.
  */
 export function maxStepsForBudget(o: {
   targetEpsilon: number;

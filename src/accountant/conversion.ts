@@ -10,18 +10,18 @@
  * tight bound (numerically unstable there), as in dp_accounting.
  * Classic conversion (Mironov 2017, Prop. 3): epsilon = rdp + log(1/delta) / (alpha - 1).
  */
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { checkDelta, checkEpsilon } from './validate.js';
 import log1p from '@stdlib/math-base-special-log1p';
 import expm1 from '@stdlib/math-base-special-expm1';
 
 function checkPairs(orders: readonly number[], rdp: readonly number[]): void {
   if (orders.length !== rdp.length || orders.length === 0) {
-    throw new UserError('orders and RDP values must be non-empty lists of the same length');
+    throw new InvalidArgumentError('orders and RDP values must be non-empty lists of the same length');
   }
   for (let i = 0; i < orders.length; i++) {
-    if (!(orders[i]! > 1)) throw new UserError(`every RDP order must be > 1, got ${orders[i]}`);
-    if (Number.isNaN(rdp[i]!) || rdp[i]! < 0) throw new UserError(`RDP values must be >= 0, got ${rdp[i]}`);
+    if (!(orders[i]! > 1)) throw new InvalidArgumentError(`every RDP order must be > 1, got ${orders[i]}`);
+    if (Number.isNaN(rdp[i]!) || rdp[i]! < 0) throw new InvalidArgumentError(`RDP values must be >= 0, got ${rdp[i]}`);
   }
 }
 

@@ -9,7 +9,7 @@
  * - non-private:     no guarantee at all (epsilon = Infinity)
  * - no-op:           releases nothing (epsilon = 0)
  */
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { checkNoiseMultiplier, checkSamplingRate, checkSteps } from './validate.js';
 
 export type DpEvent =
@@ -32,7 +32,7 @@ export function nonPrivateEvent(): DpEvent {
   return Object.freeze({ kind: 'non-private' as const });
 }
 
-/** The Gaussian mechanism with noise multiplier sigma >= 0 (UserError otherwise). */
+/** The Gaussian mechanism with noise multiplier sigma >= 0 (InvalidArgumentError otherwise). */
 export function gaussianEvent(noiseMultiplier: number): DpEvent {
   checkNoiseMultiplier(noiseMultiplier);
   return Object.freeze({ kind: 'gaussian' as const, noiseMultiplier });
@@ -73,7 +73,7 @@ export interface SampledGaussianEvent {
   readonly count: number;
 }
 
-/** A validated, frozen event. Throws UserError on q outside [0, 1], sigma < 0, count not an integer >= 1. */
+/** A validated, frozen event. Throws InvalidArgumentError on q outside [0, 1], sigma < 0, count not an integer >= 1. */
 export function sampledGaussianEvent(samplingRate: number, noiseMultiplier: number, count = 1): SampledGaussianEvent {
   checkSamplingRate(samplingRate);
   checkNoiseMultiplier(noiseMultiplier);
@@ -88,7 +88,7 @@ export interface FlatEvent {
 }
 
 /**
- * Flattens an event into sampled-Gaussian phases (a plain Gaussian is q = 1). Throws UserError
+ * Flattens an event into sampled-Gaussian phases (a plain Gaussian is q = 1). Throws InvalidArgumentError
  * for what the accountants cannot bound (Poisson sampling of anything but a Gaussian, counts
  * beyond 2^53).
  */
@@ -107,13 +107,13 @@ export function flattenEvent(event: DpEvent): FlatEvent {
         return;
       case 'poisson-sampled':
         if (e.event.kind !== 'gaussian') {
-          throw new UserError(`a Poisson-sampled ${e.event.kind} event is not supported; only a Poisson-sampled gaussian`);
+          throw new InvalidArgumentError(`a Poisson-sampled ${e.event.kind} event is not supported; only a Poisson-sampled gaussian`);
         }
         if (e.samplingRate > 0) phases.push(sampledGaussianEvent(e.samplingRate, e.event.noiseMultiplier, times));
         return;
       case 'self-composed': {
         const n = times * e.count;
-        if (!Number.isSafeInteger(n)) throw new UserError('self-composed event: total count exceeds 2^53');
+        if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('self-composed event: total count exceeds 2^53');
         walk(e.event, n);
         return;
       }
@@ -135,19 +135,19 @@ const KEYS: Record<DpEventKind, string> = {
   composed: 'events,kind',
 };
 
-/** Rebuilds an event from its JSON form (the object itself); UserError naming the bad part. */
+/** Rebuilds an event from its JSON form (the object itself); InvalidArgumentError naming the bad part. */
 export function eventFromJSON(value: unknown, where = 'event'): DpEvent {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`${where} must be an object with a "kind"`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError(`${where} must be an object with a "kind"`);
   const v = value as Record<string, unknown>;
   const kind = v['kind'];
   if (typeof kind !== 'string' || !(kind in KEYS)) {
-    throw new UserError(`${where} has unknown kind ${JSON.stringify(kind)}; expected one of ${Object.keys(KEYS).join(', ')}`);
+    throw new InvalidArgumentError(`${where} has unknown kind ${JSON.stringify(kind)}; expected one of ${Object.keys(KEYS).join(', ')}`);
   }
   const keys = Object.keys(v).sort().join(',');
-  if (keys !== KEYS[kind as DpEventKind]) throw new UserError(`${where} (${kind}) must have exactly the fields ${KEYS[kind as DpEventKind]}; got ${keys}`);
+  if (keys !== KEYS[kind as DpEventKind]) throw new InvalidArgumentError(`${where} (${kind}) must have exactly the fields ${KEYS[kind as DpEventKind]}; got ${keys}`);
   const num = (k: string): number => {
     const x = v[k];
-    if (typeof x !== 'number') throw new UserError(`${where}: ${k} must be a number`);
+    if (typeof x !== 'number') throw new InvalidArgumentError(`${where}: ${k} must be a number`);
     return x;
   };
   try {
@@ -164,12 +164,12 @@ export function eventFromJSON(value: unknown, where = 'event'): DpEvent {
         return selfComposedEvent(eventFromJSON(v['event'], `${where}.event`), num('count'));
       case 'composed': {
         const es = v['events'];
-        if (!Array.isArray(es)) throw new UserError(`${where}: events must be an array`);
+        if (!Array.isArray(es)) throw new InvalidArgumentError(`${where}: events must be an array`);
         return composedEvent(es.map((x: unknown, i) => eventFromJSON(x, `${where}.events[${i}]`)));
       }
     }
   } catch (err) {
-    if (err instanceof UserError && !err.message.startsWith(where)) throw new UserError(`${where}: ${err.message}`);
+    if (err instanceof InvalidArgumentError && !err.message.startsWith(where)) throw new InvalidArgumentError(`${where}: ${err.message}`);
     throw err;
   }
 }

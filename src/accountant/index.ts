@@ -4,6 +4,8 @@
  * distributions, pessimistic discretization, FFT composition), a ledger of events, and
  * calibration of the noise multiplier. epsilon is in nats. Pure TypeScript, no tfjs.
  */
+// Errors these functions throw on bad arguments, importable without loading tfjs.
+export { DpCanaryError, InvalidArgumentError } from '../util/errors.js';
 export type { SampledGaussianEvent, DpEvent, DpEventKind, FlatEvent } from './events.js';
 export {
   sampledGaussianEvent,
@@ -25,6 +27,7 @@ export {
   PldAccountant,
   createAccountant,
   ACCOUNTANT_NAMES,
+  isAccountantName,
   type AccountantName,
   type PrivacyAccountant,
   type EpsilonResult,

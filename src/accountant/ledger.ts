@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { createAccountant, phasesRdp, pushPhase, type AccountantName, type EpsilonResult } from './accountant.js';
 import { classicEpsilonFromRdp, deltaFromRdp, epsilonFromRdp } from './conversion.js';
 import {
@@ -65,7 +65,7 @@ export class PrivacyLedger {
     return new PrivacyLedger(phases, this.nonPrivate);
   }
 
-  /** New ledger with any privacy event added. UserError for events the accountants cannot bound. */
+  /** New ledger with any privacy event added. InvalidArgumentError for events the accountants cannot bound. */
   record(event: DpEvent): PrivacyLedger {
     const flat = flattenEvent(event);
     const phases = this.events.slice();
@@ -118,19 +118,19 @@ export class PrivacyLedger {
 
   /**
    * Rebuild from toJSON() output (or its parsed JSON text), or from the older form
-   * {"accountant": "rdp", "events": [{samplingRate, noiseMultiplier, count}]}. Throws UserError on
+   * {"accountant": "rdp", "events": [{samplingRate, noiseMultiplier, count}]}. Throws InvalidArgumentError on
    * malformed input.
    */
   static fromJSON(value: unknown): PrivacyLedger {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new UserError('privacy ledger must be a JSON object {"events": [...]}');
+      throw new InvalidArgumentError('privacy ledger must be a JSON object {"events": [...]}');
     }
     const v = value as Record<string, unknown>;
     if ('accountant' in v) return PrivacyLedger.fromLegacy(v);
     const keys = Object.keys(v).sort().join(',');
-    if (keys !== 'events') throw new UserError(`privacy ledger must have exactly the field "events"; got ${keys}`);
+    if (keys !== 'events') throw new InvalidArgumentError(`privacy ledger must have exactly the field "events"; got ${keys}`);
     const events = v['events'];
-    if (!Array.isArray(events)) throw new UserError('privacy ledger "events" must be an array');
+    if (!Array.isArray(events)) throw new InvalidArgumentError('privacy ledger "events" must be an array');
     const phases: SampledGaussianEvent[] = [];
     let nonPrivate = false;
     events.forEach((raw: unknown, i) => {
@@ -144,30 +144,30 @@ export class PrivacyLedger {
 
   private static fromLegacy(v: Record<string, unknown>): PrivacyLedger {
     if (v['accountant'] !== 'rdp') {
-      throw new UserError(`privacy ledger has accountant ${JSON.stringify(v['accountant'])}; only "rdp" is supported`);
+      throw new InvalidArgumentError(`privacy ledger has accountant ${JSON.stringify(v['accountant'])}; only "rdp" is supported`);
     }
     const events = v['events'];
-    if (!Array.isArray(events)) throw new UserError('privacy ledger "events" must be an array');
+    if (!Array.isArray(events)) throw new InvalidArgumentError('privacy ledger "events" must be an array');
     const out: SampledGaussianEvent[] = [];
     events.forEach((raw: unknown, i) => {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-        throw new UserError(`privacy ledger event ${i} must be an object`);
+        throw new InvalidArgumentError(`privacy ledger event ${i} must be an object`);
       }
       const r = raw as Record<string, unknown>;
       const keys = Object.keys(r).sort().join(',');
       if (keys !== 'count,noiseMultiplier,samplingRate') {
-        throw new UserError(`privacy ledger event ${i} must have exactly samplingRate, noiseMultiplier, count; got ${keys}`);
+        throw new InvalidArgumentError(`privacy ledger event ${i} must have exactly samplingRate, noiseMultiplier, count; got ${keys}`);
       }
       const q = r['samplingRate'];
       const s = r['noiseMultiplier'];
       const c = r['count'];
       if (typeof q !== 'number' || typeof s !== 'number' || typeof c !== 'number') {
-        throw new UserError(`privacy ledger event ${i}: samplingRate, noiseMultiplier and count must be numbers`);
+        throw new InvalidArgumentError(`privacy ledger event ${i}: samplingRate, noiseMultiplier and count must be numbers`);
       }
       try {
         out.push(sampledGaussianEvent(q, s, c));
       } catch (err) {
-        if (err instanceof UserError) throw new UserError(`privacy ledger event ${i}: ${err.message}`);
+        if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`privacy ledger event ${i}: ${err.message}`);
         throw err;
       }
     });

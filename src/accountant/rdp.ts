@@ -133,7 +133,7 @@ function convexityBound(q: number, sigma: number, alpha: number): number {
  * Total RDP (nats) at each order for `count` steps of the Poisson-subsampled Gaussian mechanism
  * (RDP composes additively). samplingRate q in [0, 1]; noiseMultiplier sigma >= 0 (sigma = 0
  * with q > 0 gives Infinity); orders alpha > 1 (integer or fractional); count >= 0 (default 1).
- * Throws UserError on invalid arguments.
+ * Throws InvalidArgumentError on invalid arguments.
  */
 export function sampledGaussianRdp(
   samplingRate: number,

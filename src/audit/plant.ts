@@ -3,7 +3,7 @@ import type { CanaryFormat } from '../canary/format.js';
 import { generateCanaries } from '../canary/generate.js';
 import { newlineId } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import type { RandomSource } from '../util/random.js';
 
 /**
@@ -30,7 +30,7 @@ export interface PlantedAudit {
  * Draw `count` audit canaries of `format` (secrets distinct, none already in `corpusLines`, which
  * should hold the exposure canaries too), flip a fair coin for each, and build the windows of the included ones.
  * Window indices in the manifest
- * start at `firstWindow` (the number of corpus windows before them). Throws UserError when a
+ * start at `firstWindow` (the number of corpus windows before them). Throws InvalidArgumentError when a
  * canary does not fit in one window of `seqLength + 1` tokens.
  */
 export function plantAuditCanaries(o: {
@@ -44,8 +44,8 @@ export function plantAuditCanaries(o: {
   random: RandomSource;
 }): PlantedAudit {
   const { format, count, repeats, tokenizer, seqLength } = o;
-  if (!Number.isSafeInteger(count) || count < 1) throw new UserError(`--audit-canaries must be an integer >= 1, got ${count}`);
-  if (!Number.isSafeInteger(repeats) || repeats < 1) throw new UserError(`--audit-repeats must be an integer >= 1, got ${repeats}`);
+  if (!Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError(`--audit-canaries must be an integer >= 1, got ${count}`);
+  if (!Number.isSafeInteger(repeats) || repeats < 1) throw new InvalidArgumentError(`--audit-repeats must be an integer >= 1, got ${repeats}`);
   const w = seqLength + 1;
   const drawn = generateCanaries(format, new Array<number>(count).fill(1), o.random.fork('secrets'), {
     corpus: o.corpusLines,
@@ -57,7 +57,7 @@ export function plantAuditCanaries(o: {
   const canaries: AuditCanary[] = drawn.map((c) => {
     const head = [nl, ...tokenizer.encode(c.text), nl];
     if (head.length > w) {
-      throw new UserError(`an audit canary ('${c.text}', ${head.length} tokens with its line breaks) does not fit in a training window of ${w} tokens; use a shorter --audit-format or a longer --seq-length`);
+      throw new InvalidArgumentError(`an audit canary ('${c.text}', ${head.length} tokens with its line breaks) does not fit in a training window of ${w} tokens; use a shorter --audit-format or a longer --seq-length`);
     }
     const included = membership.int(2) === 1;
     const indices: number[] = [];

@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { fillFormat, parseFormat, symbolsFromSecret } from './format.js';
 
 /**
@@ -28,7 +28,7 @@ export interface AuditManifest {
 }
 
 function fail(what: string): never {
-  throw new UserError(`invalid canary manifest: audit: ${what}`);
+  throw new InvalidArgumentError(`invalid canary manifest: audit: ${what}`);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -38,7 +38,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /**
  * Validate the "audit" part of a manifest: the format parses, secrets belong to it and are
  * unique, texts are the filled format, and an included canary lists `repeats` distinct windows,
- * an excluded one none. Throws UserError otherwise.
+ * an excluded one none. Throws InvalidArgumentError otherwise.
  */
 export function auditManifestFromValue(raw: unknown): AuditManifest {
   if (!isRecord(raw)) fail('must be an object');

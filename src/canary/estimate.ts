@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { type SkewNormal, fitSkewNormal, skewNormalLogCdf } from './skew-normal.js';
 
 /**
@@ -71,7 +71,7 @@ function tryFit(referenceBits: readonly number[] | Float64Array): SkewNormal | s
  * Both estimates for every score of every canary, fitting the skew-normal once. Interpolation
  * is computed for any number N >= 1 of references; extrapolation when a skew-normal can be
  * fitted (at least MIN_FIT_REFERENCES references with spread), with a warning below
- * MIN_REFERENCES, else null with the reason in `warning`. Throws UserError for no references
+ * MIN_REFERENCES, else null with the reason in `warning`. Throws InvalidArgumentError for no references
  * or non-finite scores.
  */
 export function estimateExposures(
@@ -79,13 +79,13 @@ export function estimateExposures(
   referenceBits: readonly number[] | Float64Array,
 ): ExposureEstimates {
   const n = referenceBits.length;
-  if (n === 0) throw new UserError('estimating exposure needs at least one reference score, got none');
+  if (n === 0) throw new InvalidArgumentError('estimating exposure needs at least one reference score, got none');
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(referenceBits[i]!)) throw new UserError(`reference score ${i} is not a finite number`);
+    if (!Number.isFinite(referenceBits[i]!)) throw new InvalidArgumentError(`reference score ${i} is not a finite number`);
   }
   for (const [name, scores] of Object.entries(canaries)) {
     scores.forEach((s, i) => {
-      if (!Number.isFinite(s)) throw new UserError(`score ${i} of canary '${name}' is not a finite number`);
+      if (!Number.isFinite(s)) throw new InvalidArgumentError(`score ${i} of canary '${name}' is not a finite number`);
     });
   }
   const fit = tryFit(referenceBits);

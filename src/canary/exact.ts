@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import type { StateBatch } from './scorer.js';
 import { BITS_PER_NAT, DEFAULT_BATCH_ROWS, type SecretModel, advanceCounted } from './secret-model.js';
 
@@ -42,7 +42,7 @@ export async function enumerateLogPerplexities(model: SecretModel, opts: Enumera
   const base = from * A ** (L - 1);
   const maxSpace = opts.maxSpace ?? DEFAULT_MAX_EXACT_SPACE;
   if (total > maxSpace) {
-    throw new UserError(
+    throw new InvalidArgumentError(
       `exact exposure would enumerate |R| = ${A}^${L} = 2^${(L * Math.log2(A)).toFixed(1)} secrets, above the limit of ${maxSpace}; ` +
         `use estimated exposure (a random sample of R with interpolation and skew-normal extrapolation) or raise the limit`,
     );

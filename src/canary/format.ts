@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /**
  * A canary format: fixed text around exactly one secret slot.
@@ -29,7 +29,7 @@ export interface CanaryFormat {
 const DIGITS = [...'0123456789'];
 const LOWER = [...'abcdefghijklmnopqrstuvwxyz'];
 
-/** Parse a format string; throws UserError for a missing or second slot, empty alphabet, zero length, duplicates. */
+/** Parse a format string; throws InvalidArgumentError for a missing or second slot, empty alphabet, zero length, duplicates. */
 export function parseFormat(template: string): CanaryFormat {
   let prefix = '';
   let suffix = '';
@@ -44,13 +44,13 @@ export function parseFormat(template: string): CanaryFormat {
       i += 2;
       continue;
     }
-    if (c === '}') throw new UserError(`canary format '${template}' has an unmatched '}' (write '}}' for a literal brace)`);
+    if (c === '}') throw new InvalidArgumentError(`canary format '${template}' has an unmatched '}' (write '}}' for a literal brace)`);
     if (c === '{') {
       const close = template.indexOf('}', i + 1);
-      if (close < 0) throw new UserError(`canary format '${template}' has an unclosed '{' (write '{{' for a literal brace)`);
+      if (close < 0) throw new InvalidArgumentError(`canary format '${template}' has an unclosed '{' (write '{{' for a literal brace)`);
       const body = template.slice(i + 1, close);
-      if (body.includes('{')) throw new UserError(`canary format '${template}': a secret slot cannot contain '{'`);
-      if (slot !== undefined) throw new UserError(`canary format '${template}' has two secret slots; exactly one is allowed`);
+      if (body.includes('{')) throw new InvalidArgumentError(`canary format '${template}': a secret slot cannot contain '{'`);
+      if (slot !== undefined) throw new InvalidArgumentError(`canary format '${template}' has two secret slots; exactly one is allowed`);
       slot = body;
       i = close + 1;
       continue;
@@ -60,7 +60,7 @@ export function parseFormat(template: string): CanaryFormat {
     i += 1;
   }
   if (slot === undefined) {
-    throw new UserError(`canary format '${template}' has no secret slot (write e.g. {digits:9}, {lower:6} or {set:abc:4})`);
+    throw new InvalidArgumentError(`canary format '${template}' has no secret slot (write e.g. {digits:9}, {lower:6} or {set:abc:4})`);
   }
   const { alphabetName, alphabet, length } = parseSlot(template, slot);
   return { template, prefix, suffix, alphabetName, alphabet, length };
@@ -69,32 +69,32 @@ export function parseFormat(template: string): CanaryFormat {
 function parseSlot(template: string, body: string): Pick<CanaryFormat, 'alphabetName' | 'alphabet' | 'length'> {
   const first = body.indexOf(':');
   const last = body.lastIndexOf(':');
-  if (first < 0) throw new UserError(`canary format '${template}': slot {${body}} needs a length, e.g. {digits:9}`);
+  if (first < 0) throw new InvalidArgumentError(`canary format '${template}': slot {${body}} needs a length, e.g. {digits:9}`);
   const kind = body.slice(0, first);
   const lengthText = body.slice(last + 1);
   let alphabet: string[];
   if (kind === 'digits' || kind === 'lower') {
-    if (first !== last) throw new UserError(`canary format '${template}': slot {${body}} must be {${kind}:N}`);
+    if (first !== last) throw new InvalidArgumentError(`canary format '${template}': slot {${body}} must be {${kind}:N}`);
     alphabet = kind === 'digits' ? DIGITS : LOWER;
   } else if (kind === 'set') {
-    if (first === last) throw new UserError(`canary format '${template}': slot {${body}} must be {set:CHARS:N}`);
+    if (first === last) throw new InvalidArgumentError(`canary format '${template}': slot {${body}} must be {set:CHARS:N}`);
     alphabet = [...body.slice(first + 1, last)];
-    if (alphabet.length === 0) throw new UserError(`canary format '${template}': the alphabet of slot {${body}} is empty`);
+    if (alphabet.length === 0) throw new InvalidArgumentError(`canary format '${template}': the alphabet of slot {${body}} is empty`);
     const seen = new Set<string>();
     for (const s of alphabet) {
-      if (seen.has(s)) throw new UserError(`canary format '${template}': the alphabet of slot {${body}} repeats '${s}'`);
+      if (seen.has(s)) throw new InvalidArgumentError(`canary format '${template}': the alphabet of slot {${body}} repeats '${s}'`);
       seen.add(s);
     }
   } else {
-    throw new UserError(`canary format '${template}': unknown alphabet '${kind}' (use digits, lower or set:CHARS)`);
+    throw new InvalidArgumentError(`canary format '${template}': unknown alphabet '${kind}' (use digits, lower or set:CHARS)`);
   }
   if (!/^\d+$/.test(lengthText)) {
-    throw new UserError(`canary format '${template}': the length of slot {${body}} must be a whole number, got '${lengthText}'`);
+    throw new InvalidArgumentError(`canary format '${template}': the length of slot {${body}} must be a whole number, got '${lengthText}'`);
   }
   const length = Number(lengthText);
-  if (length === 0) throw new UserError(`canary format '${template}': the secret length must be at least 1`);
+  if (length === 0) throw new InvalidArgumentError(`canary format '${template}': the secret length must be at least 1`);
   if (!Number.isSafeInteger(length) || length > 1000) {
-    throw new UserError(`canary format '${template}': the secret length ${lengthText} is too large (at most 1000)`);
+    throw new InvalidArgumentError(`canary format '${template}': the secret length ${lengthText} is too large (at most 1000)`);
   }
   return { alphabetName: kind, alphabet, length };
 }
@@ -121,16 +121,16 @@ export function secretFromSymbols(format: CanaryFormat, symbols: ArrayLike<numbe
   return s;
 }
 
-/** Symbol indices of a secret string; throws UserError if it is not a secret of this format. */
+/** Symbol indices of a secret string; throws InvalidArgumentError if it is not a secret of this format. */
 export function symbolsFromSecret(format: CanaryFormat, secret: string): Int32Array {
   const chars = [...secret];
   if (chars.length !== format.length) {
-    throw new UserError(`secret '${secret}' has ${chars.length} symbols; format '${format.template}' needs ${format.length}`);
+    throw new InvalidArgumentError(`secret '${secret}' has ${chars.length} symbols; format '${format.template}' needs ${format.length}`);
   }
   const out = new Int32Array(chars.length);
   chars.forEach((c, i) => {
     const k = format.alphabet.indexOf(c);
-    if (k < 0) throw new UserError(`secret '${secret}' has '${c}', which is not in the alphabet of format '${format.template}'`);
+    if (k < 0) throw new InvalidArgumentError(`secret '${secret}' has '${c}', which is not in the alphabet of format '${format.template}'`);
     out[i] = k;
   });
   return out;

@@ -1,5 +1,5 @@
 import type { RandomSource } from '../util/random.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { type CanaryFormat, fillFormat, spaceSize } from './format.js';
 
 /** One canary: a random secret of a format, and how many times it is inserted. */
@@ -28,12 +28,12 @@ export function generateCanaries(
   random: RandomSource,
   opts: { corpus?: string | readonly string[]; namePrefix?: string } = {},
 ): Canary[] {
-  if (insertions.length === 0) throw new UserError('at least one canary is needed');
+  if (insertions.length === 0) throw new InvalidArgumentError('at least one canary is needed');
   for (const n of insertions) {
-    if (!Number.isSafeInteger(n) || n < 1) throw new UserError(`a canary's insertion count must be an integer >= 1, got ${n}`);
+    if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`a canary's insertion count must be an integer >= 1, got ${n}`);
   }
   if (BigInt(insertions.length) > spaceSize(format)) {
-    throw new UserError(`format '${format.template}' has only ${spaceSize(format)} secrets, fewer than the ${insertions.length} canaries asked for`);
+    throw new InvalidArgumentError(`format '${format.template}' has only ${spaceSize(format)} secrets, fewer than the ${insertions.length} canaries asked for`);
   }
   const corpus = opts.corpus === undefined ? [] : typeof opts.corpus === 'string' ? [opts.corpus] : opts.corpus;
   const inCorpus = (text: string): boolean => corpus.some((doc) => doc.includes(text));
@@ -48,6 +48,6 @@ export function generateCanaries(
       secrets.add(secret);
       return { name: `${prefix}-${i}`, secret, text, insertions: count };
     }
-    throw new UserError(`could not draw a canary of format '${format.template}' that is not already in the corpus after ${MAX_REDRAWS} tries`);
+    throw new InvalidArgumentError(`could not draw a canary of format '${format.template}' that is not already in the corpus after ${MAX_REDRAWS} tries`);
   });
 }

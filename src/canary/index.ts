@@ -3,6 +3,8 @@
  * the Scorer interface (next-token log-probabilities in nats for a batch of states);
  * log-perplexities and exposures are in bits.
  */
+// Errors these functions throw on bad arguments, importable without loading tfjs.
+export { DpCanaryError, InvalidArgumentError } from '../util/errors.js';
 export type { Scorer, StateBatch, StepResult } from './scorer.js';
 export {
   type CanaryFormat,

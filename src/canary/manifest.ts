@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { auditManifestFromValue, type AuditManifest } from './audit-manifest.js';
 import { fillFormat, parseFormat, symbolsFromSecret } from './format.js';
 
@@ -34,7 +34,7 @@ export function manifestToJson(m: CanaryManifest): string {
 }
 
 function fail(what: string): never {
-  throw new UserError(`invalid canary manifest: ${what}`);
+  throw new InvalidArgumentError(`invalid canary manifest: ${what}`);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -44,7 +44,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /**
  * Parse and validate a manifest: the format parses, every secret belongs to it and its text is
  * the filled format, names and secrets are unique, positions are distinct increasing indices
- * below corpusUnits and there are `insertions` of them. Throws UserError otherwise.
+ * below corpusUnits and there are `insertions` of them. Throws InvalidArgumentError otherwise.
  */
 export function manifestFromJson(text: string): CanaryManifest {
   let raw: unknown;

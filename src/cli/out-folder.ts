@@ -11,18 +11,18 @@ import { gridPath, readStudyGrid } from '../study/jobs.js';
 import { canonicalJson } from '../study/json.js';
 import { pointResultPath } from '../study/runner.js';
 import type { StudyPoint } from '../study/types.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /**
  * Make `dir` ready for a new run. When it already holds one (any run file), refuse with a
- * UserError unless `overwrite`, which deletes that run's files (and nothing else in the folder).
+ * InvalidArgumentError unless `overwrite`, which deletes that run's files (and nothing else in the folder).
  */
 export function prepareFreshRunFolder(dir: string, overwrite: boolean): void {
   const present = (Object.keys(RUN_FILES) as RunFile[]).filter((f) => existsSync(runPath(dir, f)));
   if (present.length === 0) return;
   if (!overwrite) {
     const finished = present.includes('metrics');
-    throw new UserError(
+    throw new InvalidArgumentError(
       finished
         ? `${dir} already holds a finished run (${present.map((f) => RUN_FILES[f]).join(', ')}); pass --overwrite to replace it, or choose another --out`
         : `${dir} already holds an unfinished run (no metrics.json); pass --resume to continue it or --overwrite to start again`,
@@ -42,7 +42,7 @@ function firstDifference(old: StudyPoint, now: StudyPoint): string {
 
 /**
  * Before a study runs into `outDir`: when the folder holds a study whose grid (grid.json)
- * differs from `points`, refuse with a UserError unless `overwrite`. With it, the saved results
+ * differs from `points`, refuse with an InvalidArgumentError unless `overwrite`. With it, the saved results
  * and work folders of old points that are not in the new grid with the same settings are
  * deleted; unchanged points are kept and reused as usual.
  */
@@ -52,8 +52,8 @@ export function guardStudyFolder(outDir: string, points: readonly StudyPoint[], 
   try {
     old = readStudyGrid(outDir).points;
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    if (!overwrite) throw new UserError(`${outDir} holds a damaged or foreign grid.json; pass --overwrite to replace it, or choose another --out`);
+    if (!(err instanceof InvalidArgumentError)) throw err;
+    if (!overwrite) throw new InvalidArgumentError(`${outDir} holds a damaged or foreign grid.json; pass --overwrite to replace it, or choose another --out`);
     return;
   }
   const now = new Map(points.map((p) => [p.id, p]));
@@ -68,7 +68,7 @@ export function guardStudyFolder(outDir: string, points: readonly StudyPoint[], 
         : now.has(first.id)
           ? `point ${first.id} has other settings: ${firstDifference(first, now.get(first.id)!)}`
           : `its point ${first.id} is not in this grid`;
-    throw new UserError(
+    throw new InvalidArgumentError(
       `${outDir} holds a different study (${why}); pass --overwrite to replace it (points with unchanged settings are reused), or choose another --out`,
     );
   }

@@ -1,11 +1,11 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /** Strict number parsing for flags: the whole string must be a finite number. */
 export function parseNumber(flag: string, raw: string | undefined): number {
-  if (raw === undefined) throw new UserError(`missing required option ${flag}`);
+  if (raw === undefined) throw new InvalidArgumentError(`missing required option ${flag}`);
   const s = raw.trim();
   const v = s === '' ? NaN : Number(s);
-  if (!Number.isFinite(v)) throw new UserError(`${flag} must be a finite number, got '${raw}'`);
+  if (!Number.isFinite(v)) throw new InvalidArgumentError(`${flag} must be a finite number, got '${raw}'`);
   return v;
 }
 
@@ -23,7 +23,7 @@ export function parseInRange(
   if (belowLo || aboveHi) {
     const l = opts.loOpen ? '(' : '[';
     const r = opts.hiOpen ? ')' : ']';
-    throw new UserError(`${flag} must be in ${l}${lo}, ${hi}${r}, got ${raw}`);
+    throw new InvalidArgumentError(`${flag} must be in ${l}${lo}, ${hi}${r}, got ${raw}`);
   }
   return v;
 }
@@ -33,17 +33,17 @@ export function parseInteger(flag: string, raw: string | undefined, opts: { min?
   const v = parseNumber(flag, raw);
   const min = opts.min ?? 0;
   if (!Number.isSafeInteger(v) || v < min) {
-    throw new UserError(`${flag} must be an integer >= ${min}, got ${raw}`);
+    throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got ${raw}`);
   }
   return v;
 }
 
 /** A comma-separated list of numbers, e.g. "1.5,2,32". */
 export function parseNumberList(flag: string, raw: string | undefined): number[] {
-  if (raw === undefined) throw new UserError(`missing required option ${flag}`);
+  if (raw === undefined) throw new InvalidArgumentError(`missing required option ${flag}`);
   const parts = raw.split(',').map((p) => p.trim());
   if (parts.length === 0 || parts.some((p) => p === '')) {
-    throw new UserError(`${flag} must be a comma-separated list of numbers, got '${raw}'`);
+    throw new InvalidArgumentError(`${flag} must be a comma-separated list of numbers, got '${raw}'`);
   }
   return parts.map((p) => parseNumber(flag, p));
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CompletedWithFailures, UserError, WorkerFailedError } from '../util/errors.js';
+import { CompletedWithFailures, DpCanaryError, WorkerFailedError } from '../util/errors.js';
 import { registerCommands } from './commands/index.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from '../util/package-info.js';
@@ -33,6 +33,11 @@ async function buildProgram(argv: readonly string[], io: CliIO): Promise<Command
   return program;
 }
 
+/** The first line of a message, so that an error is always one line on stderr. */
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0]!.trim();
+}
+
 /**
  * Run the CLI on `argv` (user arguments only, without node and script path).
  * Returns the exit code: 0 success, 1 finished with failures (reported), 2 usage error or bad
@@ -46,8 +51,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     if (err instanceof CompletedWithFailures) return err.exitCode;
-    if (err instanceof UserError) {
-      io.err(`dp-canary: ${err.message}\n`);
+    // The library's deliberate errors (bad arguments, files, settings) are the user's to fix: one line.
+    if (err instanceof DpCanaryError) {
+      io.err(`dp-canary: ${firstLine(err.message)}\n`);
       return EXIT_USAGE;
     }
     if (err instanceof WorkerFailedError) {

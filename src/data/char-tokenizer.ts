@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import type { Tokenizer } from './tokenizer.js';
 import { countAndRank, requiredSymbols, VocabularyTokenizer, type VocabularyOptions } from './vocab.js';
 
@@ -59,7 +59,7 @@ export function buildCharTokenizer(text: string | readonly string[], opts: CharT
   }
   const max = opts.maxVocab ?? Infinity;
   if (max < always.length + 1) {
-    throw new UserError(`the vocabulary limit ${max} is below the ${always.length + 1} symbols a character tokenizer always keeps`);
+    throw new InvalidArgumentError(`the vocabulary limit ${max} is below the ${always.length + 1} symbols a character tokenizer always keeps`);
   }
   const symbols = [CHAR_UNKNOWN, ...countAndRank(counts, always, max - 1)];
   return new CharTokenizer(symbols, lowercase);

@@ -1,5 +1,5 @@
 import type { RandomSource } from '../util/random.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /** Lines of a corpus split into a training and a validation part. */
 export interface TrainValidationSplit {
@@ -17,9 +17,9 @@ export interface TrainValidationSplit {
  * @param fraction validation fraction in (0, 1)
  */
 export function splitTrainValidation(lines: readonly string[], fraction: number, rng: RandomSource): TrainValidationSplit {
-  if (!(fraction > 0 && fraction < 1)) throw new UserError(`the validation fraction must be in (0, 1), got ${fraction}`);
+  if (!(fraction > 0 && fraction < 1)) throw new InvalidArgumentError(`the validation fraction must be in (0, 1), got ${fraction}`);
   const n = lines.length;
-  if (n < 2) throw new UserError(`a train/validation split needs at least 2 lines of text, got ${n}`);
+  if (n < 2) throw new InvalidArgumentError(`a train/validation split needs at least 2 lines of text, got ${n}`);
   const k = Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
   const idx = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < k; i++) {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join, relative } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { LineCollector, type Corpus, type CorpusLimit } from './corpus.js';
 import { loadBrownCorpus, type BrownOptions } from './brown.js';
 
@@ -16,7 +16,7 @@ export function listTextFiles(dir: string): string[] {
     try {
       entries = readdirSync(d, { withFileTypes: true });
     } catch {
-      throw new UserError(`cannot read folder '${d}'`);
+      throw new InvalidArgumentError(`cannot read folder '${d}'`);
     }
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
@@ -32,7 +32,7 @@ export function listTextFiles(dir: string): string[] {
 /**
  * A user's own text: one file (any name), or a folder whose .txt files are read recursively
  * in sorted order. Each non-blank line becomes one corpus line (trimmed; \r\n accepted).
- * Throws UserError for a missing path, an unreadable file, a folder without .txt files, or
+ * Throws InvalidArgumentError for a missing path, an unreadable file, a folder without .txt files, or
  * text with no non-blank line.
  */
 export function loadTextCorpus(path: string, opts: CorpusLimit = {}): Corpus {
@@ -40,12 +40,12 @@ export function loadTextCorpus(path: string, opts: CorpusLimit = {}): Corpus {
   try {
     st = statSync(path);
   } catch {
-    throw new UserError(`corpus path '${path}' does not exist`);
+    throw new InvalidArgumentError(`corpus path '${path}' does not exist`);
   }
   let files: string[];
   if (st.isDirectory()) {
     files = listTextFiles(path);
-    if (files.length === 0) throw new UserError(`corpus folder '${path}' holds no .txt files`);
+    if (files.length === 0) throw new InvalidArgumentError(`corpus folder '${path}' holds no .txt files`);
   } else {
     files = [path];
   }
@@ -55,7 +55,7 @@ export function loadTextCorpus(path: string, opts: CorpusLimit = {}): Corpus {
     try {
       text = readFileSync(f, 'utf8');
     } catch {
-      throw new UserError(`cannot read corpus file '${f}'`);
+      throw new InvalidArgumentError(`cannot read corpus file '${f}'`);
     }
     for (const line of text.split(/\r?\n|\r/)) {
       if (!collector.add(line)) break;
@@ -64,7 +64,7 @@ export function loadTextCorpus(path: string, opts: CorpusLimit = {}): Corpus {
   }
   if (collector.lines.length === 0) {
     const what = collector.full ? 'the character limit is smaller than its first line' : 'it has no non-blank line';
-    throw new UserError(`corpus '${path}' is empty: ${what}`);
+    throw new InvalidArgumentError(`corpus '${path}' is empty: ${what}`);
   }
   return { source: path, lines: collector.lines, chars: collector.chars };
 }

@@ -1,15 +1,15 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import type { Tokenizer } from './tokenizer.js';
 import { CHAR_UNKNOWN, CharTokenizer } from './char-tokenizer.js';
 import { WORD_UNKNOWN, WordTokenizer } from './word-tokenizer.js';
 
 /**
  * Restore a tokenizer from its `toJSON()` value (e.g. read from a run folder), checking its
- * shape: a UserError says what is wrong with a damaged or foreign file.
+ * shape: an InvalidArgumentError says what is wrong with a damaged or foreign file.
  */
 export function tokenizerFromJson(value: unknown): Tokenizer {
   const bad = (why: string): never => {
-    throw new UserError(`not a dp-canary tokenizer: ${why}`);
+    throw new InvalidArgumentError(`not a dp-canary tokenizer: ${why}`);
   };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('expected a JSON object');
   const v = value as Record<string, unknown>;

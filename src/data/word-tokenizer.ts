@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import type { Tokenizer } from './tokenizer.js';
 import { countAndRank, requiredSymbols, VocabularyTokenizer, type VocabularyOptions } from './vocab.js';
 
@@ -90,7 +90,7 @@ export function buildWordTokenizer(text: string | readonly string[], opts: WordT
   counts.delete(WORD_UNKNOWN);
   const max = opts.maxVocab ?? Infinity;
   if (max < always.length + 1) {
-    throw new UserError(`the vocabulary limit ${max} is below the ${always.length + 1} symbols this word tokenizer must keep`);
+    throw new InvalidArgumentError(`the vocabulary limit ${max} is below the ${always.length + 1} symbols this word tokenizer must keep`);
   }
   return new WordTokenizer([WORD_UNKNOWN, ...countAndRank(counts, always, max - 1)], lowercase);
 }

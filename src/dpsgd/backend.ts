@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { registerWasmKernelFixes } from './kernels/index.js';
 import { activateBackend, selfCheckBackend } from './backend-check.js';
 
@@ -44,7 +44,7 @@ export function parseBackendName(value: string, source: string): BackendName | u
   const v = value.trim().toLowerCase();
   if (v === '' || v === 'auto') return undefined;
   if ((BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName;
-  throw new UserError(`${source} must be one of ${BACKEND_NAMES.join(', ')} or auto, not '${value}'.`);
+  throw new InvalidArgumentError(`${source} must be one of ${BACKEND_NAMES.join(', ')} or auto, not '${value}'.`);
 }
 
 /** The backend chosen by initBackend, or undefined before it has run. */
@@ -56,7 +56,7 @@ export function currentBackend(): BackendInfo | undefined {
  * Picks and initialises the fastest available backend and makes it tfjs's active backend.
  * `preferred` (the CLI's --backend) forces one; else the DP_CANARY_BACKEND environment variable
  * does; else the first that works of tensorflow > wasm > cpu. A forced backend that cannot run
- * here is a UserError. Idempotent: later calls return the same info (a later call forcing a
+ * here is an InvalidArgumentError. Idempotent: later calls return the same info (a later call forcing a
  * different backend switches to it). Also registers tfjs's gradient functions, which the Node
  * build of tfjs-core leaves out.
  */
@@ -86,7 +86,7 @@ async function select(choice: BackendName | undefined, source: string): Promise<
   if (choice !== undefined) {
     const failure = (await tryBackend(choice)) ?? (await checked(choice));
     if (failure !== undefined) {
-      throw new UserError(`Backend '${choice}' (from ${source}) is not available here: ${failure}.`);
+      throw new InvalidArgumentError(`Backend '${choice}' (from ${source}) is not available here: ${failure}.`);
     }
     return { name: choice, reason: `forced by ${source}${threadNote(choice)}`, kernelFixes: fixesFor(choice) };
   }

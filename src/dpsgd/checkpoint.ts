@@ -19,11 +19,11 @@
  * re-running them releases nothing new and they are not charged twice.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { toPrettyJson } from '../util/json.js';
 import type { SeededState } from '../util/random.js';
-import type { LedgerJson } from '../accountant/index.js';
+import type { AccountantName, LedgerJson } from '../accountant/index.js';
 import type { ModelJson } from './model-io.js';
 import type { OptimizerJson } from './optimizers.js';
 
@@ -38,7 +38,7 @@ export interface RunSettings {
   readonly totalSteps: number;
   readonly maxEpsilon: number | null;
   /** The accountant that calibrated and budgets the run (absent in older checkpoints: 'rdp'). */
-  readonly accountant?: 'rdp' | 'pld';
+  readonly accountant?: AccountantName;
 }
 
 export interface CheckpointJson {
@@ -61,19 +61,19 @@ function readJson(path: string, what: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    throw new UserError(`cannot read ${what} ${path} (missing or not valid JSON).`);
+    throw new InvalidArgumentError(`cannot read ${what} ${path} (missing or not valid JSON).`);
   }
 }
 
 export function loadCheckpoint(path: string): CheckpointJson {
   const v = readJson(path, 'checkpoint') as Partial<CheckpointJson> | null;
-  if (!v || v.format !== 'dp-canary-checkpoint' || v.version !== 1) throw new UserError(`${path} is not a version 1 dp-canary checkpoint.`);
+  if (!v || v.format !== 'dp-canary-checkpoint' || v.version !== 1) throw new InvalidArgumentError(`${path} is not a version 1 dp-canary checkpoint.`);
   if (!Number.isInteger(v.step) || (v.step as number) < 0 || !v.model || !v.optimizer || !v.random || !v.run) {
-    throw new UserError(`checkpoint ${path} is incomplete.`);
+    throw new InvalidArgumentError(`checkpoint ${path} is incomplete.`);
   }
   const run = v.run as unknown as Omit<RunSettings, 'clipNorm'> & { clipNorm: unknown };
   if (run.clipNorm === 'Infinity') return { ...(v as CheckpointJson), run: { ...run, clipNorm: Infinity } };
-  if (typeof run.clipNorm !== 'number') throw new UserError(`checkpoint ${path} has no valid clip norm.`);
+  if (typeof run.clipNorm !== 'number') throw new InvalidArgumentError(`checkpoint ${path} has no valid clip norm.`);
   return v as CheckpointJson;
 }
 
@@ -91,6 +91,6 @@ export function readJournal(path: string): number | null {
   const p = journalPath(path);
   if (!existsSync(p)) return null;
   const v = readJson(p, 'checkpoint journal') as { stepsStarted?: unknown };
-  if (!Number.isInteger(v.stepsStarted)) throw new UserError(`checkpoint journal ${p} is malformed.`);
+  if (!Number.isInteger(v.stepsStarted)) throw new InvalidArgumentError(`checkpoint journal ${p} is malformed.`);
   return v.stepsStarted as number;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /**
  * Cut a token stream into disjoint training examples of `seqLen + 1` tokens each (inputs are
@@ -9,7 +9,7 @@ import { UserError } from '../util/errors.js';
  * trailing remainder shorter than a window is dropped.
  */
 export function makeWindows(tokens: Int32Array | readonly number[], seqLen: number): Int32Array[] {
-  if (!Number.isInteger(seqLen) || seqLen < 1) throw new UserError(`sequence length must be an integer >= 1, got ${seqLen}.`);
+  if (!Number.isInteger(seqLen) || seqLen < 1) throw new InvalidArgumentError(`sequence length must be an integer >= 1, got ${seqLen}.`);
   const w = seqLen + 1;
   const out: Int32Array[] = [];
   for (let start = 0; start + w <= tokens.length; start += w) {
@@ -36,10 +36,10 @@ export function makeBatch(windows: readonly (Int32Array | readonly number[])[], 
   const tgt = new Int32Array(T * B);
   for (let i = 0; i < B; i++) {
     const w = windows[indices[i]!]!;
-    if (w.length !== T + 1) throw new UserError(`all examples must have the same length; found ${w.length} and ${T + 1}.`);
+    if (w.length !== T + 1) throw new InvalidArgumentError(`all examples must have the same length; found ${w.length} and ${T + 1}.`);
     for (let t = 0; t <= T; t++) {
       const id = w[t]!;
-      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new UserError(`token id ${id} is outside the vocabulary [0, ${vocabSize}).`);
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InvalidArgumentError(`token id ${id} is outside the vocabulary [0, ${vocabSize}).`);
       if (t < T) inp[t * B + i] = id;
       if (t > 0) tgt[(t - 1) * B + i] = id;
     }

@@ -22,7 +22,7 @@ export {
 } from './clipping.js';
 export { privatizeGradient, noiseStream, gaussianTensor } from './noise.js';
 export { poissonSample } from './sampler.js';
-export { Optimizer, type OptimizerConfig, type OptimizerName, type OptimizerJson } from './optimizers.js';
+export { Optimizer, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName, type OptimizerJson } from './optimizers.js';
 export { privateGradient, nonPrivateGradient, dropoutMasks, type StepGradient, type PrivateGradientOptions } from './gradient.js';
 export { train, defaultDelta, resolveSettings, type TrainOptions, type TrainResult, type StepReport } from './trainer.js';
 export { evaluate, type Evaluation } from './evaluate.js';

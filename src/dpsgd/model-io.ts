@@ -11,7 +11,7 @@
  * Any extra metadata (tokenizer, privacy report) goes under an optional "meta" key.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { LanguageModel, type LanguageModelConfig, validateConfig } from './model.js';
 
@@ -36,10 +36,10 @@ export function encodeFloat32(values: Float32Array): string {
   return Buffer.from(le.buffer, le.byteOffset, le.byteLength).toString('base64');
 }
 
-/** Inverse of encodeFloat32; throws UserError when the length does not match. */
+/** Inverse of encodeFloat32; throws InvalidArgumentError when the length does not match. */
 export function decodeFloat32(data: string, expected: number, what: string): Float32Array {
   const bytes = Buffer.from(data, 'base64');
-  if (bytes.length !== expected * 4) throw new UserError(`${what}: expected ${expected} float32 values, found ${bytes.length / 4}.`);
+  if (bytes.length !== expected * 4) throw new InvalidArgumentError(`${what}: expected ${expected} float32 values, found ${bytes.length / 4}.`);
   const out = new Float32Array(expected);
   new Uint8Array(out.buffer).set(bytes);
   return out;
@@ -55,13 +55,13 @@ export function modelToJson(model: LanguageModel, meta?: unknown): ModelJson {
 
 export function modelFromJson(value: unknown): LanguageModel {
   const v = value as Partial<ModelJson> | null;
-  if (!v || typeof v !== 'object' || v.format !== 'dp-canary-model') throw new UserError('not a dp-canary model file (format is not "dp-canary-model").');
-  if (v.version !== 1) throw new UserError(`unsupported model file version ${String(v.version)} (this build reads version 1).`);
-  if (!v.config || !Array.isArray(v.weights)) throw new UserError('model file lacks "config" or "weights".');
+  if (!v || typeof v !== 'object' || v.format !== 'dp-canary-model') throw new InvalidArgumentError('not a dp-canary model file (format is not "dp-canary-model").');
+  if (v.version !== 1) throw new InvalidArgumentError(`unsupported model file version ${String(v.version)} (this build reads version 1).`);
+  if (!v.config || !Array.isArray(v.weights)) throw new InvalidArgumentError('model file lacks "config" or "weights".');
   const config = validateConfig(v.config);
   const weights = new Map<string, Float32Array>();
   for (const w of v.weights) {
-    if (!w || typeof w.name !== 'string' || !Array.isArray(w.shape) || typeof w.data !== 'string') throw new UserError('model file has a malformed weight entry.');
+    if (!w || typeof w.name !== 'string' || !Array.isArray(w.shape) || typeof w.data !== 'string') throw new InvalidArgumentError('model file has a malformed weight entry.');
     weights.set(w.name, decodeFloat32(w.data, w.shape.reduce((a, b) => a * b, 1), `weight ${w.name}`));
   }
   return LanguageModel.fromWeights(config, weights);
@@ -72,19 +72,19 @@ export function saveModel(path: string, model: LanguageModel, meta?: unknown): v
   writeJsonAtomic(path, modelToJson(model, meta));
 }
 
-/** Read a model file; UserError when the file is missing or malformed. */
+/** Read a model file; InvalidArgumentError when the file is missing or malformed. */
 export function loadModel(path: string): { model: LanguageModel; meta: unknown } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new UserError(`cannot read model file ${path}.`);
+    throw new InvalidArgumentError(`cannot read model file ${path}.`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new UserError(`model file ${path} is not valid JSON.`);
+    throw new InvalidArgumentError(`model file ${path} is not valid JSON.`);
   }
   return { model: modelFromJson(json), meta: (json as { meta?: unknown }).meta };
 }

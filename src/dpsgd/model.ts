@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import type { RandomSource } from '../util/random.js';
 import { denseForward } from './layers/dense.js';
 import { embeddingForward } from './layers/embedding.js';
@@ -20,20 +20,20 @@ export interface LanguageModelConfig {
   readonly dropout: number;
 }
 
-/** Checks a config and throws UserError on the first bad field. */
+/** Checks a config and throws InvalidArgumentError on the first bad field. */
 export function validateConfig(c: LanguageModelConfig): LanguageModelConfig {
   const posInt = (v: unknown, name: string, min: number): void => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new UserError(`model ${name} must be an integer >= ${min}, got ${String(v)}.`);
+      throw new InvalidArgumentError(`model ${name} must be an integer >= ${min}, got ${String(v)}.`);
     }
   };
   posInt(c.vocabSize, 'vocabSize', 2);
   posInt(c.embeddingDim, 'embeddingDim', 1);
   posInt(c.hiddenSize, 'hiddenSize', 1);
   posInt(c.layers, 'layers', 1);
-  if (c.cell !== 'lstm' && c.cell !== 'gru') throw new UserError(`model cell must be "lstm" or "gru", got ${String(c.cell)}.`);
+  if (c.cell !== 'lstm' && c.cell !== 'gru') throw new InvalidArgumentError(`model cell must be "lstm" or "gru", got ${String(c.cell)}.`);
   if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) {
-    throw new UserError(`model dropout must be in [0, 1), got ${String(c.dropout)}.`);
+    throw new InvalidArgumentError(`model dropout must be in [0, 1), got ${String(c.dropout)}.`);
   }
   return { vocabSize: c.vocabSize, embeddingDim: c.embeddingDim, hiddenSize: c.hiddenSize, layers: c.layers, cell: c.cell, dropout: c.dropout };
 }
@@ -107,7 +107,7 @@ export class LanguageModel {
       const size = shape.reduce((a, b) => a * b, 1);
       if (!data || data.length !== size) {
         for (const v of params.values()) v.dispose();
-        throw new UserError(`model weights: parameter ${name} is missing or has ${data?.length ?? 0} values instead of ${size}.`);
+        throw new InvalidArgumentError(`model weights: parameter ${name} is missing or has ${data?.length ?? 0} values instead of ${size}.`);
       }
       params.set(name, newVariable(data, shape, name));
     }
@@ -206,7 +206,7 @@ export class LanguageModel {
   setWeights(weights: ReadonlyMap<string, Float32Array>): void {
     for (const [name, v] of this.params) {
       const data = weights.get(name);
-      if (!data || data.length !== v.size) throw new UserError(`weights: parameter ${name} is missing or has the wrong size.`);
+      if (!data || data.length !== v.size) throw new InvalidArgumentError(`weights: parameter ${name} is missing or has the wrong size.`);
       tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
     }
   }

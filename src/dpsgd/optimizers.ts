@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { decodeFloat32, encodeFloat32 } from './model-io.js';
+import { OPTIMIZER_NAMES, isOptimizerName, type OptimizerName } from './optimizer-names.js';
 
-export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'rmsprop';
+export { OPTIMIZER_NAMES, isOptimizerName, type OptimizerName };
 
 /**
  * Optimizer settings. Updates (g = the private gradient, plus weightDecay * w when set):
@@ -36,16 +37,16 @@ export interface OptimizerJson {
 const SLOTS: Record<OptimizerName, string[]> = { sgd: [], momentum: ['v'], adam: ['m', 'v'], rmsprop: ['s'] };
 
 export function validateOptimizerConfig(c: OptimizerConfig): OptimizerConfig {
-  if (!(c.name in SLOTS)) throw new UserError(`optimizer must be one of sgd, momentum, adam, rmsprop; got ${String(c.name)}.`);
-  if (!(Number.isFinite(c.learningRate) && c.learningRate > 0)) throw new UserError(`learning rate must be a positive number, got ${c.learningRate}.`);
+  if (!isOptimizerName(c.name)) throw new InvalidArgumentError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}; got ${String(c.name)}.`);
+  if (!(Number.isFinite(c.learningRate) && c.learningRate > 0)) throw new InvalidArgumentError(`learning rate must be a positive number, got ${c.learningRate}.`);
   const inUnit = (v: number | undefined, name: string): void => {
-    if (v !== undefined && !(v >= 0 && v < 1)) throw new UserError(`${name} must be in [0, 1), got ${v}.`);
+    if (v !== undefined && !(v >= 0 && v < 1)) throw new InvalidArgumentError(`${name} must be in [0, 1), got ${v}.`);
   };
   inUnit(c.momentum, 'momentum');
   inUnit(c.beta1, 'beta1');
   inUnit(c.beta2, 'beta2');
   inUnit(c.rho, 'rho');
-  if (c.weightDecay !== undefined && !(c.weightDecay >= 0)) throw new UserError(`weight decay must be >= 0, got ${c.weightDecay}.`);
+  if (c.weightDecay !== undefined && !(c.weightDecay >= 0)) throw new InvalidArgumentError(`weight decay must be >= 0, got ${c.weightDecay}.`);
   return c;
 }
 
@@ -135,13 +136,13 @@ export class Optimizer {
   /** Restore from toJSON() output; slot shapes come from the model's parameters. */
   static fromJSON(json: OptimizerJson, params: ReadonlyMap<string, tf.Variable>): Optimizer {
     const opt = new Optimizer(json.config);
-    if (!Number.isInteger(json.iterations) || json.iterations < 0) throw new UserError('optimizer state has an invalid iteration count.');
+    if (!Number.isInteger(json.iterations) || json.iterations < 0) throw new InvalidArgumentError('optimizer state has an invalid iteration count.');
     opt.iterations = json.iterations;
     for (const [param, m] of Object.entries(json.slots ?? {})) {
       const w = params.get(param);
-      if (!w) throw new UserError(`optimizer state names unknown parameter ${param}.`);
+      if (!w) throw new InvalidArgumentError(`optimizer state names unknown parameter ${param}.`);
       for (const [name, data] of Object.entries(m)) {
-        if (!SLOTS[opt.config.name].includes(name)) throw new UserError(`optimizer state has unknown slot ${name}.`);
+        if (!SLOTS[opt.config.name].includes(name)) throw new InvalidArgumentError(`optimizer state has unknown slot ${name}.`);
         const values = decodeFloat32(data, w.size, `optimizer slot ${param}/${name}`);
         const v = opt.slot(param, name, w);
         tf.tidy(() => v.assign(tf.tensor(values, w.shape, 'float32')));

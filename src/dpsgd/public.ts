@@ -3,12 +3,16 @@
  * - Your own tf.LayersModel: `fitPrivately` (model.fit-shaped DP-SGD), `validateModel`
  *   (checks that every trainable layer can be clipped per example), `perExampleLoss`,
  *   `layersModelScorer` (the canary Scorer for a next-token model), `supportedLayers`.
- * - dp-canary's own recurrent language models: `train`, `LanguageModel`, `languageModelScorer`.
+ * - dp-canary's own recurrent language models: `train`, `LanguageModel`, `languageModelScorer`;
+ *   data-parallel training on worker threads: `train({ threads })`, or a `ParallelSession` /
+ *   `DataParallelPool` kept open across runs (`GradientEngine` is the seam).
  * - `initBackend` picks the fastest tfjs backend (tensorflow > wasm > cpu) and registers
  *   dp-canary's wasm kernel fixes.
  * Epsilon is in nats (e^epsilon) throughout; delta is a probability.
  */
 import { LAYER_RULES } from './user-model/rules/index.js';
+
+export { DpCanaryError, InvalidArgumentError, WorkerFailedError } from '../util/errors.js';
 
 export {
   fitPrivately,
@@ -27,11 +31,15 @@ export {
 export { initBackend, currentBackend, type BackendInfo, type BackendName } from './backend.js';
 export { train, defaultDelta, type TrainOptions, type TrainResult, type StepReport } from './trainer.js';
 export { LanguageModel, type LanguageModelConfig } from './model.js';
+export { localEngine, type GradientEngine } from './gradient-engine.js';
+export { DataParallelPool, type PoolOptions } from './parallel/pool.js';
+export { ParallelSession, autoThreads, type ExactEnumerator } from './parallel/session.js';
 export { saveModel, loadModel } from './model-io.js';
 export { makeWindows } from './data.js';
 export { evaluate, type Evaluation } from './evaluate.js';
 export { languageModelScorer } from './scorer.js';
-export type { OptimizerConfig, OptimizerName } from './optimizers.js';
+export type { OptimizerConfig } from './optimizers.js';
+export { OPTIMIZER_NAMES, type OptimizerName } from './optimizer-names.js';
 
 /** tfjs class names of the trainable layers that fitPrivately clips per example without the exact fallback. */
 export function supportedLayers(): string[] {

@@ -6,7 +6,7 @@ import type { Tokenizer } from '../data/tokenizer.js';
 import { initBackend, type BackendName } from '../dpsgd/backend.js';
 import type { LanguageModel } from '../dpsgd/model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
 import { concat, openForManifest } from './measure.js';
 import { loadRun, loadRunManifest, runPath } from './run-folder.js';
@@ -69,27 +69,32 @@ export async function auditModel(
   };
 }
 
+/** Write a run's audit to its folder as audit.json (atomically). */
+export function writeRunAudit(dir: string, a: RunAudit): void {
+  writeFileAtomic(runPath(dir, 'audit'), toPrettyJson(a));
+}
+
 /** The claimed (epsilon, delta) of a finished run from its metrics.json. */
 function claimedPrivacy(dir: string): { epsilon: number; delta: number } {
   const p = runPath(dir, 'metrics');
-  if (!existsSync(p)) throw new UserError(`${dir} is not a finished dp-canary run: metrics.json is missing`);
+  if (!existsSync(p)) throw new InvalidArgumentError(`${dir} is not a finished dp-canary run: metrics.json is missing`);
   let raw: { epsilon?: unknown; delta?: unknown };
   try {
     raw = JSON.parse(readFileSync(p, 'utf8')) as typeof raw;
   } catch {
-    throw new UserError(`${p} is not valid JSON (the run folder is damaged)`);
+    throw new InvalidArgumentError(`${p} is not valid JSON (the run folder is damaged)`);
   }
   // A non-private run's epsilon is stored as the string "Infinity".
   const epsilon = Number(raw.epsilon);
   const delta = Number(raw.delta);
-  if (!(epsilon >= 0) || !(delta > 0 && delta < 1)) throw new UserError(`${p} has no valid epsilon and delta`);
+  if (!(epsilon >= 0) || !(delta > 0 && delta < 1)) throw new InvalidArgumentError(`${p} has no valid epsilon and delta`);
   return { epsilon, delta };
 }
 
-/** Audit a finished run folder and write its audit.json (atomically). UserError when it has no audit canaries. */
+/** Audit a finished run folder and write its audit.json (atomically). InvalidArgumentError when it has no audit canaries. */
 export async function auditRunFolder(dir: string, o: { confidence?: number; backend?: BackendName } = {}): Promise<RunAudit> {
   const manifest = loadRunManifest(dir);
-  if (!manifest.audit) throw new UserError(`${dir} was trained without audit canaries; train it with --audit-canaries M to audit it`);
+  if (!manifest.audit) throw new InvalidArgumentError(`${dir} was trained without audit canaries; train it with --audit-canaries M to audit it`);
   const claimed = claimedPrivacy(dir);
   await initBackend(o.backend);
   const run = loadRun(dir);
@@ -99,25 +104,9 @@ export async function auditRunFolder(dir: string, o: { confidence?: number; back
       delta: claimed.delta,
       claimedEpsilon: claimed.epsilon,
     });
-    writeFileAtomic(runPath(dir, 'audit'), toPrettyJson(result));
+    writeRunAudit(dir, result);
     return result;
   } finally {
     run.model.dispose();
   }
-}
-
-/** A short human-readable account of an audit. */
-export function formatAudit(a: RunAudit): string {
-  const claimed = Number.isFinite(a.claimedEpsilon) ? a.claimedEpsilon.toFixed(4) : 'infinity (no DP)';
-  const unit = a.unitsPerCanary === 1 ? 'one training window' : `one training window (each canary is ${a.unitsPerCanary} windows; group privacy converted)`;
-  return [
-    `audit: ${a.auditCanaries} audit canaries ('${a.auditFormat}'), each in the training data with probability 1/2`,
-    `  guesses: ${a.guessesIncluded} "included" (lowest log-perplexity) + ${a.guessesExcluded} "excluded" (highest) = ${a.guesses}; ${a.correctGuesses} correct`,
-    `  mean log-perplexity of the secrets: included ${a.meanLogPerplexityIncluded.toFixed(2)} bits, excluded ${a.meanLogPerplexityExcluded.toFixed(2)} bits`,
-    `  epsilon lower bound = ${a.epsilonLowerBound.toFixed(4)} (nats, per ${unit}) at delta = ${a.delta}, confidence ${a.confidence}`,
-    `  claimed epsilon     = ${claimed}`,
-    a.epsilonLowerBound > a.claimedEpsilon
-      ? '  THE LOWER BOUND EXCEEDS THE CLAIMED EPSILON: the claim is refuted (a bug, or a chance event of probability <= 1 - confidence)'
-      : '  a lower bound: no (epsilon, delta) guarantee below it can hold for this training; it says nothing about how far above it the true epsilon is',
-  ].join('\n') + '\n';
 }

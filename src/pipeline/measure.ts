@@ -3,22 +3,45 @@ import type { CanaryManifest } from '../canary/manifest.js';
 import { canaryTokens } from '../canary/tokens.js';
 import { closeSecretModel, openSecretModel, sampleSecrets, scoreSecrets, type SecretModel } from '../canary/secret-model.js';
 import { enumerateLogPerplexities, exactExposures } from '../canary/exact.js';
-import type { ExactEnumerator, ParallelSession } from '../dpsgd/parallel/session.js';
+import type { ExactEnumerator } from '../dpsgd/parallel/session.js';
 import { interpolationExposure, extrapolationExposure } from '../canary/estimate.js';
 import { fitSkewNormal, type SkewNormal } from '../canary/skew-normal.js';
 import { extractSecrets } from '../canary/extract.js';
 import { newlineId } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
-import { initBackend } from '../dpsgd/backend.js';
 import type { LanguageModel } from '../dpsgd/model.js';
 import { languageModelScorer } from '../dpsgd/scorer.js';
-import type { CanaryResult, ExposureMethod } from '../study/types.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { seededRandom, type RandomSource } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
 import type { RunData } from './run-data.js';
-import { loadRun, runPath } from './run-folder.js';
-import { toPrettyJson } from '../util/json.js';
+
+/**
+ * Measuring a model's memorization of its canaries: exposure (exact, or estimated from a
+ * reference sample) and extraction, at the end of a run and after each epoch. Nothing here
+ * writes files (measure-run.ts does) or text for a terminal (src/cli/format.ts does).
+ */
+
+/** How a canary's exposure was computed. */
+export type ExposureMethod = 'exact' | 'interpolation' | 'extrapolation';
+
+/** Memorization measured for one canary of one run. */
+export interface CanaryResult {
+  /** Canary name from the manifest (e.g. "r16"). */
+  name: string;
+  /** Times this canary was inserted into the training text (before sanitisation). */
+  insertions: number;
+  /** Log-perplexity of the canary's secret in bits (-sum log2 Pr of the secret's tokens). */
+  logPerplexityBits: number;
+  /** Exposure in bits, in [0, log2 |R|] (about 1.44 bits for a canary never seen). */
+  exposure: number;
+  exposureMethod: ExposureMethod;
+  /** True when the extraction search recovered the secret. */
+  extracted: boolean;
+  /** Rank (1 = first) at which the search produced the secret, when extracted. */
+  extractionRank?: number;
+  /** Model queries (scorer.advance rows) the extraction search used. */
+  extractionQueries: number;
+}
 
 /** Default largest |R| enumerated exactly (10^7 candidates take minutes on 2 cores). */
 export const RUN_MAX_EXACT_SPACE = 1e7;
@@ -172,52 +195,6 @@ export async function measureCanaries(
   } finally {
     closeSecretModel(sm);
   }
-}
-
-/** Measure a finished run folder and write its exposure.json (atomically). */
-export async function measureRun(
-  dir: string,
-  opts: MeasureOptions & { backend?: Parameters<typeof initBackend>[0]; parallel?: ParallelSession } = {},
-): Promise<Measurement> {
-  await initBackend(opts.backend);
-  const run = loadRun(dir);
-  try {
-    const c = run.record.config;
-    const enumerate = opts.enumerate ?? opts.parallel?.enumeratorFor(run.model.config);
-    const m = await measureCanaries(run.model, run.tokenizer, run.manifest, {
-      ...(enumerate ? { enumerate } : {}),
-      maxExactSpace: opts.maxExactSpace ?? c.maxExactSpace ?? RUN_MAX_EXACT_SPACE,
-      references: opts.references ?? c.exposureReferences,
-      extractionMaxQueries: opts.extractionMaxQueries ?? c.extractionMaxQueries,
-      ...(opts.random ? { random: opts.random } : {}),
-      ...(opts.log ? { log: opts.log } : {}),
-    });
-    writeFileAtomic(runPath(dir, 'exposure'), toPrettyJson(m));
-    return m;
-  } finally {
-    run.model.dispose();
-  }
-}
-
-/** A human-readable table of a measurement. */
-export function formatMeasurement(m: Measurement): string {
-  const lines = [
-    `memorization: format '${m.format}', |R| = 2^${m.log2R.toFixed(2)}; exposure in bits (${m.method}; a never-seen canary has about 1.44)`,
-    '  canary      insertions  log-perplexity (bits)  exposure  extracted',
-  ];
-  for (const c of m.canaries) {
-    const ex = c.extracted ? `yes (#${c.extractionRank}, ${c.extractionQueries} queries)` : 'no';
-    lines.push(
-      `  ${c.name.padEnd(10)}  ${String(c.insertions).padStart(10)}  ${c.logPerplexityBits.toFixed(2).padStart(21)}  ${c.exposure.toFixed(2).padStart(8)}  ${ex}`,
-    );
-  }
-  if (m.extraction) {
-    lines.push(
-      `  extracted = among the search's ${m.extraction.topK} most likely secrets; it used ${m.extraction.queriesUsed} of ` +
-        `${m.extraction.maxQueries} model queries (brute force scores all 2^${m.log2R.toFixed(2)} secrets)`,
-    );
-  }
-  return lines.join('\n') + '\n';
 }
 
 /** Largest |R| the per-epoch probe enumerates exactly (10^6 secrets take about 1.5 s on wasm). */

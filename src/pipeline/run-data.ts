@@ -5,14 +5,14 @@ import { insertCanaries } from '../canary/insert.js';
 import type { CanaryManifest } from '../canary/manifest.js';
 import { canaryTokens } from '../canary/tokens.js';
 import { prepareData } from '../data/prepare.js';
+import { sanitizeLines } from '../data/sanitize.js';
 import { loadBrownCorpus, loadBrownPublicPart } from '../data/brown.js';
 import type { Corpus } from '../data/corpus.js';
 import { loadTextCorpus } from '../data/text-corpus.js';
 import { linesToTokens } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { makeWindows } from '../dpsgd/data.js';
-import { sanitizeLines } from '../study/sanitize.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { secureRandom, seededRandom } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
 
@@ -48,10 +48,10 @@ export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData 
   if (c.mode === 'public') return preparePublicData(c);
   const format = parseFormat(c.canaryFormat);
   const auditCount = c.auditCanaries ?? 0;
-  if (!Number.isSafeInteger(auditCount) || auditCount < 0) throw new UserError(`the number of audit canaries must be an integer >= 0, got ${auditCount}`);
+  if (!Number.isSafeInteger(auditCount) || auditCount < 0) throw new InvalidArgumentError(`the number of audit canaries must be an integer >= 0, got ${auditCount}`);
   const auditFormat = auditCount > 0 ? parseFormat(c.auditFormat ?? DEFAULT_AUDIT_FORMAT) : null;
   if (auditFormat && auditFormat.template === format.template) {
-    throw new UserError('the audit canaries need a format of their own (--audit-format differs from --canary-format)');
+    throw new InvalidArgumentError('the audit canaries need a format of their own (--audit-format differs from --canary-format)');
   }
   const data = prepareData(
     {
@@ -80,7 +80,7 @@ export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData 
   }
   const train = makeWindows(linesToTokens(trainLines, data.tokenizer), c.seqLength);
   if (train.length === 0) {
-    throw new UserError(`the training text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a shorter --seq-length`);
+    throw new InvalidArgumentError(`the training text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a shorter --seq-length`);
   }
   let manifest = inserted.manifest;
   let samplingPopulation = train.length;
@@ -104,7 +104,7 @@ export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData 
   }
   const validation = makeWindows(linesToTokens(data.validation, data.tokenizer), c.seqLength);
   if (validation.length === 0) {
-    throw new UserError(`the validation text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a larger validation fraction`);
+    throw new InvalidArgumentError(`the validation text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a larger validation fraction`);
   }
   return {
     tokenizer: data.tokenizer,
@@ -151,7 +151,7 @@ function preparePublicData(c: RunConfig): RunData {
   const train = makeWindows(linesToTokens(inserted.corpus, data.tokenizer), c.seqLength);
   const validation = makeWindows(linesToTokens(data.validation, data.tokenizer), c.seqLength);
   if (train.length === 0 || validation.length === 0) {
-    throw new UserError(`the public text is too short for training and validation windows of ${c.seqLength + 1} tokens`);
+    throw new InvalidArgumentError(`the public text is too short for training and validation windows of ${c.seqLength + 1} tokens`);
   }
   return {
     tokenizer: data.tokenizer, format, manifest: inserted.manifest, train, samplingPopulation: train.length, validation, sanitizedLines: 0, corpusChars: data.corpus.chars,

@@ -5,7 +5,7 @@ import { tokenizerFromJson } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { loadModel } from '../dpsgd/model-io.js';
 import type { LanguageModel } from '../dpsgd/model.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import type { RunConfig } from './run-config.js';
 
 /**
@@ -56,7 +56,7 @@ export interface RunRecord {
 
 function requireFile(dir: string, file: RunFile): string {
   const p = runPath(dir, file);
-  if (!existsSync(p)) throw new UserError(`${dir} is not a finished dp-canary run: ${RUN_FILES[file]} is missing`);
+  if (!existsSync(p)) throw new InvalidArgumentError(`${dir} is not a finished dp-canary run: ${RUN_FILES[file]} is missing`);
   return p;
 }
 
@@ -65,13 +65,13 @@ function readJson(dir: string, file: RunFile): unknown {
   try {
     return JSON.parse(readFileSync(p, 'utf8'));
   } catch {
-    throw new UserError(`${p} is not valid JSON (the run folder is damaged)`);
+    throw new InvalidArgumentError(`${p} is not valid JSON (the run folder is damaged)`);
   }
 }
 
 /** The canary manifest of a run folder (cheap: no model is loaded). */
 export function loadRunManifest(dir: string): CanaryManifest {
-  if (!existsSync(dir)) throw new UserError(`run folder ${dir} does not exist`);
+  if (!existsSync(dir)) throw new InvalidArgumentError(`run folder ${dir} does not exist`);
   return manifestFromJson(readFileSync(requireFile(dir, 'manifest'), 'utf8'));
 }
 
@@ -84,36 +84,36 @@ export interface LoadedRun {
   manifest: CanaryManifest;
 }
 
-/** Load a finished run folder; UserError when it is not one. */
+/** Load a finished run folder; InvalidArgumentError when it is not one. */
 export function loadRun(dir: string): LoadedRun {
-  if (!existsSync(dir)) throw new UserError(`run folder ${dir} does not exist`);
+  if (!existsSync(dir)) throw new InvalidArgumentError(`run folder ${dir} does not exist`);
   const record = readJson(dir, 'run') as RunRecord;
-  if (record?.schema !== 'dp-canary/run@1') throw new UserError(`${runPath(dir, 'run')} is not a dp-canary run record`);
+  if (record?.schema !== 'dp-canary/run@1') throw new InvalidArgumentError(`${runPath(dir, 'run')} is not a dp-canary run record`);
   const tokenizer = tokenizerFromJson(readJson(dir, 'tokenizer'));
   const manifest = loadRunManifest(dir);
   const { model } = loadModel(requireFile(dir, 'model'));
   if (model.config.vocabSize !== tokenizer.vocabSize) {
     model.dispose();
-    throw new UserError(`${dir}: the model's vocabulary (${model.config.vocabSize}) does not match the tokenizer's (${tokenizer.vocabSize})`);
+    throw new InvalidArgumentError(`${dir}: the model's vocabulary (${model.config.vocabSize}) does not match the tokenizer's (${tokenizer.vocabSize})`);
   }
   return { dir, record, model, tokenizer, manifest };
 }
 
 /**
- * run.json of the run in `dir`; UserError, prefixed with `purpose` (e.g. "cannot resume"), when
+ * run.json of the run in `dir`; InvalidArgumentError, prefixed with `purpose` (e.g. "cannot resume"), when
  * there is none or it is damaged.
  */
 export function readRunRecord(dir: string, purpose = 'cannot resume'): RunRecord {
   const p = runPath(dir, 'run');
-  if (!existsSync(p)) throw new UserError(`${purpose}: ${dir} holds no run (run.json is missing)`);
+  if (!existsSync(p)) throw new InvalidArgumentError(`${purpose}: ${dir} holds no run (run.json is missing)`);
   let record: RunRecord;
   try {
     record = JSON.parse(readFileSync(p, 'utf8')) as RunRecord;
   } catch {
-    throw new UserError(`${purpose}: ${p} is not valid JSON`);
+    throw new InvalidArgumentError(`${purpose}: ${p} is not valid JSON`);
   }
   if (record?.schema !== 'dp-canary/run@1' || typeof record.config !== 'object' || record.config === null) {
-    throw new UserError(`${purpose}: ${p} is not a dp-canary run record`);
+    throw new InvalidArgumentError(`${purpose}: ${p} is not a dp-canary run record`);
   }
   return record;
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { PrivacyLedger } from '../accountant/index.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import type { LanguageModel } from '../dpsgd/model.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { loadRun } from './run-folder.js';
 import { runPath } from './run-folder.js';
 
@@ -32,21 +32,21 @@ export interface StartingPoint {
   record: StartingPointRecord;
 }
 
-/** Load a finished run folder as a starting point (UserError when it is not one). */
+/** Load a finished run folder as a starting point (InvalidArgumentError when it is not one). */
 export function loadStartingPoint(dir: string): StartingPoint {
   const abs = resolve(dir);
   const run = loadRun(abs);
   const lp = runPath(abs, 'ledger');
   if (!existsSync(lp)) {
     run.model.dispose();
-    throw new UserError(`${abs} is not a finished dp-canary run: ledger.json is missing`);
+    throw new InvalidArgumentError(`${abs} is not a finished dp-canary run: ledger.json is missing`);
   }
   let ledgerFile: { ledger?: unknown; epsilon?: unknown };
   try {
     ledgerFile = JSON.parse(readFileSync(lp, 'utf8')) as typeof ledgerFile;
   } catch {
     run.model.dispose();
-    throw new UserError(`${lp} is not valid JSON (the run folder is damaged)`);
+    throw new InvalidArgumentError(`${lp} is not valid JSON (the run folder is damaged)`);
   }
   const parsed = ledgerFile.ledger === null || ledgerFile.ledger === undefined ? null : PrivacyLedger.fromJSON(ledgerFile.ledger);
   // A non-private run records a non-private event (older files: no ledger at all).

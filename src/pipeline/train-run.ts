@@ -6,18 +6,17 @@ import { LanguageModel, type LanguageModelConfig } from '../dpsgd/model.js';
 import { evaluate } from '../dpsgd/evaluate.js';
 import { train, type StepReport } from '../dpsgd/trainer.js';
 import { manifestToJson } from '../canary/manifest.js';
-import { PrivacyLedger } from '../accountant/index.js';
+import { PrivacyLedger, type AccountantName } from '../accountant/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
 import { secureRandom, seededRandom } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
-import type { ExposureMethod } from '../study/types.js';
 import { prepareRunData, type RunData } from './run-data.js';
 import { readRunRecord, runPath, type RunRecord } from './run-folder.js';
 import { localEngine } from '../dpsgd/gradient-engine.js';
 import type { ParallelSession } from '../dpsgd/parallel/session.js';
-import { epochExposureProbe, type EpochProbe } from './measure.js';
+import { epochExposureProbe, type EpochProbe, type ExposureMethod } from './measure.js';
 import { loadStartingPoint, type StartingPoint, type StartingPointRecord } from './starting-point.js';
 
 /** One epoch's figures. */
@@ -54,7 +53,7 @@ export interface RunMetrics {
   /** Which bound epsilonPld is ('pld', or 'rdp' on fallback), its PLD grid (nats) and any caveat. */
   epsilonPldDetail: { accountant: 'pld' | 'rdp'; interval: number | null; note: string | null };
   /** The accountant that calibrated --target-epsilon and enforced the budget (null: non-private). */
-  budgetAccountant: 'rdp' | 'pld' | null;
+  budgetAccountant: AccountantName | null;
   noiseMultiplier: number;
   samplingRate: number;
   clipNorm: number;
@@ -120,7 +119,7 @@ function historyUpToCheckpoint(dir: string): EpochRecord[] {
   }
 }
 
-/** The run's model shape must be the starting model's (UserError naming the first difference). */
+/** The run's model shape must be the starting model's (InvalidArgumentError naming the first difference). */
 function checkStartingShape(config: RunConfig, start: StartingPoint): void {
   const have = start.model.config;
   const want = { embeddingDim: config.embeddingDim, hiddenSize: config.hiddenSize, layers: config.layers, cell: config.cell };
@@ -128,14 +127,14 @@ function checkStartingShape(config: RunConfig, start: StartingPoint): void {
     const h = have[k as keyof typeof want];
     if (h !== v) {
       start.model.dispose();
-      throw new UserError(`--init-from ${start.record.run}: its model has ${k} ${String(h)}, this run asks for ${String(v)}`);
+      throw new InvalidArgumentError(`--init-from ${start.record.run}: its model has ${k} ${String(h)}, this run asks for ${String(v)}`);
     }
   }
 }
 
 function checkResumable(dir: string, record: RunRecord): void {
   if (JSON.stringify(readRunRecord(dir).config) !== JSON.stringify(record.config)) {
-    throw new UserError(`cannot resume ${dir}: it was started with other settings (see its run.json)`);
+    throw new InvalidArgumentError(`cannot resume ${dir}: it was started with other settings (see its run.json)`);
   }
 }
 
@@ -171,7 +170,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   // With audit canaries the rate comes from a count that does not depend on their coin flips.
   const q = config.samplingRate ?? config.batchSize / data.samplingPopulation;
   if (!(q > 0 && q <= 1)) {
-    throw new UserError(`the sampling rate must be in (0, 1]; batch size ${config.batchSize} over ${N} training windows gives ${q}`);
+    throw new InvalidArgumentError(`the sampling rate must be in (0, 1]; batch size ${config.batchSize} over ${N} training windows gives ${q}`);
   }
   const stepsPerEpoch = Math.ceil(1 / q);
   const eachEpoch = hooks.exposureEachEpoch ?? config.exposureEachEpoch;

@@ -1,7 +1,9 @@
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { validateStudyPoint } from './json.js';
-import { canaryFormatPattern } from './sanitize.js';
-import { STUDY_MODES, type Mitigation, type PointMode, type PresetName, type SharedSettings, type StudyMode, type StudyPoint, type TrainingRecipe } from './types.js';
+import { ACCOUNTANT_NAMES, isAccountantName } from '../accountant/accountant.js';
+import { parseFormat } from '../canary/format.js';
+import { canaryFormatPattern } from '../data/sanitize.js';
+import { MITIGATIONS, STUDY_MODES, isMitigation, type Mitigation, type PointMode, type PresetName, type SharedSettings, type StudyMode, type StudyPoint, type TrainingRecipe } from './types.js';
 
 /** Which mitigations the grid holds and at which strengths. */
 export interface GridAxes {
@@ -34,8 +36,6 @@ export interface StudyConfig {
 
 /** Changes to a preset: any shared setting or grid axis. */
 export type StudyOverrides = Partial<SharedSettings> & Partial<GridAxes>;
-
-const ALL_MITIGATIONS: Mitigation[] = ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'];
 
 // The README records how these were tuned (the DP recipes by a sweep on public text).
 const QUICK: StudyConfig = {
@@ -73,7 +73,7 @@ const QUICK: StudyConfig = {
     exposureEachEpoch: true,
   },
   axes: {
-    mitigations: ALL_MITIGATIONS, dpEpsilons: [8], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
+    mitigations: [...MITIGATIONS], dpEpsilons: [8], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
     modes: ['fine-tune', 'scratch'], scratchMitigations: ['none', 'dp'], scratchDpEpsilons: [8],
   },
 };
@@ -105,7 +105,7 @@ const DEFAULT: StudyConfig = {
   },
   // 1000 stands for "very large": almost no noise, still clipped and sampled.
   axes: {
-    mitigations: ALL_MITIGATIONS, dpEpsilons: [1, 3, 8, 1000], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
+    mitigations: [...MITIGATIONS], dpEpsilons: [1, 3, 8, 1000], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
     modes: ['fine-tune', 'scratch'], scratchMitigations: ['none', 'dp'], scratchDpEpsilons: [8],
   },
 };
@@ -130,7 +130,7 @@ const PAPER: StudyConfig = {
     exposureReferences: 100_000,
     extractionMaxQueries: 1_000_000,
   },
-  axes: { mitigations: ALL_MITIGATIONS, dpEpsilons: [1, 3, 8, 1e6], dropoutRates: [0.2, 0.5], weightDecays: [1e-4, 1e-3], seeds: [1, 2, 3], modes: ['scratch'] },
+  axes: { mitigations: [...MITIGATIONS], dpEpsilons: [1, 3, 8, 1e6], dropoutRates: [0.2, 0.5], weightDecays: [1e-4, 1e-3], seeds: [1, 2, 3], modes: ['scratch'] },
 };
 
 const PRESETS: Record<PresetName, StudyConfig> = { quick: QUICK, default: DEFAULT, paper: PAPER };
@@ -145,11 +145,11 @@ const AXIS_KEYS = new Set(['mitigations', 'dpEpsilons', 'dropoutRates', 'weightD
 
 /**
  * A preset with overrides applied and checked. Unknown keys and out-of-range values are
- * UserErrors (they usually come from CLI flags or a config file).
+ * InvalidArgumentErrors (they usually come from CLI flags or a config file).
  */
 export function resolveStudyConfig(preset: PresetName = 'default', overrides: StudyOverrides = {}): StudyConfig {
   const base = PRESETS[preset];
-  if (!base) throw new UserError(`unknown preset '${String(preset)}' (use ${PRESET_NAMES.join(', ')})`);
+  if (!base) throw new InvalidArgumentError(`unknown preset '${String(preset)}' (use ${PRESET_NAMES.join(', ')})`);
   const shared: SharedSettings = structuredClone(base.shared);
   const axes: GridAxes = structuredClone(base.axes);
   // A grid given on the command line applies to every mode unless the scratch subset is given too.
@@ -161,7 +161,7 @@ export function resolveStudyConfig(preset: PresetName = 'default', overrides: St
     if (v === undefined) continue;
     if (AXIS_KEYS.has(k)) (axes as unknown as Record<string, unknown>)[k] = structuredClone(v);
     else if (k in shared || OPTIONAL_SHARED_KEYS.has(k)) (shared as unknown as Record<string, unknown>)[k] = structuredClone(v);
-    else throw new UserError(`unknown study setting '${k}'`);
+    else throw new InvalidArgumentError(`unknown study setting '${k}'`);
   }
   checkConfig(shared, axes);
   return { preset, shared, axes };
@@ -170,72 +170,72 @@ export function resolveStudyConfig(preset: PresetName = 'default', overrides: St
 function checkConfig(shared: SharedSettings, axes: GridAxes): void {
   const positiveList = (name: string, xs: unknown, max = Infinity): void => {
     if (!Array.isArray(xs) || xs.length === 0 || xs.some((x) => typeof x !== 'number' || !(x > 0) || !(x < max) || !Number.isFinite(x))) {
-      throw new UserError(`${name} must be a non-empty list of numbers in (0, ${max})`);
+      throw new InvalidArgumentError(`${name} must be a non-empty list of numbers in (0, ${max})`);
     }
-    if (new Set(xs).size !== xs.length) throw new UserError(`${name} has repeated values`);
+    if (new Set(xs).size !== xs.length) throw new InvalidArgumentError(`${name} has repeated values`);
   };
-  if (!Array.isArray(axes.mitigations) || axes.mitigations.length === 0 || axes.mitigations.some((m) => !ALL_MITIGATIONS.includes(m))) {
-    throw new UserError(`mitigations must be a non-empty list of ${ALL_MITIGATIONS.join(', ')}`);
+  if (!Array.isArray(axes.mitigations) || axes.mitigations.length === 0 || axes.mitigations.some((m) => !isMitigation(m))) {
+    throw new InvalidArgumentError(`mitigations must be a non-empty list of ${MITIGATIONS.join(', ')}`);
   }
   if (axes.mitigations.includes('dp')) positiveList('DP target epsilons', axes.dpEpsilons);
   if (!Array.isArray(axes.modes) || axes.modes.length === 0 || axes.modes.some((m) => !STUDY_MODES.includes(m)) || new Set(axes.modes).size !== axes.modes.length) {
-    throw new UserError(`modes must be a non-empty list of ${STUDY_MODES.join(', ')}`);
+    throw new InvalidArgumentError(`modes must be a non-empty list of ${STUDY_MODES.join(', ')}`);
   }
   if (axes.scratchMitigations !== undefined) {
     const sm = axes.scratchMitigations;
     if (!Array.isArray(sm) || sm.length === 0 || sm.some((m) => !axes.mitigations.includes(m))) {
-      throw new UserError('scratch mitigations must be a non-empty subset of the mitigations');
+      throw new InvalidArgumentError('scratch mitigations must be a non-empty subset of the mitigations');
     }
     if (sm.includes('dp') && axes.scratchDpEpsilons !== undefined) positiveList('scratch DP target epsilons', axes.scratchDpEpsilons);
   }
   const recipe = (name: string, r: TrainingRecipe): void => {
-    if (typeof r !== 'object' || r === null) throw new UserError(`${name} must be an object {batchSize, learningRate, epochs, clip}`);
+    if (typeof r !== 'object' || r === null) throw new InvalidArgumentError(`${name} must be an object {batchSize, learningRate, epochs, clip}`);
     for (const k of ['batchSize', 'learningRate', 'epochs', 'clip'] as const) {
-      if (!(typeof r[k] === 'number' && r[k] > 0 && Number.isFinite(r[k]))) throw new UserError(`${name}.${k} must be a positive number, got ${String(r[k])}`);
+      if (!(typeof r[k] === 'number' && r[k] > 0 && Number.isFinite(r[k]))) throw new InvalidArgumentError(`${name}.${k} must be a positive number, got ${String(r[k])}`);
     }
-    if (!Number.isSafeInteger(r.batchSize)) throw new UserError(`${name}.batchSize must be an integer, got ${r.batchSize}`);
+    if (!Number.isSafeInteger(r.batchSize)) throw new InvalidArgumentError(`${name}.batchSize must be an integer, got ${r.batchSize}`);
   };
   recipe('the DP recipe', shared.dpRecipe);
   recipe('the fine-tuning recipe', shared.fineTuneRecipe);
   recipe('the DP fine-tuning recipe', shared.fineTuneDpRecipe);
   recipe('the public model recipe', shared.publicRecipe);
   if (!(Number.isSafeInteger(shared.physicalBatchSize) && shared.physicalBatchSize >= 1)) {
-    throw new UserError(`the physical batch size must be an integer >= 1, got ${shared.physicalBatchSize}`);
+    throw new InvalidArgumentError(`the physical batch size must be an integer >= 1, got ${shared.physicalBatchSize}`);
   }
   if (axes.modes.includes('fine-tune')) {
-    if (!(shared.publicCorpusChars > 0)) throw new UserError(`the public corpus size must be > 0 characters, got ${shared.publicCorpusChars}`);
+    if (!(shared.publicCorpusChars > 0)) throw new InvalidArgumentError(`the public corpus size must be > 0 characters, got ${shared.publicCorpusChars}`);
     if (shared.publicCorpus === shared.corpus && shared.corpus !== 'brown') {
-      throw new UserError('the public corpus must differ from the private corpus (fine-tune mode)');
+      throw new InvalidArgumentError('the public corpus must differ from the private corpus (fine-tune mode)');
     }
   }
   if (axes.mitigations.includes('dropout')) positiveList('dropout rates', axes.dropoutRates, 1);
   if (axes.mitigations.includes('weight-decay')) positiveList('weight decays', axes.weightDecays);
   if (!Array.isArray(axes.seeds) || axes.seeds.length === 0 || axes.seeds.some((s) => !Number.isSafeInteger(s) || s < 0)) {
-    throw new UserError('seeds must be a non-empty list of non-negative integers');
+    throw new InvalidArgumentError('seeds must be a non-empty list of non-negative integers');
   }
-  if (new Set(axes.seeds).size !== axes.seeds.length) throw new UserError('seeds has repeated values');
+  if (new Set(axes.seeds).size !== axes.seeds.length) throw new InvalidArgumentError('seeds has repeated values');
   if (!(shared.validationFraction > 0 && shared.validationFraction < 1)) {
-    throw new UserError(`the validation fraction must be in (0, 1), got ${shared.validationFraction}`);
+    throw new InvalidArgumentError(`the validation fraction must be in (0, 1), got ${shared.validationFraction}`);
   }
-  if (!(shared.delta > 0 && shared.delta < 1)) throw new UserError(`delta must be in (0, 1), got ${shared.delta}`);
-  if (!(shared.clip > 0)) throw new UserError(`the clipping norm must be > 0, got ${shared.clip}`);
-  if (!(shared.learningRate > 0)) throw new UserError(`the learning rate must be > 0, got ${shared.learningRate}`);
-  if (!(shared.batchSize >= 1)) throw new UserError(`the batch size must be >= 1, got ${shared.batchSize}`);
+  if (!(shared.delta > 0 && shared.delta < 1)) throw new InvalidArgumentError(`delta must be in (0, 1), got ${shared.delta}`);
+  if (!(shared.clip > 0)) throw new InvalidArgumentError(`the clipping norm must be > 0, got ${shared.clip}`);
+  if (!(shared.learningRate > 0)) throw new InvalidArgumentError(`the learning rate must be > 0, got ${shared.learningRate}`);
+  if (!(shared.batchSize >= 1)) throw new InvalidArgumentError(`the batch size must be >= 1, got ${shared.batchSize}`);
   const ins = shared.insertions;
   if (!Array.isArray(ins) || ins.length === 0 || ins.some((r) => !Number.isSafeInteger(r) || r < 1)) {
-    throw new UserError('insertion counts must be a non-empty list of positive integers');
+    throw new InvalidArgumentError('insertion counts must be a non-empty list of positive integers');
   }
-  if (new Set(ins).size !== ins.length) throw new UserError('insertion counts have repeated values');
-  if (shared.accountant !== undefined && shared.accountant !== 'rdp' && shared.accountant !== 'pld') {
-    throw new UserError(`the accountant must be rdp or pld, got '${String(shared.accountant)}'`);
+  if (new Set(ins).size !== ins.length) throw new InvalidArgumentError('insertion counts have repeated values');
+  if (shared.accountant !== undefined && !isAccountantName(shared.accountant)) {
+    throw new InvalidArgumentError(`the accountant must be ${ACCOUNTANT_NAMES.join(' or ')}, got '${String(shared.accountant)}'`);
   }
   if (shared.auditCanaries !== undefined && !(Number.isSafeInteger(shared.auditCanaries) && shared.auditCanaries >= 1)) {
-    throw new UserError(`the number of audit canaries must be an integer >= 1, got ${shared.auditCanaries}`);
+    throw new InvalidArgumentError(`the number of audit canaries must be an integer >= 1, got ${shared.auditCanaries}`);
   }
   if (shared.auditRepeats !== undefined && !(Number.isSafeInteger(shared.auditRepeats) && shared.auditRepeats >= 1)) {
-    throw new UserError(`audit repeats must be an integer >= 1, got ${shared.auditRepeats}`);
+    throw new InvalidArgumentError(`audit repeats must be an integer >= 1, got ${shared.auditRepeats}`);
   }
-  canaryFormatPattern(shared.canaryFormat); // parses the format: UserError when it is not a valid canary format
+  canaryFormatPattern(parseFormat(shared.canaryFormat)); // InvalidArgumentError when it is not a valid canary format
 }
 
 /** Number as an id fragment: "3", "0.5", "0.001", "1e-7", "1e21" (no '+'). */
@@ -337,7 +337,7 @@ export function buildGrid(config: StudyConfig): StudyPoint[] {
     }
   }
   const ids = new Set(points.map((p) => p.id));
-  if (ids.size !== points.length) throw new UserError('the grid has two points with the same id (repeated values in a list?)');
+  if (ids.size !== points.length) throw new InvalidArgumentError('the grid has two points with the same id (repeated values in a list?)');
   return points;
 }
 

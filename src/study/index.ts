@@ -13,7 +13,6 @@ export {
   type StudyConfig,
   type StudyOverrides,
 } from './grid.js';
-export { canaryFormatPattern, sanitizeLines, type SanitizeResult } from './sanitize.js';
 export {
   runStudy,
   pointResultPath,

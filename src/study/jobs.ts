@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult, validateStudyPoint } from './json.js';
 import {
+  MITIGATIONS,
   STUDY_GRID_SCHEMA,
   STUDY_JOB_SCHEMA,
   STUDY_REPORT_SCHEMA,
-  type Mitigation,
   type PointResult,
   type PresetName,
   type StudyPoint,
@@ -25,7 +25,7 @@ export interface StudyJob {
  * each elsewhere. Returns the paths in grid order.
  */
 export function writeJobFiles(points: readonly StudyPoint[], dir: string): string[] {
-  if (new Set(points.map((p) => p.id)).size !== points.length) throw new UserError('the study has two points with the same id');
+  if (new Set(points.map((p) => p.id)).size !== points.length) throw new InvalidArgumentError('the study has two points with the same id');
   return points.map((point) => {
     const path = join(dir, `${point.id}.json`);
     const job: StudyJob = { schema: STUDY_JOB_SCHEMA, point };
@@ -53,30 +53,29 @@ export function writeStudyGrid(outDir: string, points: readonly StudyPoint[], pr
   return gridPath(outDir);
 }
 
-/** Read a study folder's grid (UserError when missing or damaged). */
+/** Read a study folder's grid (InvalidArgumentError when missing or damaged). */
 export function readStudyGrid(outDir: string): { preset?: PresetName; points: StudyPoint[] } {
   const path = gridPath(outDir);
-  if (!existsSync(path)) throw new UserError(`'${outDir}' is not a study folder (no grid.json)`);
+  if (!existsSync(path)) throw new InvalidArgumentError(`'${outDir}' is not a study folder (no grid.json)`);
   const v = readJsonFile(path) as Partial<StudyGridFile> | null;
   if (typeof v !== 'object' || v === null || v.schema !== STUDY_GRID_SCHEMA || !Array.isArray(v.points)) {
-    throw new UserError(`'${path}' is not a dp-canary study grid`);
+    throw new InvalidArgumentError(`'${path}' is not a dp-canary study grid`);
   }
   const points = v.points.map((p, i) => validateStudyPoint(p, `${path} point ${i}`));
   const preset = v.preset;
-  if (preset !== undefined && !['default', 'quick', 'paper'].includes(preset)) throw new UserError(`'${path}': unknown preset ${String(preset)}`);
+  if (preset !== undefined && !['default', 'quick', 'paper'].includes(preset)) throw new InvalidArgumentError(`'${path}': unknown preset ${String(preset)}`);
   return { ...(preset ? { preset } : {}), points };
 }
 
-/** Read and check a job file; a damaged or foreign file is a UserError. */
+/** Read and check a job file; a damaged or foreign file is an InvalidArgumentError. */
 export function readJobFile(path: string): StudyPoint {
   const v = readJsonFile(path);
   if (typeof v !== 'object' || v === null || (v as { schema?: unknown }).schema !== STUDY_JOB_SCHEMA) {
-    throw new UserError(`'${path}' is not a dp-canary study job file`);
+    throw new InvalidArgumentError(`'${path}' is not a dp-canary study job file`);
   }
   return validateStudyPoint((v as { point: unknown }).point, path);
 }
 
-const MITIGATION_ORDER: Mitigation[] = ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'];
 
 function strength(p: StudyPoint): number {
   return p.mitigation === 'dp' ? p.targetEpsilon ?? 0 : p.mitigation === 'dropout' ? p.dropout : p.mitigation === 'weight-decay' ? p.weightDecay : 0;
@@ -91,7 +90,7 @@ const MODE_ORDER = ['public', 'fine-tune', 'scratch'];
 export function comparePoints(a: StudyPoint, b: StudyPoint): number {
   return (
     MODE_ORDER.indexOf(a.mode ?? 'scratch') - MODE_ORDER.indexOf(b.mode ?? 'scratch') ||
-    MITIGATION_ORDER.indexOf(a.mitigation) - MITIGATION_ORDER.indexOf(b.mitigation) ||
+    MITIGATIONS.indexOf(a.mitigation) - MITIGATIONS.indexOf(b.mitigation) ||
     strength(a) - strength(b) ||
     a.seed - b.seed ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
@@ -111,20 +110,20 @@ function resultsIn(input: string): PointResult[] {
   try {
     st = statSync(input);
   } catch {
-    throw new UserError(`results path '${input}' does not exist`);
+    throw new InvalidArgumentError(`results path '${input}' does not exist`);
   }
   if (st.isDirectory()) {
     const dir = existsSync(join(input, 'points')) ? join(input, 'points') : input;
     const files = readdirSync(dir)
       .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
       .sort();
-    if (files.length === 0) throw new UserError(`'${input}' holds no point result files`);
+    if (files.length === 0) throw new InvalidArgumentError(`'${input}' holds no point result files`);
     return files.map((f) => validatePointResult(readJsonFile(join(dir, f)), join(dir, f)));
   }
   const v = readJsonFile(input);
   if (typeof v === 'object' && v !== null && (v as { schema?: unknown }).schema === STUDY_REPORT_SCHEMA) {
     const pts = (v as { points?: unknown }).points;
-    if (!Array.isArray(pts)) throw new UserError(`'${input}': "points" must be an array`);
+    if (!Array.isArray(pts)) throw new InvalidArgumentError(`'${input}': "points" must be an array`);
     return pts.map((p, i) => validatePointResult(p, `${input} point ${i}`));
   }
   return [validatePointResult(v, input)];
@@ -133,11 +132,11 @@ function resultsIn(input: string): PointResult[] {
 /**
  * Join point results from many machines. Each input is a study folder (its points/ folder is
  * read), a folder of result files, one result file, or a report.json. The same point found
- * twice must agree on every number except wall-clock time, else UserError; a failed result
+ * twice must agree on every number except wall-clock time, else InvalidArgumentError; a failed result
  * is replaced by an ok one of the same point. Points come back in report order.
  */
 export function mergeResults(inputs: readonly string[]): StudyReport {
-  if (inputs.length === 0) throw new UserError('nothing to merge: give at least one results folder or file');
+  if (inputs.length === 0) throw new InvalidArgumentError('nothing to merge: give at least one results folder or file');
   const byId = new Map<string, PointResult>();
   for (const input of inputs) {
     for (const r of resultsIn(input)) {
@@ -148,7 +147,7 @@ export function mergeResults(inputs: readonly string[]): StudyReport {
       }
       if (r.status === 'failed') continue;
       if (comparable(prev) !== comparable(r)) {
-        throw new UserError(`point ${r.id} appears twice with different results (found again in '${input}')`);
+        throw new InvalidArgumentError(`point ${r.id} appears twice with different results (found again in '${input}')`);
       }
     }
   }

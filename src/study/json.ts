@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
+import { ACCOUNTANT_NAMES } from '../accountant/accountant.js';
+import { OPTIMIZER_NAMES } from '../dpsgd/optimizer-names.js';
+import { RUN_MODES } from '../pipeline/run-config.js';
 import {
+  MITIGATIONS,
   POINT_AUDIT_FIELDS,
   POINT_RESULT_SCHEMA,
   type CanaryResult,
@@ -12,18 +16,18 @@ import {
 /** Pretty JSON in which non-finite numbers become the strings "Infinity", "-Infinity", "NaN". */
 export const stringifyStudyJson = toPrettyJson;
 
-/** Read and parse a JSON file; a missing or malformed file is a UserError naming it. */
+/** Read and parse a JSON file; a missing or malformed file is an InvalidArgumentError naming it. */
 export function readJsonFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new UserError(`cannot read '${path}'`);
+    throw new InvalidArgumentError(`cannot read '${path}'`);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new UserError(`'${path}' is not valid JSON`);
+    throw new InvalidArgumentError(`'${path}' is not valid JSON`);
   }
 }
 
@@ -32,7 +36,7 @@ type Obj = Record<string, unknown>;
 class Checker {
   constructor(private readonly where: string) {}
   fail(why: string): never {
-    throw new UserError(`${this.where}: ${why}`);
+    throw new InvalidArgumentError(`${this.where}: ${why}`);
   }
   obj(v: unknown, name: string): Obj {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(`${name} must be an object`);
@@ -73,17 +77,17 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   const o = c.obj(value, 'the point');
   const id = c.str(o, 'id');
   if (!POINT_ID.test(id)) c.fail(`point id ${JSON.stringify(id)} must use only a-z, 0-9, '.', '-'`);
-  const mitigation = c.str(o, 'mitigation', ['none', 'dp', 'dropout', 'weight-decay', 'sanitize']);
+  const mitigation = c.str(o, 'mitigation', MITIGATIONS);
   // Points written before modes existed were trained from scratch.
   if (o.mode === undefined) o.mode = 'scratch';
-  const mode = c.str(o, 'mode', ['scratch', 'fine-tune', 'public']);
+  const mode = c.str(o, 'mode', RUN_MODES);
   if (mode === 'fine-tune') {
     const from = c.str(o, 'initFromPoint');
     if (!POINT_ID.test(from)) c.fail(`"initFromPoint" ${JSON.stringify(from)} is not a point id`);
   } else if (o.initFromPoint !== undefined) c.fail('"initFromPoint" is only for fine-tune points');
   if (mode === 'public' && mitigation !== 'none') c.fail('the public point trains without mitigation');
   if (o.physicalBatchSize !== undefined) c.num(o, 'physicalBatchSize', { min: 1, integer: true });
-  if (o.accountant !== undefined) c.str(o, 'accountant', ['rdp', 'pld']);
+  if (o.accountant !== undefined) c.str(o, 'accountant', ACCOUNTANT_NAMES);
   if (o.auditCanaries !== undefined) c.num(o, 'auditCanaries', { min: 0, integer: true });
   if (o.auditRepeats !== undefined) c.num(o, 'auditRepeats', { min: 1, integer: true });
   if (o.auditFormat !== undefined) c.str(o, 'auditFormat');
@@ -99,7 +103,7 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   }
   if (!(c.num(o, 'epochs') > 0)) c.fail('"epochs" must be > 0');
   c.str(o, 'cell', ['lstm', 'gru']);
-  c.str(o, 'optimizer', ['adam', 'sgd']);
+  c.str(o, 'optimizer', OPTIMIZER_NAMES);
   for (const k of ['learningRate', 'batchSize', 'clip', 'weightDecay']) c.num(o, k, { min: 0 });
   const delta = c.num(o, 'delta');
   if (!(delta > 0 && delta < 1)) c.fail(`"delta" must be in (0, 1), got ${delta}`);
@@ -132,7 +136,7 @@ function validateCanary(c: Checker, value: unknown): CanaryResult {
 /**
  * Check a point result read from JSON; returns a copy with "Infinity" strings turned back
  * into numbers.
- * Throws UserError naming `where` when anything is missing or of the wrong type.
+ * Throws InvalidArgumentError naming `where` when anything is missing or of the wrong type.
  */
 export function validatePointResult(value: unknown, where: string): PointResult {
   const c = new Checker(where);

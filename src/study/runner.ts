@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ensureDir, writeFileAtomic } from '../util/atomic-write.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { writeStudyGrid } from './jobs.js';
 import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult } from './json.js';
 import {
@@ -99,7 +99,7 @@ export function loadSavedResult(outDir: string, point: StudyPoint): PointResult 
     // A changed setting under the same id means the old result answers another question.
     return canonicalJson(r.point) === canonicalJson(point) ? r : undefined;
   } catch (err) {
-    if (err instanceof UserError) return undefined; // damaged or foreign: run the point again
+    if (err instanceof InvalidArgumentError) return undefined; // damaged or foreign: run the point again
     throw err;
   }
 }
@@ -211,9 +211,9 @@ export async function runStudy(
   opts: RunStudyOptions,
 ): Promise<StudyReport> {
   const ids = new Set(points.map((p) => p.id));
-  if (ids.size !== points.length) throw new UserError('the study has two points with the same id');
+  if (ids.size !== points.length) throw new InvalidArgumentError('the study has two points with the same id');
   const concurrency = opts.concurrency ?? 1;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new UserError(`concurrency must be an integer >= 1, got ${concurrency}`);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`concurrency must be an integer >= 1, got ${concurrency}`);
   ensureDir(join(opts.outDir, 'points'));
   if (opts.writeGrid ?? true) writeStudyGrid(opts.outDir, points, opts.preset);
   const total = points.length;
@@ -221,7 +221,7 @@ export async function runStudy(
   const emit = (e: StudyProgress): void => opts.onProgress?.(e);
   const retryFailed = opts.retryFailed ?? true;
   const cores = opts.cores ?? availableParallelism();
-  if (!Number.isSafeInteger(cores) || cores < 1) throw new UserError(`cores must be an integer >= 1, got ${cores}`);
+  if (!Number.isSafeInteger(cores) || cores < 1) throw new InvalidArgumentError(`cores must be an integer >= 1, got ${cores}`);
   // Points in flight in worker threads, in start order, with their share of the cores.
   const running = new Map<number, ThreadShare>();
   const rebalance = (): void => {

@@ -1,18 +1,20 @@
 import type { AuditOutcome } from '../audit/guess.js';
+import type { CanaryResult, ExposureMethod } from '../pipeline/measure.js';
+import type { RunMode, RunSettings } from '../pipeline/run-config.js';
 /**
  * The study's data model: a grid of independent points (one trained model each) and the
  * JSON result each point produces. Everything here is plain JSON-serialisable data, except
  * that epsilon may be Infinity (written to JSON as the string "Infinity", see json.ts).
  */
 
-/** How a point tries to prevent memorization. */
-export type Mitigation = 'none' | 'dp' | 'dropout' | 'weight-decay' | 'sanitize';
+/** How a point tries to prevent memorization: the pipeline's list (src/pipeline/run-config.ts). */
+export { MITIGATIONS, isMitigation, type Mitigation } from '../pipeline/run-config.js';
 
 /**
  * How a point's model starts: 'scratch' (random initialisation, trained on the private part
  * only) or 'fine-tune' (starts from the study's public model and trains on the private part).
  */
-export type StudyMode = 'scratch' | 'fine-tune';
+export type StudyMode = Exclude<RunMode, 'public'>;
 
 /** Every study mode, in report order. */
 export const STUDY_MODES: readonly StudyMode[] = ['fine-tune', 'scratch'];
@@ -21,7 +23,7 @@ export const STUDY_MODES: readonly StudyMode[] = ['fine-tune', 'scratch'];
  * A point's role: one of the study modes, or 'public', the study's one public model (trained
  * without DP on the public part of the corpus, which holds no canaries; fine-tune points start from it).
  */
-export type PointMode = StudyMode | 'public';
+export type PointMode = RunMode;
 
 /** How a model is trained: one recipe per kind of point (private and non-private need different ones). */
 export interface TrainingRecipe {
@@ -37,118 +39,40 @@ export interface TrainingRecipe {
 /** Named study sizes on 2 cores: 'quick' (the default study, small: ~1.3 min), 'default' (~13.5 min), 'paper' (days; spread it with job files). */
 export type PresetName = 'default' | 'quick' | 'paper';
 
-/** Settings every point of one study shares (same data, same canaries, same model shape). */
-export interface SharedSettings {
-  /** 'brown' for the embedded Brown Corpus, or a path to a user's .txt file / folder. */
-  corpus: string;
-  /** Characters of corpus text to use (newlines not counted). */
-  corpusMaxChars: number;
-  /** Fraction of lines held out for validation, in (0, 1). */
-  validationFraction: number;
-  /** Seed of the train/validation split and of the canary secrets (shared by all points). */
-  dataSeed: number;
-  tokenizer: 'char' | 'word';
-  /** Lowercase the text before tokenizing. */
-  lowercase: boolean;
-  /** Largest vocabulary size (special ids included). */
-  maxVocab: number;
-  /** Recurrent cell of the language model. */
-  cell: 'lstm' | 'gru';
-  embeddingDim: number;
-  hiddenSize: number;
-  layers: number;
-  /** Passes over the training data (the non-private from-scratch recipe, like batchSize, learningRate, clip). */
-  epochs: number;
-  optimizer: 'adam' | 'sgd';
-  learningRate: number;
-  /** Tokens per training sequence (the unit DP-SGD protects). */
-  seqLength: number;
-  /** Expected batch size; the Poisson sampling rate is batchSize / number of sequences. */
-  batchSize: number;
-  /** Per-example L2 clipping norm C (DP points only). */
-  clip: number;
-  /** Largest number of examples in one forward/backward pass; larger logical batches are processed in chunks. */
-  physicalBatchSize: number;
+/** The run settings that differ from point to point; every other one is shared (SharedSettings). */
+type PointOwnSetting = 'mode' | 'mitigation' | 'targetEpsilon' | 'dropout' | 'weightDecay' | 'seed';
+
+/**
+ * Settings every point of one study shares (same data, same canaries, same model shape): the
+ * pipeline's run settings (src/pipeline/run-config.ts) less the per-point ones, plus the study's
+ * training recipes. Its batchSize, learningRate, epochs and clip are the non-private
+ * from-scratch recipe; each point carries its own recipe in those fields.
+ */
+export interface SharedSettings extends Omit<RunSettings, PointOwnSetting> {
   /** DP-SGD from scratch: its own batch size, learning rate, epochs and clip (tuned on public data). */
   dpRecipe: TrainingRecipe;
-  /**
-   * Text of the public model: 'brown' (the Brown Corpus documents that the private part does not
-   * use) or a path to a .txt file or folder. It must not hold the canaries.
-   */
-  publicCorpus: string;
-  /** Characters of public text to use. */
-  publicCorpusChars: number;
   /** How the public model is trained (non-private; clip unused). */
   publicRecipe: TrainingRecipe;
   /** Non-private fine-tuning of the public model on the private part (clip unused). */
   fineTuneRecipe: TrainingRecipe;
   /** DP-SGD fine-tuning of the public model on the private part. */
   fineTuneDpRecipe: TrainingRecipe;
-  /** Target delta of (epsilon, delta)-DP; also reported for non-private points. */
-  delta: number;
-  /** Canary format in the canary module's syntax, e.g. "the random number is {digits:9}". */
-  canaryFormat: string;
-  /** How many times each canary is inserted into the training text; one canary per count. */
-  insertions: number[];
-  /** Random members of R scored to estimate exposure when |R| is too large to enumerate. */
-  exposureReferences: number;
-  /** Model queries the extraction search may spend per canary before it gives up. */
-  extractionMaxQueries: number;
-  /** Measure exposure after every epoch (true) or only at the end. */
-  exposureEachEpoch: boolean;
-  /** The accountant that calibrates and budgets DP points: 'rdp' (default) or 'pld' (tighter). */
-  accountant?: 'rdp' | 'pld';
-  /**
-   * Audit canaries m of the one-run privacy audit (src/audit/): each is put into the training
-   * data with probability 1/2 as `auditRepeats` windows of its own. Absent or 0: no audit.
-   */
-  auditCanaries?: number;
-  /** Training windows per included audit canary (>= 1, default 1); the bound is per window. */
-  auditRepeats?: number;
-  /** Format of the audit canaries (default src/audit/plant.ts DEFAULT_AUDIT_FORMAT); must differ from canaryFormat. */
-  auditFormat?: string;
 }
 
-/** One configuration of the grid: a single model to train and measure. */
-export interface StudyPoint extends SharedSettings {
+/**
+ * One configuration of the grid: a single model to train and measure. It is a run's settings
+ * (RunSettings: mode, mitigation, targetEpsilon, dropout, weightDecay and seed are the point's
+ * own; batchSize, learningRate, epochs and clip are its recipe) plus an id and the study's fields.
+ */
+export interface StudyPoint extends SharedSettings, Pick<RunSettings, PointOwnSetting> {
   /** Stable, filesystem-safe id, unique in the grid, e.g. "dp-eps3-seed1" ([a-z0-9.-]). */
   id: string;
-  /** scratch, fine-tune, or public (the study's public model). batchSize, learningRate, epochs and clip are this point's own recipe. */
-  mode: PointMode;
   /** Fine-tune points: id of the public point whose model they start from. */
   initFromPoint?: string;
-  mitigation: Mitigation;
-  /** Target epsilon (natural-log units) for DP-SGD; present exactly when mitigation is 'dp'. */
-  targetEpsilon?: number;
-  /** Dropout rate in [0, 1); 0 except for 'dropout' points. */
-  dropout: number;
-  /** L2 weight decay coefficient >= 0; 0 except for 'weight-decay' points. */
-  weightDecay: number;
-  /** Seed of model initialisation, batch sampling and DP noise for this point. */
-  seed: number;
 }
 
-/** How a canary's exposure was computed. */
-export type ExposureMethod = 'exact' | 'interpolation' | 'extrapolation';
-
-/** Memorization measured for one canary of one point. */
-export interface CanaryResult {
-  /** Canary name from the manifest (e.g. "r16"). */
-  name: string;
-  /** Times this canary was inserted into the training text (before sanitisation). */
-  insertions: number;
-  /** Log-perplexity of the canary's secret in bits (-sum log2 Pr of the secret's tokens). */
-  logPerplexityBits: number;
-  /** Exposure in bits, in [0, log2 |R|] (about 1.44 bits for a canary never seen). */
-  exposure: number;
-  exposureMethod: ExposureMethod;
-  /** True when the extraction search recovered the secret. */
-  extracted: boolean;
-  /** Rank (1 = first) at which the search produced the secret, when extracted. */
-  extractionRank?: number;
-  /** Model queries (scorer.advance rows) the extraction search used. */
-  extractionQueries: number;
-}
+/** How a canary's exposure was computed, and what was measured for one canary: see src/pipeline/measure.ts. */
+export type { CanaryResult, ExposureMethod } from '../pipeline/measure.js';
 
 /** Exposure of every canary after one epoch (the paper's "memorization over training"). */
 export interface EpochExposure {

@@ -1,12 +1,12 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
-import { UserError } from './errors.js';
+import { InvalidArgumentError } from './errors.js';
 import { randomBytes } from 'node:crypto';
 
 /**
  * Create a folder and its missing parents, one level at a time. (Node 20's recursive mkdirSync
  * loops forever on some paths, e.g. under /proc.) A path that cannot be a folder (a file is in
- * the way, no permission, a read-only or virtual file system) is a UserError naming it.
+ * the way, no permission, a read-only or virtual file system) is an InvalidArgumentError naming it.
  */
 export function ensureDir(dir: string): void {
   const target = resolve(dir);
@@ -14,10 +14,10 @@ export function ensureDir(dir: string): void {
   let p = target;
   for (;;) {
     try {
-      if (!statSync(p).isDirectory()) throw new UserError(`cannot create folder ${target}: ${p} is a file`);
+      if (!statSync(p).isDirectory()) throw new InvalidArgumentError(`cannot create folder ${target}: ${p} is a file`);
       break;
     } catch (err) {
-      if (err instanceof UserError) throw err;
+      if (err instanceof InvalidArgumentError) throw err;
       const parent = dirname(p);
       if (parent === p) break;
       missing.push(p);
@@ -30,7 +30,7 @@ export function ensureDir(dir: string): void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;
-      throw new UserError(`cannot create folder ${target}${code ? ` (${code} at ${d})` : ''}`);
+      throw new InvalidArgumentError(`cannot create folder ${target}${code ? ` (${code} at ${d})` : ''}`);
     }
   }
 }
@@ -49,7 +49,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     fd = openSync(tmp, 'w', 0o644);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot write in folder ${dir}${code ? ` (${code})` : ''}`);
+    throw new InvalidArgumentError(`cannot write in folder ${dir}${code ? ` (${code})` : ''}`);
   }
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

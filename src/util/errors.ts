@@ -1,13 +1,36 @@
 /**
- * A mistake in what the user asked for (a flag value, a file, a format).
- * The CLI turns it into one line on stderr and exit code 2; any other error is a bug.
+ * Errors the library throws on purpose. Every one of them means "the caller asked for something
+ * that cannot be done" and carries a one-line message meant for a person; the CLI prints that
+ * line and exits 2 (src/cli/program.ts). Any other error is a bug.
  */
-export class UserError extends Error {
+
+/** Base class of dp-canary's deliberate errors: catch this to tell them from bugs. */
+export class DpCanaryError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'UserError';
+    this.name = 'DpCanaryError';
   }
 }
+
+/**
+ * A bad argument or input: a value out of range, contradictory options, a file that is missing,
+ * malformed or of another kind, a run folder that cannot be resumed with these settings.
+ */
+export class InvalidArgumentError extends DpCanaryError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidArgumentError';
+  }
+}
+
+/**
+ * @deprecated The old name of {@link InvalidArgumentError} (the same class). It stays until the
+ * last modules that throw it (src/dpsgd/trainer.ts, logical-batch.ts, gradient.ts, generic.ts and
+ * src/study/runner.ts) are converted; new code throws InvalidArgumentError.
+ */
+export const UserError = InvalidArgumentError;
+/** @deprecated See the value of the same name. */
+export type UserError = InvalidArgumentError;
 
 /**
  * A command finished and already reported its outcome, but must exit non-zero (for example a

@@ -7,7 +7,7 @@ import {
   PrivacyLedger,
   sampledGaussianRdp,
 } from '../../src/accountant/index.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 describe('RDP -> (epsilon, delta)', () => {
   it("TensorFlow Privacy's MNIST statement: N = 60000, batch 256, sigma 1.1, 60 epochs, delta 1e-5", () => {
@@ -84,11 +84,11 @@ describe('RDP -> (epsilon, delta)', () => {
   });
 
   it('validates its arguments', () => {
-    expect(() => epsilonFromRdp([2], [1], 0)).toThrow(UserError);
-    expect(() => epsilonFromRdp([2], [1], 1)).toThrow(UserError);
-    expect(() => epsilonFromRdp([2], [1, 2], 1e-5)).toThrow(UserError);
-    expect(() => epsilonFromRdp([2], [-1], 1e-5)).toThrow(UserError);
-    expect(() => deltaFromRdp([2], [1], -1)).toThrow(UserError);
+    expect(() => epsilonFromRdp([2], [1], 0)).toThrow(InvalidArgumentError);
+    expect(() => epsilonFromRdp([2], [1], 1)).toThrow(InvalidArgumentError);
+    expect(() => epsilonFromRdp([2], [1, 2], 1e-5)).toThrow(InvalidArgumentError);
+    expect(() => epsilonFromRdp([2], [-1], 1e-5)).toThrow(InvalidArgumentError);
+    expect(() => deltaFromRdp([2], [1], -1)).toThrow(InvalidArgumentError);
   });
 });
 

@@ -16,7 +16,7 @@ import {
   DEFAULT_ORDERS,
   epsilonFromRdp,
 } from '../../src/accountant/index.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 describe('privacy events as values', () => {
   it('are frozen tagged unions and flatten to sampled-Gaussian phases', () => {
@@ -37,7 +37,7 @@ describe('privacy events as values', () => {
     expect(flattenEvent(composedEvent([e, nonPrivateEvent()])).nonPrivate).toBe(true);
   });
 
-  it('round-trip through JSON and reject malformed or unsupported ones with UserError', () => {
+  it('round-trip through JSON and reject malformed or unsupported ones with InvalidArgumentError', () => {
     const e = composedEvent([dpSgdEvent(0.02, 1.3, 7), nonPrivateEvent(), gaussianEvent(2)]);
     expect(eventFromJSON(JSON.parse(JSON.stringify(e)))).toEqual(e);
     const bad: unknown[] = [
@@ -51,10 +51,10 @@ describe('privacy events as values', () => {
       { kind: 'self-composed', count: 1.5, event: { kind: 'no-op' } },
       { kind: 'composed', events: {} },
     ];
-    for (const v of bad) expect(() => eventFromJSON(v)).toThrow(UserError);
+    for (const v of bad) expect(() => eventFromJSON(v)).toThrow(InvalidArgumentError);
     // Accountants bound only Poisson-sampled Gaussians.
-    expect(() => flattenEvent(poissonSampledEvent(0.1, selfComposedEvent(gaussianEvent(1), 2)))).toThrow(UserError);
-    expect(() => flattenEvent(selfComposedEvent(selfComposedEvent(gaussianEvent(1), 2 ** 30), 2 ** 30))).toThrow(UserError);
+    expect(() => flattenEvent(poissonSampledEvent(0.1, selfComposedEvent(gaussianEvent(1), 2)))).toThrow(InvalidArgumentError);
+    expect(() => flattenEvent(selfComposedEvent(selfComposedEvent(gaussianEvent(1), 2 ** 30), 2 ** 30))).toThrow(InvalidArgumentError);
   });
 
   it('the RDP accountant gives exactly the figures of the RDP functions', () => {
@@ -62,7 +62,7 @@ describe('privacy events as values', () => {
     const direct = epsilonFromRdp(DEFAULT_ORDERS, sampledGaussianRdp(256 / 60000, 1.1, DEFAULT_ORDERS, 14063), 1e-5);
     expect(acc.epsilon(1e-5)).toEqual({ ...direct, accountant: 'rdp' });
     expect(createAccountant('rdp').compose(nonPrivateEvent()).epsilon(1e-5).epsilon).toBe(Infinity);
-    expect(() => createAccountant('moments')).toThrow(UserError);
+    expect(() => createAccountant('moments')).toThrow(InvalidArgumentError);
   });
 });
 
@@ -84,7 +84,7 @@ describe('the ledger records events only', () => {
     const pld = l.epsilonWith('pld', 1e-5);
     expect(pld.accountant).toBe('pld');
     expect(pld.epsilon).toBeLessThan(rdp.epsilon);
-    expect(() => PrivacyLedger.fromJSON({ events: [{ kind: 'gaussian', noiseMultiplier: 1 }], accountant: 'pld' })).toThrow(UserError);
-    expect(() => PrivacyLedger.fromJSON({ events: [], extra: 1 })).toThrow(UserError);
+    expect(() => PrivacyLedger.fromJSON({ events: [{ kind: 'gaussian', noiseMultiplier: 1 }], accountant: 'pld' })).toThrow(InvalidArgumentError);
+    expect(() => PrivacyLedger.fromJSON({ events: [], extra: 1 })).toThrow(InvalidArgumentError);
   });
 });

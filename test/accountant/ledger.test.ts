@@ -6,7 +6,7 @@ import {
   maxStepsForBudget,
   sampledGaussianRdp,
 } from '../../src/accountant/index.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 describe('PrivacyLedger', () => {
   it('is immutable and merges consecutive equal events', () => {
@@ -73,7 +73,7 @@ describe('PrivacyLedger', () => {
     expect(PrivacyLedger.fromJSON(back.toJSON()).toJSON()).toEqual(back.toJSON());
   });
 
-  it('rejects malformed JSON with UserError', () => {
+  it('rejects malformed JSON with InvalidArgumentError', () => {
     const bad: unknown[] = [
       null,
       [],
@@ -90,16 +90,16 @@ describe('PrivacyLedger', () => {
       { accountant: 'rdp', events: [{ samplingRate: '0.1', noiseMultiplier: 1, count: 1 }] },
       { accountant: 'rdp', events: [{ samplingRate: 0.1, noiseMultiplier: 1, count: 1, extra: 2 }] },
     ];
-    for (const v of bad) expect(() => PrivacyLedger.fromJSON(v)).toThrow(UserError);
+    for (const v of bad) expect(() => PrivacyLedger.fromJSON(v)).toThrow(InvalidArgumentError);
   });
 
   it('compose validates events', () => {
     const l = PrivacyLedger.empty();
-    expect(() => l.compose({ samplingRate: -0.1, noiseMultiplier: 1, count: 1 })).toThrow(UserError);
-    expect(() => l.compose({ samplingRate: 0.1, noiseMultiplier: NaN, count: 1 })).toThrow(UserError);
-    expect(() => l.compose({ samplingRate: 0.1, noiseMultiplier: 1, count: 2.5 })).toThrow(UserError);
-    expect(() => l.epsilon(0)).toThrow(UserError);
-    expect(() => l.epsilon(1)).toThrow(UserError);
+    expect(() => l.compose({ samplingRate: -0.1, noiseMultiplier: 1, count: 1 })).toThrow(InvalidArgumentError);
+    expect(() => l.compose({ samplingRate: 0.1, noiseMultiplier: NaN, count: 1 })).toThrow(InvalidArgumentError);
+    expect(() => l.compose({ samplingRate: 0.1, noiseMultiplier: 1, count: 2.5 })).toThrow(InvalidArgumentError);
+    expect(() => l.epsilon(0)).toThrow(InvalidArgumentError);
+    expect(() => l.epsilon(1)).toThrow(InvalidArgumentError);
   });
 
   it('epsilon grows with steps and with q, shrinks with sigma; sigma = 0 is unbounded', () => {
@@ -148,15 +148,15 @@ describe('calibration', () => {
     expect(at(s * (1 - 1e-6))).toBeGreaterThan(0.5);
   });
 
-  it('nothing to calibrate when q = 0 or steps = 0; unreachable targets are a UserError', () => {
+  it('nothing to calibrate when q = 0 or steps = 0; unreachable targets are an InvalidArgumentError', () => {
     expect(calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: 0, steps, delta })).toEqual({ noiseMultiplier: 0, epsilon: 0 });
     expect(calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: q, steps: 0, delta })).toEqual({ noiseMultiplier: 0, epsilon: 0 });
     // With q = 1 (closed form) even sigma = 1e6 leaves epsilon above 1e-9 at delta 1e-10.
-    expect(() => calibrateNoiseMultiplier({ targetEpsilon: 1e-9, samplingRate: 1, steps: 1e6, delta: 1e-10 })).toThrow(UserError);
-    expect(() => calibrateNoiseMultiplier({ targetEpsilon: 0, samplingRate: q, steps, delta })).toThrow(UserError);
-    expect(() => calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: 2, steps, delta })).toThrow(UserError);
-    expect(() => calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: q, steps: -1, delta })).toThrow(UserError);
-    expect(() => calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: q, steps, delta: 0 })).toThrow(UserError);
+    expect(() => calibrateNoiseMultiplier({ targetEpsilon: 1e-9, samplingRate: 1, steps: 1e6, delta: 1e-10 })).toThrow(InvalidArgumentError);
+    expect(() => calibrateNoiseMultiplier({ targetEpsilon: 0, samplingRate: q, steps, delta })).toThrow(InvalidArgumentError);
+    expect(() => calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: 2, steps, delta })).toThrow(InvalidArgumentError);
+    expect(() => calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: q, steps: -1, delta })).toThrow(InvalidArgumentError);
+    expect(() => calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: q, steps, delta: 0 })).toThrow(InvalidArgumentError);
   });
 
   it('maxStepsForBudget: T steps fit, T + 1 do not', () => {

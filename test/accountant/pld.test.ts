@@ -14,7 +14,7 @@ import {
 import { fft } from '../../src/accountant/pld/fft.js';
 import { discretizeSampledGaussian, type DiscretePld, type Direction } from '../../src/accountant/pld/discretize.js';
 import { composePhases, pldDelta, type ComposedPld } from '../../src/accountant/pld/compose.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 // ---- Independent references (closed forms, not the code under test) ----
 
@@ -269,9 +269,9 @@ describe('where the PLD cannot certify, the RDP figure is reported and says so',
     expect(new PldAccountant().compose(dpSgdEvent(0.1, 0, 10)).epsilon(1e-5).epsilon).toBe(Infinity);
     expect(new PldAccountant().epsilon(1e-5).epsilon).toBe(0);
     expect(new PldAccountant().compose(dpSgdEvent(0, 1, 10)).epsilon(1e-5).epsilon).toBe(0);
-    expect(() => new PldAccountant({ interval: 0 })).toThrow(UserError);
-    expect(() => new PldAccountant({ accuracy: 2 })).toThrow(UserError);
-    expect(() => new PldAccountant().epsilon(0)).toThrow(UserError);
+    expect(() => new PldAccountant({ interval: 0 })).toThrow(InvalidArgumentError);
+    expect(() => new PldAccountant({ accuracy: 2 })).toThrow(InvalidArgumentError);
+    expect(() => new PldAccountant().epsilon(0)).toThrow(InvalidArgumentError);
   });
 });
 

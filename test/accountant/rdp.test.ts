@@ -7,7 +7,7 @@ import {
 } from '../../src/accountant/index.js';
 import { fractionalOrderSeries } from '../../src/accountant/rdp-series.js';
 import { preciseLogA } from '../../src/accountant/rdp-precise.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import { decimalIntegerRdp, naiveSeriesRdp, quadratureRdp } from './reference.js';
 
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
@@ -41,18 +41,18 @@ describe('sampledGaussianRdp: special cases', () => {
     }
   });
 
-  it('rejects invalid arguments with UserError', () => {
-    expect(() => sampledGaussianRdp(-0.1, 1, [2])).toThrow(UserError);
-    expect(() => sampledGaussianRdp(1.1, 1, [2])).toThrow(UserError);
-    expect(() => sampledGaussianRdp(NaN, 1, [2])).toThrow(UserError);
-    expect(() => sampledGaussianRdp(0.1, -1, [2])).toThrow(UserError);
-    expect(() => sampledGaussianRdp(0.1, NaN, [2])).toThrow(UserError);
-    expect(() => sampledGaussianRdp(0.1, 1, [1])).toThrow(UserError);
-    expect(() => sampledGaussianRdp(0.1, 1, [2e6])).toThrow(UserError);
-    expect(() => sampledGaussianRdp(0.1, 1, [Infinity])).toThrow(UserError);
-    expect(() => sampledGaussianRdp(0.1, 1, [])).toThrow(UserError);
-    expect(() => sampledGaussianRdp(0.1, 1, [2], 1.5)).toThrow(UserError);
-    expect(() => sampledGaussianRdp(0.1, 1, [2], -1)).toThrow(UserError);
+  it('rejects invalid arguments with InvalidArgumentError', () => {
+    expect(() => sampledGaussianRdp(-0.1, 1, [2])).toThrow(InvalidArgumentError);
+    expect(() => sampledGaussianRdp(1.1, 1, [2])).toThrow(InvalidArgumentError);
+    expect(() => sampledGaussianRdp(NaN, 1, [2])).toThrow(InvalidArgumentError);
+    expect(() => sampledGaussianRdp(0.1, -1, [2])).toThrow(InvalidArgumentError);
+    expect(() => sampledGaussianRdp(0.1, NaN, [2])).toThrow(InvalidArgumentError);
+    expect(() => sampledGaussianRdp(0.1, 1, [1])).toThrow(InvalidArgumentError);
+    expect(() => sampledGaussianRdp(0.1, 1, [2e6])).toThrow(InvalidArgumentError);
+    expect(() => sampledGaussianRdp(0.1, 1, [Infinity])).toThrow(InvalidArgumentError);
+    expect(() => sampledGaussianRdp(0.1, 1, [])).toThrow(InvalidArgumentError);
+    expect(() => sampledGaussianRdp(0.1, 1, [2], 1.5)).toThrow(InvalidArgumentError);
+    expect(() => sampledGaussianRdp(0.1, 1, [2], -1)).toThrow(InvalidArgumentError);
   });
 });
 

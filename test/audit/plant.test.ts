@@ -9,7 +9,7 @@ import { buildCharTokenizer } from '../../src/data/char-tokenizer.js';
 import { prepareRunData } from '../../src/pipeline/run-data.js';
 import type { RunConfig } from '../../src/pipeline/run-config.js';
 import { resolveStudyConfig } from '../../src/study/grid.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import { seededRandom } from '../../src/util/random.js';
 import { tinyCorpus } from '../helpers/tiny-corpus.js';
 
@@ -48,9 +48,9 @@ describe('planting audit canaries', () => {
   });
 
   it('refuses a canary longer than a window, and zero canaries or repeats', () => {
-    expect(() => plant(5, 1, 10)).toThrow(UserError);
-    expect(() => plant(0, 1)).toThrow(UserError);
-    expect(() => plant(5, 0)).toThrow(UserError);
+    expect(() => plant(5, 1, 10)).toThrow(InvalidArgumentError);
+    expect(() => plant(0, 1)).toThrow(InvalidArgumentError);
+    expect(() => plant(5, 0)).toThrow(InvalidArgumentError);
   });
 
   it('round-trips through the manifest, whose validation rejects inconsistent membership', () => {

@@ -7,7 +7,7 @@ import { canaryTokens } from '../../src/canary/tokens.js';
 import { buildCharTokenizer } from '../../src/data/char-tokenizer.js';
 import { buildWordTokenizer } from '../../src/data/word-tokenizer.js';
 import { seededRandom } from '../../src/util/random.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 const COUNTS = [1, 2, 4, 8, 16, 32];
 
@@ -34,7 +34,7 @@ describe('canary generation and insertion', () => {
       expect(c.map((x) => x.secret).sort()).toEqual(['aa', 'bb']);
     }
     expect(() => generateCanaries(f, [1, 1, 1, 1, 1], seededRandom(0))).toThrow(/only 4 secrets/);
-    expect(() => generateCanaries(f, [1, 1], seededRandom(0), { corpus: 'k aa k ab k ba' })).toThrow(UserError);
+    expect(() => generateCanaries(f, [1, 1], seededRandom(0), { corpus: 'k aa k ab k ba' })).toThrow(InvalidArgumentError);
     expect(() => generateCanaries(f, [0], seededRandom(0))).toThrow(/integer >= 1/);
   });
 
@@ -102,7 +102,7 @@ describe('canary generation and insertion', () => {
       broken((m) => (m.canaries[0]!['positions'] = [99])),
       broken((m) => (m['randomSource'] = 'math.random')),
     ];
-    for (const c of cases) expect(() => manifestFromJson(c)).toThrow(UserError);
+    for (const c of cases) expect(() => manifestFromJson(c)).toThrow(InvalidArgumentError);
     expect(raw.canaries.length).toBe(2);
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '../../src/canary/estimate.js';
 import { skewNormalCdf } from '../../src/canary/skew-normal.js';
 import { seededRandom } from '../../src/util/random.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 describe('interpolation exposure (TF Privacy secret_sharer definition)', () => {
   it('follows log2 N - log2(1 + #{refs <= canary}) including ties and both extremes', () => {
@@ -60,8 +60,8 @@ describe('exposure estimates from a reference sample', () => {
 
   it('rejects no references and non-finite scores', () => {
     const refs = sample(MIN_REFERENCES, 'estimate-errors');
-    expect(() => estimateExposures({ a: [1] }, [])).toThrow(UserError);
-    expect(() => estimateExposures({ a: [1] }, [...refs.slice(1), NaN])).toThrow(UserError);
+    expect(() => estimateExposures({ a: [1] }, [])).toThrow(InvalidArgumentError);
+    expect(() => estimateExposures({ a: [1] }, [...refs.slice(1), NaN])).toThrow(InvalidArgumentError);
     expect(() => estimateExposures({ a: [Infinity] }, refs)).toThrow(/canary 'a'/);
   });
 

@@ -5,7 +5,7 @@ import { interpolationExposure } from '../../src/canary/estimate.js';
 import { seededRandom } from '../../src/util/random.js';
 import { enumerateLogPerplexities, exactExposures } from '../../src/canary/exact.js';
 import { secretIndex, symbolsFromIndex } from '../../src/canary/format.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 const SYMBOL_IDS = Int32Array.of(1, 2, 3, 4, 5); // A = 5
 const L = 5; // |R| = 3125
@@ -126,10 +126,10 @@ describe('exact exposure', () => {
     closeSecretModel(model);
   });
 
-  it('refuses |R| above the limit with a UserError that offers estimation', async () => {
+  it('refuses |R| above the limit with an InvalidArgumentError that offers estimation', async () => {
     const scorer = toy();
     const model = await openSecretModel(scorer, [], SYMBOL_IDS, L);
-    await expect(enumerateLogPerplexities(model, { maxSpace: 1000 })).rejects.toThrow(UserError);
+    await expect(enumerateLogPerplexities(model, { maxSpace: 1000 })).rejects.toThrow(InvalidArgumentError);
     await expect(enumerateLogPerplexities(model, { maxSpace: 1000 })).rejects.toThrow(/estimat/);
     closeSecretModel(model);
   });

@@ -9,7 +9,7 @@ import {
   symbolsFromIndex,
   symbolsFromSecret,
 } from '../../src/canary/format.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 describe('canary format', () => {
   it('parses digits, lower and user sets, with |R| = |alphabet|^length', () => {
@@ -41,7 +41,7 @@ describe('canary format', () => {
     expect(fillFormat(f, '07')).toBe('{id} 07 }x');
   });
 
-  it('rejects bad formats with one clear UserError', () => {
+  it('rejects bad formats with one clear InvalidArgumentError', () => {
     const bad: Array<[string, RegExp]> = [
       ['no slot here', /no secret slot/],
       ['{digits:3} and {digits:4}', /two secret slots/],
@@ -56,7 +56,7 @@ describe('canary format', () => {
       ['{digits:3:4}', /must be \{digits:N\}/],
     ];
     for (const [text, re] of bad) {
-      expect(() => parseFormat(text)).toThrow(UserError);
+      expect(() => parseFormat(text)).toThrow(InvalidArgumentError);
       expect(() => parseFormat(text)).toThrow(re);
     }
   });
@@ -68,7 +68,7 @@ describe('canary format', () => {
     expect(secretFromSymbols(f, sym)).toBe('zyxz');
     expect(secretIndex(sym, 3)).toBe(2 * 27 + 1 * 9 + 0 * 3 + 2);
     for (let i = 0; i < 81; i += 5) expect(secretIndex(symbolsFromIndex(i, 3, 4), 3)).toBe(i);
-    expect(() => symbolsFromSecret(f, 'xyz')).toThrow(UserError);
+    expect(() => symbolsFromSecret(f, 'xyz')).toThrow(InvalidArgumentError);
     expect(() => symbolsFromSecret(f, 'xyza')).toThrow(/not in the alphabet/);
   });
 });

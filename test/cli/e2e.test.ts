@@ -177,6 +177,8 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
       ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--noise-multiplier', '1', '--target-epsilon', '2'],
       ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--canary-format', 'no slot here'],
       ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--dropout', '1.5'],
+      ['train', '--out', join(dir, 'x'), '--corpus', corpus, '--optimizer', 'adamw'],
+      ['study', '--quick', '--accountant', 'moments', '--out', join(dir, 's2')],
       ['study', '--preset', 'huge', '--out', join(dir, 's2')],
       ['study', '--quick', '--corpus', join(dir, 'missing.txt'), '--out', join(dir, 's3')],
       ['study', '--quick', '--canary-format', 'the pin is {digits:0}', '--out', join(dir, 's3')],

@@ -8,7 +8,7 @@ import { guardStudyFolder } from '../../src/cli/out-folder.js';
 import { studyGrid } from '../../src/study/grid.js';
 import { writeStudyGrid } from '../../src/study/jobs.js';
 import { pointResultPath } from '../../src/study/runner.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import { seededRandom } from '../../src/util/random.js';
 import { tinyCorpus } from '../helpers/tiny-corpus.js';
 
@@ -149,7 +149,7 @@ describe('study --out never replaces a different study silently', () => {
     }
     expect(() => guardStudyFolder(out, grid([1, 2]), false)).not.toThrow(); // the same study resumes
     const other = studyGrid('quick', { mitigations: ['none'], seeds: [1], epochs: 3, modes: ['scratch'] });
-    expect(() => guardStudyFolder(out, other, false)).toThrow(UserError);
+    expect(() => guardStudyFolder(out, other, false)).toThrow(InvalidArgumentError);
     expect(() => guardStudyFolder(out, other, false)).toThrow(/different study \(point none-seed1 has other settings: epochs \d+ -> 3\)/);
     expect(() => guardStudyFolder(out, grid([1, 2, 3]), false)).toThrow(/adds point none-seed3/);
     expect(existsSync(pointResultPath(out, 'none-seed1'))).toBe(true);

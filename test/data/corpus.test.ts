@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brownDir, brownFileIds, detagBrownLine, loadBrownCorpus } from '../../src/data/brown.js';
 import { loadCorpus, loadTextCorpus } from '../../src/data/text-corpus.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 describe('Brown Corpus loader', () => {
   it('finds the 500 files ca01..cr09', () => {
@@ -63,8 +63,8 @@ describe('Brown Corpus loader', () => {
     expect(whole.lines.slice(0, c.lines.length)).toEqual(c.lines);
   });
 
-  it('rejects unknown file ids with a UserError', () => {
-    expect(() => loadBrownCorpus({ files: ['zz99'] })).toThrow(UserError);
+  it('rejects unknown file ids with an InvalidArgumentError', () => {
+    expect(() => loadBrownCorpus({ files: ['zz99'] })).toThrow(InvalidArgumentError);
   });
 });
 
@@ -90,7 +90,7 @@ describe('user text corpus', () => {
     expect(loadTextCorpus(d).lines).toEqual(['ay', 'deep', 'zed']);
   });
 
-  it('turns bad input into UserErrors', () => {
+  it('turns bad input into InvalidArgumentErrors', () => {
     expect(() => loadTextCorpus(join(dir, 'missing.txt'))).toThrow(/does not exist/);
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, '\n  \n');
@@ -99,12 +99,12 @@ describe('user text corpus', () => {
     mkdirSync(noTxt);
     writeFileSync(join(noTxt, 'x.md'), 'hello');
     expect(() => loadTextCorpus(noTxt)).toThrow(/no \.txt files/);
-    for (const p of [join(dir, 'missing.txt'), empty, noTxt]) expect(() => loadTextCorpus(p)).toThrow(UserError);
+    for (const p of [join(dir, 'missing.txt'), empty, noTxt]) expect(() => loadTextCorpus(p)).toThrow(InvalidArgumentError);
     if (process.getuid?.() !== 0) {
       const locked = join(dir, 'locked.txt');
       writeFileSync(locked, 'secret');
       chmodSync(locked, 0o000);
-      expect(() => loadTextCorpus(locked)).toThrow(UserError);
+      expect(() => loadTextCorpus(locked)).toThrow(InvalidArgumentError);
     }
   });
 

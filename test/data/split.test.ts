@@ -4,7 +4,7 @@ import { loadBrownCorpus } from '../../src/data/brown.js';
 import { buildCharTokenizer } from '../../src/data/char-tokenizer.js';
 import { linesToTokens } from '../../src/data/tokenizer-json.js';
 import { seededRandom } from '../../src/util/random.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 const lines = Array.from({ length: 1000 }, (_, i) => `line ${i}`);
 
@@ -47,9 +47,9 @@ describe('train/validation split', () => {
   });
 
   it('rejects bad fractions and tiny corpora', () => {
-    expect(() => splitTrainValidation(lines, 0, seededRandom(1))).toThrow(UserError);
-    expect(() => splitTrainValidation(lines, 1, seededRandom(1))).toThrow(UserError);
-    expect(() => splitTrainValidation(['one'], 0.5, seededRandom(1))).toThrow(UserError);
+    expect(() => splitTrainValidation(lines, 0, seededRandom(1))).toThrow(InvalidArgumentError);
+    expect(() => splitTrainValidation(lines, 1, seededRandom(1))).toThrow(InvalidArgumentError);
+    expect(() => splitTrainValidation(['one'], 0.5, seededRandom(1))).toThrow(InvalidArgumentError);
     const two = splitTrainValidation(['a', 'b'], 0.01, seededRandom(1));
     expect(two.train.length).toBe(1);
     expect(two.validation.length).toBe(1);

@@ -4,7 +4,7 @@ import { buildWordTokenizer, splitWords, WORD_UNKNOWN } from '../../src/data/wor
 import { linesToTokens, newlineId, textToTokens, tokenizerFromJson } from '../../src/data/tokenizer-json.js';
 import { loadBrownCorpus } from '../../src/data/brown.js';
 import { seededRandom } from '../../src/util/random.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 const brown = loadBrownCorpus({ maxChars: 20_000 }).lines;
 
@@ -31,7 +31,7 @@ describe('character tokenizer', () => {
     expect(tok.idOf('W')).toBeUndefined();
     expect(tok.encode('W')).toEqual([tok.unknownId]);
     expect(tok.decode(tok.encode('QW'))).toBe('Q' + CHAR_UNKNOWN);
-    expect(() => buildCharTokenizer(text, { maxVocab: 10 })).toThrow(UserError);
+    expect(() => buildCharTokenizer(text, { maxVocab: 10 })).toThrow(InvalidArgumentError);
   });
 
   it('lowercases when asked, in encode and idOf', () => {
@@ -48,10 +48,10 @@ describe('character tokenizer', () => {
     expect(back.vocabSize).toBe(tok.vocabSize);
     expect(back.encode(brown[3]!)).toEqual(tok.encode(brown[3]!));
     const json = tok.toJSON();
-    expect(() => tokenizerFromJson({ ...json, symbols: json.symbols.filter((s) => s !== '7') })).toThrow(UserError);
+    expect(() => tokenizerFromJson({ ...json, symbols: json.symbols.filter((s) => s !== '7') })).toThrow(InvalidArgumentError);
     expect(() => tokenizerFromJson({ ...json, symbols: [...json.symbols, 'a'] })).toThrow(/duplicates/);
-    expect(() => tokenizerFromJson({ ...json, kind: 'bpe' })).toThrow(UserError);
-    expect(() => tokenizerFromJson('nope')).toThrow(UserError);
+    expect(() => tokenizerFromJson({ ...json, kind: 'bpe' })).toThrow(InvalidArgumentError);
+    expect(() => tokenizerFromJson('nope')).toThrow(InvalidArgumentError);
     expect(() => tokenizerFromJson({ ...json, symbols: [...json.symbols, 'ab'] })).toThrow(/longer than one/);
   });
 });
@@ -88,7 +88,7 @@ describe('word tokenizer', () => {
     for (const w of ['the', 'random', 'number', 'is']) expect(tok.idOf(w)).toBeTypeOf('number');
     expect(tok.encode('zyzzyva')).toEqual([tok.unknownId]);
     expect(tok.decode([tok.unknownId])).toBe(WORD_UNKNOWN);
-    expect(() => buildWordTokenizer(brown, { maxVocab: 5 })).toThrow(UserError);
+    expect(() => buildWordTokenizer(brown, { maxVocab: 5 })).toThrow(InvalidArgumentError);
   });
 
   it('restores from JSON', () => {
@@ -97,7 +97,7 @@ describe('word tokenizer', () => {
     expect(back.kind).toBe('word');
     for (const l of brown.slice(0, 20)) expect(back.encode(l)).toEqual(tok.encode(l));
     const json = tok.toJSON();
-    expect(() => tokenizerFromJson({ ...json, symbols: json.symbols.slice(1) })).toThrow(UserError);
+    expect(() => tokenizerFromJson({ ...json, symbols: json.symbols.slice(1) })).toThrow(InvalidArgumentError);
   });
 });
 

@@ -13,7 +13,7 @@ import {
   initBackend,
   parseBackendName,
 } from '../../src/dpsgd/backend.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 /** Whether @tensorflow/tfjs-node is resolvable here (independently of the code under test). */
 function tfjsNodeInstalled(): boolean {
@@ -74,10 +74,10 @@ describe('initBackend', () => {
     expect(Array.from(g.dataSync())).toEqual([2, -4, 6]);
   });
 
-  it('forcing tensorflow where tfjs-node is missing is a UserError naming the package', async () => {
+  it('forcing tensorflow where tfjs-node is missing is an InvalidArgumentError naming the package', async () => {
     if (tfjsNodeInstalled()) return;
     const before = currentBackend();
-    await expect(initBackend('tensorflow')).rejects.toThrow(UserError);
+    await expect(initBackend('tensorflow')).rejects.toThrow(InvalidArgumentError);
     await expect(initBackend('tensorflow')).rejects.toThrow(/'tensorflow'.*@tensorflow\/tfjs-node not installed/);
     // A failed request leaves the previous choice in force.
     expect(currentBackend()).toBe(before);
@@ -101,10 +101,10 @@ describe('initBackend', () => {
     }
   });
 
-  it(`rejects a misspelt ${BACKEND_ENV_VAR} with a UserError`, async () => {
+  it(`rejects a misspelt ${BACKEND_ENV_VAR} with an InvalidArgumentError`, async () => {
     process.env[BACKEND_ENV_VAR] = 'gpu';
     try {
-      await expect(initBackend()).rejects.toThrow(UserError);
+      await expect(initBackend()).rejects.toThrow(InvalidArgumentError);
       await expect(initBackend()).rejects.toThrow(/DP_CANARY_BACKEND must be one of tensorflow, wasm, cpu or auto, not 'gpu'/);
     } finally {
       delete process.env[BACKEND_ENV_VAR];

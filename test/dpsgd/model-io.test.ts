@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomWindows, tinyModel, useCpu } from './helpers.js';
 import { loadModel, saveModel } from '../../src/dpsgd/model-io.js';
 import { makeWindows, makeBatch } from '../../src/dpsgd/data.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 beforeAll(useCpu);
 
@@ -24,17 +24,17 @@ describe('model files', () => {
     tf.dispose([b.inputs, b.targets]);
   });
 
-  it('rejects missing, malformed and truncated files with a UserError', () => {
+  it('rejects missing, malformed and truncated files with an InvalidArgumentError', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpsgd-io-'));
-    expect(() => loadModel(join(dir, 'none.json'))).toThrow(UserError);
+    expect(() => loadModel(join(dir, 'none.json'))).toThrow(InvalidArgumentError);
     writeFileSync(join(dir, 'bad.json'), '{"format":"other"}');
-    expect(() => loadModel(join(dir, 'bad.json'))).toThrow(UserError);
+    expect(() => loadModel(join(dir, 'bad.json'))).toThrow(InvalidArgumentError);
     const model = tinyModel();
     saveModel(join(dir, 'm.json'), model);
     const json = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8'));
     json.weights[0].data = json.weights[0].data.slice(0, 8);
     writeFileSync(join(dir, 'cut.json'), JSON.stringify(json));
-    expect(() => loadModel(join(dir, 'cut.json'))).toThrow(UserError);
+    expect(() => loadModel(join(dir, 'cut.json'))).toThrow(InvalidArgumentError);
   });
 });
 
@@ -42,13 +42,13 @@ describe('makeWindows', () => {
   it('cuts disjoint windows of seqLen + 1 tokens and drops the remainder', () => {
     const w = makeWindows(Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7]), 2);
     expect(w.map((x) => Array.from(x))).toEqual([[0, 1, 2], [3, 4, 5]]);
-    expect(() => makeWindows([1, 2], 0)).toThrow(UserError);
+    expect(() => makeWindows([1, 2], 0)).toThrow(InvalidArgumentError);
   });
   it('makeBatch is time-major with targets shifted by one', () => {
     const b = makeBatch([[1, 2, 3], [4, 5, 6]], [1, 0], 7);
     expect(b.inputs.shape).toEqual([2, 2]);
     expect(Array.from(b.inputs.dataSync())).toEqual([4, 1, 5, 2]);
     expect(Array.from(b.targets.dataSync())).toEqual([5, 2, 6, 3]);
-    expect(() => makeBatch([[1, 9]], [0], 7)).toThrow(UserError);
+    expect(() => makeBatch([[1, 9]], [0], 7)).toThrow(InvalidArgumentError);
   });
 });

@@ -3,7 +3,7 @@ import { useCpu } from './helpers.js';
 import { train, type TrainOptions } from '../../src/dpsgd/trainer.js';
 import { makeWindows } from '../../src/dpsgd/data.js';
 import { PrivacyLedger } from '../../src/accountant/index.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 beforeAll(useCpu);
 
@@ -48,6 +48,6 @@ describe('train with the PLD accountant as the budget', () => {
   });
 
   it('refuses an unknown accountant', async () => {
-    await expect(train(base({ accountant: 'moments' as never }))).rejects.toThrow(UserError);
+    await expect(train(base({ accountant: 'moments' as never }))).rejects.toThrow(InvalidArgumentError);
   });
 });

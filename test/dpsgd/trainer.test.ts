@@ -9,7 +9,7 @@ import { makeWindows } from '../../src/dpsgd/data.js';
 import { evaluate } from '../../src/dpsgd/evaluate.js';
 import { LanguageModel } from '../../src/dpsgd/model.js';
 import { PrivacyLedger } from '../../src/accountant/index.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import { seededRandom } from '../../src/util/random.js';
 
 beforeAll(useCpu);
@@ -88,11 +88,11 @@ describe('train', () => {
     expect(r.epsilon).toBeGreaterThan(1.5);
   });
 
-  it('rejects contradictory options with a UserError and warns about a large delta', async () => {
-    await expect(train(base({ batchSize: 10 }))).rejects.toThrow(UserError);
-    await expect(train(base({ targetEpsilon: 1 }))).rejects.toThrow(UserError);
-    await expect(train(base({ clipNorm: undefined }))).rejects.toThrow(UserError);
-    await expect(train(base({ samplingRate: 0 }))).rejects.toThrow(UserError);
+  it('rejects contradictory options with an InvalidArgumentError and warns about a large delta', async () => {
+    await expect(train(base({ batchSize: 10 }))).rejects.toThrow(InvalidArgumentError);
+    await expect(train(base({ targetEpsilon: 1 }))).rejects.toThrow(InvalidArgumentError);
+    await expect(train(base({ clipNorm: undefined }))).rejects.toThrow(InvalidArgumentError);
+    await expect(train(base({ samplingRate: 0 }))).rejects.toThrow(InvalidArgumentError);
     const warnings: string[] = [];
     await train(base({ steps: 1, delta: 0.5, warn: (m) => void warnings.push(m) }));
     expect(warnings.some((w) => /delta/.test(w))).toBe(true);
@@ -171,7 +171,7 @@ describe('checkpoints: kill and resume', () => {
     await train(base({ steps: 2, checkpointPath: path }));
     await expect(train(base({ steps: 2, checkpointPath: path, resume: true, noiseMultiplier: 2 }))).rejects.toThrow(/noiseMultiplier/);
     await expect(train(base({ steps: 2, checkpointPath: path, resume: true, model: { ...config, hiddenSize: 9 } }))).rejects.toThrow(/hiddenSize/);
-    await expect(train(base({ steps: 2, checkpointPath: path, resume: true, seed: undefined }))).rejects.toThrow(UserError);
+    await expect(train(base({ steps: 2, checkpointPath: path, resume: true, seed: undefined }))).rejects.toThrow(InvalidArgumentError);
     // The same settings with keys in another order resume fine (nothing left to do: 2 of 2 steps).
     const { dropout, ...rest } = config;
     const again = await train(base({ steps: 2, checkpointPath: path, resume: true, model: { dropout, ...rest } }));

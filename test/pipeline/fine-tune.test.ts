@@ -7,7 +7,7 @@ import type { RunConfig } from '../../src/pipeline/run-config.js';
 import { trainRun, type RunMetrics } from '../../src/pipeline/train-run.js';
 import { runPath } from '../../src/pipeline/run-folder.js';
 import { PrivacyLedger } from '../../src/accountant/index.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import { tinyCorpus } from '../helpers/tiny-corpus.js';
 
 function config(corpus: string, over: Partial<RunConfig> = {}): RunConfig {
@@ -85,7 +85,7 @@ describe('train --init-from: fine-tuning from a finished run', async () => {
 
   it('refuses a target the starting run already spent, and a model of another shape', async () => {
     await expect(trainRun(config(corpus, { initFrom: privateDir, mitigation: 'dp', targetEpsilon: 2 }), join(root, 'x1'))).rejects.toThrow(/already spent/);
-    await expect(trainRun(config(corpus, { initFrom: publicDir, hiddenSize: 20 }), join(root, 'x2'))).rejects.toThrow(UserError);
+    await expect(trainRun(config(corpus, { initFrom: publicDir, hiddenSize: 20 }), join(root, 'x2'))).rejects.toThrow(InvalidArgumentError);
     await expect(trainRun(config(corpus, { initFrom: join(root, 'nope') }), join(root, 'x3'))).rejects.toThrow(/does not exist/);
   });
 });

@@ -19,6 +19,7 @@ describe('public API', () => {
     const r = load('dp-canary/accountant');
     expect(r.exports).toContain('PrivacyLedger');
     expect(r.exports).toContain('calibrateNoiseMultiplier');
+    expect(r.exports).toContain('InvalidArgumentError'); // catchable without loading tfjs
     expect(r.urls.some((u) => u.includes('/dist/src/accountant/'))).toBe(true);
     expect(r.urls.filter((u) => u.includes('@tensorflow'))).toEqual([]);
     expect(r.tfEngine).toBe(false);
@@ -39,7 +40,7 @@ describe('public API', () => {
   it('dp-canary/canary and the root entry resolve', () => {
     expect(load('dp-canary/canary').exports).toContain('exactExposures');
     const all = load('dp-canary').exports;
-    for (const name of ['PrivacyLedger', 'fitPrivately', 'extractSecrets', 'UserError', 'seededRandom']) expect(all, name).toContain(name);
+    for (const name of ['PrivacyLedger', 'fitPrivately', 'extractSecrets', 'DpCanaryError', 'InvalidArgumentError', 'UserError', 'seededRandom']) expect(all, name).toContain(name);
   });
 
   it('every export has a declaration file, and only built code is packed', () => {

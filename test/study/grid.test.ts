@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGrid, PRESET_NAMES, publicPointFor, recipeOf, resolveStudyConfig, studyGrid } from '../../src/study/grid.js';
 import { POINT_ID, validateStudyPoint } from '../../src/study/json.js';
 import { parseFormat } from '../../src/canary/format.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import type { StudyPoint } from '../../src/study/types.js';
 
 const SHARED_KEYS = Object.keys(resolveStudyConfig('quick').shared);
@@ -72,7 +72,7 @@ describe('study grid', () => {
     expect(resolveStudyConfig('default').axes.dpEpsilons.some((e) => e >= 100)).toBe(true);
   });
 
-  it('applies overrides and rejects bad ones with UserErrors', () => {
+  it('applies overrides and rejects bad ones with InvalidArgumentErrors', () => {
     const pts = studyGrid('quick', { seeds: [1, 2], dpEpsilons: [0.5, 2], insertions: [2, 32], modes: ['scratch'] });
     expect(pts.filter((p) => p.mitigation === 'dp').map((p) => p.id)).toEqual(['dp-eps0.5-seed1', 'dp-eps0.5-seed2', 'dp-eps2-seed1', 'dp-eps2-seed2']);
     expect(pts.every((p) => p.insertions.join() === '2,32')).toBe(true);
@@ -100,7 +100,7 @@ describe('study grid', () => {
       { accountant: 'moments' },
       { auditCanaries: 0 },
     ];
-    for (const o of bad) expect(() => studyGrid('quick', o as never), JSON.stringify(o)).toThrow(UserError);
-    expect(() => resolveStudyConfig('huge' as never)).toThrow(UserError);
+    for (const o of bad) expect(() => studyGrid('quick', o as never), JSON.stringify(o)).toThrow(InvalidArgumentError);
+    expect(() => resolveStudyConfig('huge' as never)).toThrow(InvalidArgumentError);
   });
 });

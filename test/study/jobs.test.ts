@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { mergeResults, readJobFile, readStudyGrid, writeJobFiles } from '../../src/study/jobs.js';
 import { runStudy, pointResultPath } from '../../src/study/runner.js';
 import { studyGrid } from '../../src/study/grid.js';
-import { stringifyStudyJson } from '../../src/study/json.js';
-import { UserError } from '../../src/util/errors.js';
+import { stringifyStudyJson, validateStudyPoint } from '../../src/study/json.js';
+import { OPTIMIZER_NAMES } from '../../src/dpsgd/optimizer-names.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import type { PointResult } from '../../src/study/types.js';
 import { fakePoint } from './fake-point.mjs';
 
@@ -50,7 +51,7 @@ describe('job files and merge', () => {
     const r = JSON.parse(readFileSync(f, 'utf8'));
     r.validationLoss += 0.5;
     writeFileSync(f, JSON.stringify(r));
-    expect(() => mergeResults([a, b])).toThrow(UserError);
+    expect(() => mergeResults([a, b])).toThrow(InvalidArgumentError);
     expect(() => mergeResults([a, b])).toThrow(new RegExp(points[0]!.id));
 
     const c = tmp();
@@ -66,19 +67,19 @@ describe('job files and merge', () => {
     expect(byId(mergeResults([reportFile]).points)).toEqual(byId(mergeResults([a]).points));
   });
 
-  it('turns bad inputs into UserErrors', () => {
+  it('turns bad inputs into InvalidArgumentErrors', () => {
     const d = tmp();
-    expect(() => mergeResults([])).toThrow(UserError);
-    expect(() => mergeResults([join(d, 'nope')])).toThrow(UserError);
+    expect(() => mergeResults([])).toThrow(InvalidArgumentError);
+    expect(() => mergeResults([join(d, 'nope')])).toThrow(InvalidArgumentError);
     mkdirSync(join(d, 'empty'));
-    expect(() => mergeResults([join(d, 'empty')])).toThrow(UserError);
+    expect(() => mergeResults([join(d, 'empty')])).toThrow(InvalidArgumentError);
     const junk = join(d, 'junk.json');
     writeFileSync(junk, '{"hello": 1}');
-    expect(() => mergeResults([junk])).toThrow(UserError);
-    expect(() => readJobFile(junk)).toThrow(UserError);
+    expect(() => mergeResults([junk])).toThrow(InvalidArgumentError);
+    expect(() => readJobFile(junk)).toThrow(InvalidArgumentError);
     const broken = join(d, 'broken.json');
     writeFileSync(broken, '{');
-    expect(() => readJobFile(broken)).toThrow(UserError);
+    expect(() => readJobFile(broken)).toThrow(InvalidArgumentError);
     const job = writeJobFiles(points.slice(0, 1), join(d, 'jobs'))[0]!;
     const j = JSON.parse(readFileSync(job, 'utf8'));
     j.point.epochs = 'many';
@@ -87,8 +88,16 @@ describe('job files and merge', () => {
     expect(() => readJobFile(bad)).toThrow(/epochs/);
     expect(() => readStudyGrid(d)).toThrow(/not a study folder/);
     writeFileSync(join(d, 'grid.json'), '{"schema": "dp-canary/study-grid@1", "points": [{"id": "x"}]}');
-    expect(() => readStudyGrid(d)).toThrow(UserError);
+    expect(() => readStudyGrid(d)).toThrow(InvalidArgumentError);
     copyFileSync(job, join(d, 'ok.json'));
     expect(readJobFile(join(d, 'ok.json')).id).toBe(points[0]!.id);
+  });
+
+  it('checks a point\'s optimizer and mitigation against the one list of each', () => {
+    const p = points.find((x) => x.mitigation === 'none')!;
+    // Every optimizer the trainer implements (and `train --optimizer` accepts) is a valid setting.
+    for (const optimizer of OPTIMIZER_NAMES) expect(validateStudyPoint({ ...p, optimizer }, 'job').optimizer).toBe(optimizer);
+    expect(() => validateStudyPoint({ ...p, optimizer: 'adamw' }, 'job')).toThrow(/"optimizer" must be one of sgd, momentum, adam, rmsprop/);
+    expect(() => validateStudyPoint({ ...p, mitigation: 'pruning' }, 'job')).toThrow(/"mitigation" must be one of none, dp, dropout, weight-decay, sanitize/);
   });
 });

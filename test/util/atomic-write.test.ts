@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../../src/util/atomic-write.js';
-import { UserError } from '../../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 describe('writeFileAtomic', () => {
   it('replaces the whole file and leaves no temporary files', () => {
@@ -32,14 +32,14 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(join(target, 'keep.txt'), 'utf8')).toBe('k');
   });
 
-  it('an output folder that cannot exist is a UserError, not a hang or a stack trace', () => {
+  it('an output folder that cannot exist is an InvalidArgumentError, not a hang or a stack trace', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpc-atomic-'));
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
-    expect(() => writeFileAtomic(join(file, 'sub', 'a.json'), '{}')).toThrow(UserError);
+    expect(() => writeFileAtomic(join(file, 'sub', 'a.json'), '{}')).toThrow(InvalidArgumentError);
     expect(() => ensureDir(file)).toThrow(/is a file/);
     // Node 20's recursive mkdirSync never returns for this path; ours fails at once.
-    expect(() => ensureDir('/proc/dp-canary-test/x')).toThrow(UserError);
+    expect(() => ensureDir('/proc/dp-canary-test/x')).toThrow(InvalidArgumentError);
   });
 });
 

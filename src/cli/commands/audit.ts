@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { parseBackendName } from '../../dpsgd/backend.js';
-import { auditRunFolder, DEFAULT_AUDIT_CONFIDENCE, formatAudit } from '../../pipeline/audit-run.js';
+import { auditRunFolder, DEFAULT_AUDIT_CONFIDENCE } from '../../pipeline/audit-run.js';
+import { formatAudit } from '../format.js';
 import type { CliIO } from '../io.js';
 import { parseInRange, toJson } from '../parse.js';
 

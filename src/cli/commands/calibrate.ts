@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { parseNumber, toJson } from '../parse.js';
-import { UserError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import {
   calibrateNoiseMultiplier,
   calibrateNoiseMultiplierPld,
@@ -43,11 +43,11 @@ export function register(program: Command, io: CliIO): void {
     .showHelpAfterError(false)
     .showSuggestionAfterError(false)
     .action((opts: CalibrateFlags) => {
-      if (opts.targetEpsilon === undefined) throw new UserError('missing required option --target-epsilon');
+      if (opts.targetEpsilon === undefined) throw new InvalidArgumentError('missing required option --target-epsilon');
       const target = parseNumber('--target-epsilon', opts.targetEpsilon);
-      if (!(target > 0)) throw new UserError(`--target-epsilon must be > 0, got ${opts.targetEpsilon}`);
+      if (!(target > 0)) throw new InvalidArgumentError(`--target-epsilon must be > 0, got ${opts.targetEpsilon}`);
       const schedule = resolveSchedule(opts);
-      if (opts.delta === undefined) throw new UserError('missing required option --delta');
+      if (opts.delta === undefined) throw new InvalidArgumentError('missing required option --delta');
       const delta = parseDelta(opts.delta);
       const acc = resolveAccountant(opts);
       if (acc.name === 'pld') {

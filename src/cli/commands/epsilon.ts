@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { parseInRange, parseInteger, parseNumber, toJson } from '../parse.js';
-import { UserError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import {
+  ACCOUNTANT_NAMES,
   DEFAULT_ORDERS,
+  isAccountantName,
   createAccountant,
   deltaFromRdp,
   dpSgdEvent,
@@ -40,38 +42,38 @@ export function addScheduleOptions(cmd: Command): Command {
     .option('--epochs <E>', 'instead of q and T: number of epochs E > 0 (T = ceil(E*N/B), as TF Privacy)');
 }
 
-/** Resolves (q, T) from the flags; UserError when both or neither forms are given, or a value is bad. */
+/** Resolves (q, T) from the flags; InvalidArgumentError when both or neither forms are given, or a value is bad. */
 export function resolveSchedule(f: ScheduleFlags): Schedule {
   const direct = f.samplingRate !== undefined || f.steps !== undefined;
   const derived = f.datasetSize !== undefined || f.batchSize !== undefined || f.epochs !== undefined;
   if (direct && derived) {
-    throw new UserError(
+    throw new InvalidArgumentError(
       'give either --sampling-rate and --steps, or --dataset-size, --batch-size and --epochs, not a mix of both',
     );
   }
   if (derived) {
     const datasetSize = parseInteger('--dataset-size', f.datasetSize, { min: 1 });
     const batchSize = parseInteger('--batch-size', f.batchSize, { min: 1 });
-    if (batchSize > datasetSize) throw new UserError(`--batch-size (${batchSize}) must not exceed --dataset-size (${datasetSize})`);
+    if (batchSize > datasetSize) throw new InvalidArgumentError(`--batch-size (${batchSize}) must not exceed --dataset-size (${datasetSize})`);
     const epochs = parseNumber('--epochs', f.epochs);
-    if (!(epochs > 0)) throw new UserError(`--epochs must be > 0, got ${f.epochs}`);
+    if (!(epochs > 0)) throw new InvalidArgumentError(`--epochs must be > 0, got ${f.epochs}`);
     // Same arithmetic as TF Privacy's compute_dp_sgd_privacy: q = B/N, T = ceil(E*N/B).
     const steps = Math.ceil((epochs * datasetSize) / batchSize);
-    if (!Number.isSafeInteger(steps)) throw new UserError('--epochs gives too many steps');
+    if (!Number.isSafeInteger(steps)) throw new InvalidArgumentError('--epochs gives too many steps');
     return { samplingRate: batchSize / datasetSize, steps, derivedFrom: { datasetSize, batchSize, epochs } };
   }
   if (f.samplingRate === undefined) {
-    throw new UserError('missing required option --sampling-rate (or --dataset-size, --batch-size and --epochs)');
+    throw new InvalidArgumentError('missing required option --sampling-rate (or --dataset-size, --batch-size and --epochs)');
   }
   const samplingRate = parseInRange('--sampling-rate', f.samplingRate, 0, 1);
-  if (f.steps === undefined) throw new UserError('missing required option --steps');
+  if (f.steps === undefined) throw new InvalidArgumentError('missing required option --steps');
   return { samplingRate, steps: parseInteger('--steps', f.steps) };
 }
 
 /** --noise-multiplier: a finite number >= 0 (noise std / clipping norm). */
 export function parseNoiseMultiplier(raw: string | undefined): number {
   const s = parseNumber('--noise-multiplier', raw);
-  if (s < 0) throw new UserError(`--noise-multiplier must be >= 0, got ${raw}`);
+  if (s < 0) throw new InvalidArgumentError(`--noise-multiplier must be >= 0, got ${raw}`);
   return s;
 }
 
@@ -99,14 +101,14 @@ export interface AccountantFlags {
   pldInterval?: string;
 }
 
-/** Resolves --accountant and --pld-interval; UserError on bad values. */
+/** Resolves --accountant and --pld-interval; InvalidArgumentError on bad values. */
 export function resolveAccountant(f: AccountantFlags): { name: AccountantName; pld: PldOptions } {
   const name = f.accountant ?? 'rdp';
-  if (name !== 'rdp' && name !== 'pld') throw new UserError(`--accountant must be rdp or pld, got '${name}'`);
+  if (!isAccountantName(name)) throw new InvalidArgumentError(`--accountant must be ${ACCOUNTANT_NAMES.join(' or ')}, got '${name}'`);
   if (f.pldInterval === undefined) return { name, pld: {} };
-  if (name !== 'pld') throw new UserError('--pld-interval needs --accountant pld');
+  if (name !== 'pld') throw new InvalidArgumentError('--pld-interval needs --accountant pld');
   const interval = parseNumber('--pld-interval', f.pldInterval);
-  if (!(interval > 0 && interval <= 1)) throw new UserError(`--pld-interval must be in (0, 1] nats, got ${f.pldInterval}`);
+  if (!(interval > 0 && interval <= 1)) throw new InvalidArgumentError(`--pld-interval must be in (0, 1] nats, got ${f.pldInterval}`);
   return { name, pld: { interval } };
 }
 
@@ -144,14 +146,14 @@ export function register(program: Command, io: CliIO): void {
       const schedule = resolveSchedule(opts);
       const sigma = parseNoiseMultiplier(opts.noiseMultiplier);
       if ((opts.delta === undefined) === (opts.epsilon === undefined)) {
-        throw new UserError('give exactly one of --delta (to get epsilon) or --epsilon (to get delta)');
+        throw new InvalidArgumentError('give exactly one of --delta (to get epsilon) or --epsilon (to get delta)');
       }
       const acc = resolveAccountant(opts);
       const delta = opts.delta !== undefined ? parseDelta(opts.delta) : undefined;
       let epsilon: number | undefined;
       if (opts.epsilon !== undefined) {
         epsilon = parseNumber('--epsilon', opts.epsilon);
-        if (epsilon < 0) throw new UserError(`--epsilon must be >= 0, got ${opts.epsilon}`);
+        if (epsilon < 0) throw new InvalidArgumentError(`--epsilon must be >= 0, got ${opts.epsilon}`);
       }
       if (acc.name === 'pld') {
         io.out(pldReport(schedule, sigma, acc.pld, delta, epsilon, opts.json === true));

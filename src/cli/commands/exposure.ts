@@ -4,7 +4,8 @@ import type { CliIO } from '../io.js';
 import { parseInteger, parseNumber, toJson } from '../parse.js';
 import { resolve } from 'node:path';
 import type { Measurement } from '../../pipeline/measure.js';
-import { UserError } from '../../util/errors.js';
+import { formatMeasurement } from '../format.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { type ExposureEstimates, estimateExposures, MIN_FIT_REFERENCES, MIN_REFERENCES } from '../../canary/estimate.js';
 import { parseScoresJson } from '../../canary/scores-file.js';
 
@@ -42,7 +43,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--canary <name>', 'report only this canary')
     .option('--json', 'print one JSON object')
     .action(async (flags: ExposureFlags) => {
-      if (flags.scores !== undefined && flags.run !== undefined) throw new UserError('give --scores or --run, not both');
+      if (flags.scores !== undefined && flags.run !== undefined) throw new InvalidArgumentError('give --scores or --run, not both');
       if (flags.scores !== undefined) {
         exposureFromScoresCommand(flags.scores, flags, io);
         return;
@@ -51,7 +52,7 @@ export function register(program: Command, io: CliIO): void {
         await exposureFromRunCommand(flags.run, flags, io);
         return;
       }
-      throw new UserError('exposure needs --scores FILE or --run DIR');
+      throw new InvalidArgumentError('exposure needs --scores FILE or --run DIR');
     });
 }
 
@@ -60,23 +61,23 @@ function readText(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read scores file ${path}${code ? ` (${code})` : ''}`);
+    throw new InvalidArgumentError(`cannot read scores file ${path}${code ? ` (${code})` : ''}`);
   }
 }
 
 /** `exposure --run DIR`: measure a trained run's canaries with its own model; writes DIR/exposure.json. */
 export async function exposureFromRunCommand(dir: string, flags: ExposureFlags, io: CliIO): Promise<Measurement> {
   // Loaded here, not at the top: they bring in tfjs, which `exposure --scores` never needs.
-  const [{ parseBackendName }, { formatMeasurement, measureRun }, { loadRunManifest }] = await Promise.all([
+  const [{ parseBackendName }, { measureRun }, { loadRunManifest }] = await Promise.all([
     import('../../dpsgd/backend.js'),
-    import('../../pipeline/measure.js'),
+    import('../../pipeline/measure-run.js'),
     import('../../pipeline/run-folder.js'),
   ]);
   const backend = flags.backend !== undefined ? parseBackendName(flags.backend, '--backend') : undefined;
   if (flags.canary !== undefined) {
     // Check the name before minutes of scoring, not after.
     const names = loadRunManifest(resolve(dir)).canaries.map((c) => c.name);
-    if (!names.includes(flags.canary)) throw new UserError(`no canary named '${flags.canary}' in ${dir} (it has: ${names.join(', ')})`);
+    if (!names.includes(flags.canary)) throw new InvalidArgumentError(`no canary named '${flags.canary}' in ${dir} (it has: ${names.join(', ')})`);
   }
   const m = await measureRun(resolve(dir), {
     ...(flags.maxExact !== undefined ? { maxExactSpace: parseNumber('--max-exact', flags.maxExact) } : {}),
@@ -100,7 +101,7 @@ export function exposureFromScoresCommand(path: string, flags: ExposureFlags, io
   if (flags.canary !== undefined) {
     const one = canaries[flags.canary];
     if (one === undefined) {
-      throw new UserError(`no canary named '${flags.canary}' in ${path} (it has: ${Object.keys(canaries).join(', ')})`);
+      throw new InvalidArgumentError(`no canary named '${flags.canary}' in ${path} (it has: ${Object.keys(canaries).join(', ')})`);
     }
     canaries = { [flags.canary]: one };
   }

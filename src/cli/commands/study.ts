@@ -3,15 +3,16 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
+import { ACCOUNTANT_NAMES, isAccountantName } from '../../accountant/accountant.js';
 import { initBackend, parseBackendName } from '../../dpsgd/backend.js';
 import { PRESET_NAMES, resolveStudyConfig, buildGrid, publicPointFor, type StudyOverrides } from '../../study/grid.js';
 import { runStudy, type RunPoint, type WorkerPointFunction } from '../../study/runner.js';
 import { writeJobFiles, readJobFile, mergeResults } from '../../study/jobs.js';
 import { writeReports } from '../../study/reports.js';
 import { renderMarkdown } from '../../study/markdown.js';
-import type { Mitigation, PresetName, StudyMode, StudyReport } from '../../study/types.js';
-import { runStudyPoint } from '../../pipeline/study-point.js';
-import { CompletedWithFailures, UserError } from '../../util/errors.js';
+import { MITIGATIONS, isMitigation, type PresetName, type StudyMode, type StudyReport } from '../../study/types.js';
+import { runStudyPoint } from '../../study/run-point.js';
+import { CompletedWithFailures, InvalidArgumentError } from '../../util/errors.js';
 import { prepareRunData } from '../../pipeline/run-data.js';
 import type { CliIO } from '../io.js';
 import { guardStudyFolder } from '../out-folder.js';
@@ -44,12 +45,10 @@ interface StudyFlags {
   json?: boolean;
 }
 
-const MITIGATIONS: Mitigation[] = ['none', 'dp', 'dropout', 'weight-decay', 'sanitize'];
-
 function presetOf(f: StudyFlags): PresetName {
-  if (f.quick && f.preset !== undefined && f.preset !== 'quick') throw new UserError('give --quick or --preset, not both');
+  if (f.quick && f.preset !== undefined && f.preset !== 'quick') throw new InvalidArgumentError('give --quick or --preset, not both');
   const p = f.quick ? 'quick' : (f.preset ?? 'default');
-  if (!(PRESET_NAMES as readonly string[]).includes(p)) throw new UserError(`--preset must be one of ${PRESET_NAMES.join(', ')}; got '${p}'`);
+  if (!(PRESET_NAMES as readonly string[]).includes(p)) throw new InvalidArgumentError(`--preset must be one of ${PRESET_NAMES.join(', ')}; got '${p}'`);
   return p as PresetName;
 }
 
@@ -69,17 +68,17 @@ function overridesOf(f: StudyFlags): StudyOverrides {
   if (f.mode !== undefined) {
     const modes: Record<string, StudyMode[]> = { scratch: ['scratch'], 'fine-tune': ['fine-tune'], both: ['fine-tune', 'scratch'] };
     const m = modes[f.mode];
-    if (!m) throw new UserError(`--mode must be scratch, fine-tune or both; got '${f.mode}'`);
+    if (!m) throw new InvalidArgumentError(`--mode must be scratch, fine-tune or both; got '${f.mode}'`);
     o.modes = m;
   }
   if (f.publicCorpus !== undefined) o.publicCorpus = f.publicCorpus;
   if (f.accountant !== undefined) {
-    if (f.accountant !== 'rdp' && f.accountant !== 'pld') throw new UserError(`--accountant must be rdp or pld, got '${f.accountant}'`);
+    if (!isAccountantName(f.accountant)) throw new InvalidArgumentError(`--accountant must be ${ACCOUNTANT_NAMES.join(' or ')}, got '${f.accountant}'`);
     o.accountant = f.accountant;
   }
   if (f.auditCanaries !== undefined) o.auditCanaries = parseInteger('--audit-canaries', f.auditCanaries, { min: 1 });
   if (f.auditRepeats !== undefined) {
-    if (f.auditCanaries === undefined) throw new UserError('--audit-repeats needs --audit-canaries M');
+    if (f.auditCanaries === undefined) throw new InvalidArgumentError('--audit-repeats needs --audit-canaries M');
     o.auditRepeats = parseInteger('--audit-repeats', f.auditRepeats, { min: 1 });
   }
   if (f.publicMaxChars !== undefined) o.publicCorpusChars = parseInteger('--public-max-chars', f.publicMaxChars, { min: 1 });
@@ -89,9 +88,9 @@ function overridesOf(f: StudyFlags): StudyOverrides {
   if (f.canaryFormat !== undefined) o.canaryFormat = f.canaryFormat;
   if (f.mitigations !== undefined) {
     const ms = f.mitigations.split(',').map((s) => s.trim());
-    const bad = ms.find((m) => !(MITIGATIONS as string[]).includes(m));
-    if (bad !== undefined) throw new UserError(`--mitigations: unknown mitigation '${bad}' (use ${MITIGATIONS.join(', ')})`);
-    o.mitigations = ms as Mitigation[];
+    const bad = ms.find((m) => !isMitigation(m));
+    if (bad !== undefined) throw new InvalidArgumentError(`--mitigations: unknown mitigation '${bad}' (use ${MITIGATIONS.join(', ')})`);
+    o.mitigations = ms.filter(isMitigation);
   }
   return o;
 }
@@ -100,7 +99,7 @@ function overridesOf(f: StudyFlags): StudyOverrides {
 function workerPointFunction(): WorkerPointFunction | null {
   const here = fileURLToPath(import.meta.url);
   if (!here.endsWith('.js')) return null; // running from TypeScript sources (tests): in-process only
-  const module = join(here, '..', '..', '..', 'pipeline', 'study-point.js');
+  const module = join(here, '..', '..', '..', 'study', 'run-point.js');
   return existsSync(module) ? { module, exportName: 'runStudyPoint' } : null;
 }
 
@@ -155,12 +154,12 @@ export function register(program: Command, io: CliIO): void {
     .action(async (results: string[], f: StudyFlags) => {
       const out = resolve(f.out);
       if (f.merge) {
-        if (results.length === 0) throw new UserError('--merge needs at least one study folder or result file');
+        if (results.length === 0) throw new InvalidArgumentError('--merge needs at least one study folder or result file');
         const report = mergeResults(results.map((r) => resolve(r)));
         summary(report, await writeReports(report, out), io, f.json ?? false);
         return;
       }
-      if (results.length > 0) throw new UserError(`unexpected argument '${results[0]}' (study folders are only taken with --merge)`);
+      if (results.length > 0) throw new InvalidArgumentError(`unexpected argument '${results[0]}' (study folders are only taken with --merge)`);
       const backend = f.backend !== undefined ? parseBackendName(f.backend, '--backend') : undefined;
       if (backend) process.env['DP_CANARY_BACKEND'] = backend; // workers choose their backend from it too
       const info = await initBackend(backend);

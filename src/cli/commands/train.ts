@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readRunRecord } from '../../pipeline/run-folder.js';
+import { ACCOUNTANT_NAMES, isAccountantName } from '../../accountant/accountant.js';
 import { parseBackendName, type BackendName } from '../../dpsgd/backend.js';
+import { OPTIMIZER_NAMES, isOptimizerName } from '../../dpsgd/optimizer-names.js';
 import { ParallelSession } from '../../dpsgd/parallel/session.js';
 import { resolveStudyConfig } from '../../study/grid.js';
 import type { RunConfig } from '../../pipeline/run-config.js';
 import { trainRun } from '../../pipeline/train-run.js';
-import { measureRun, formatMeasurement } from '../../pipeline/measure.js';
-import { UserError } from '../../util/errors.js';
+import { measureRun } from '../../pipeline/measure-run.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { DEFAULT_MAX_VOCAB } from '../../data/tokenizer.js';
+import { formatMeasurement } from '../format.js';
 import { prepareFreshRunFolder } from '../out-folder.js';
 import type { CliIO } from '../io.js';
 import { parseInRange, parseInteger, parseNumberList, toJson } from '../parse.js';
@@ -62,14 +65,14 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
   if (f.corpus !== undefined) s.corpus = f.corpus;
   if (f.maxChars !== undefined) s.corpusMaxChars = parseInteger('--max-chars', f.maxChars, { min: 1 });
   if (f.tokenizer !== undefined) {
-    if (f.tokenizer !== 'char' && f.tokenizer !== 'word') throw new UserError(`--tokenizer must be char or word, got '${f.tokenizer}'`);
+    if (f.tokenizer !== 'char' && f.tokenizer !== 'word') throw new InvalidArgumentError(`--tokenizer must be char or word, got '${f.tokenizer}'`);
     s.tokenizer = f.tokenizer;
   }
   if (f.maxVocab !== undefined) s.maxVocab = parseInteger('--max-vocab', f.maxVocab, { min: 2 });
   if (f.canaryFormat !== undefined) s.canaryFormat = f.canaryFormat;
   if (f.insertions !== undefined) {
     const insertions = parseNumberList('--insertions', f.insertions);
-    if (insertions.some((r) => !Number.isSafeInteger(r) || r < 1)) throw new UserError('--insertions must list positive integers');
+    if (insertions.some((r) => !Number.isSafeInteger(r) || r < 1)) throw new InvalidArgumentError('--insertions must list positive integers');
     s.insertions = insertions;
   }
   if (f.noiseMultiplier !== undefined) s.noiseMultiplier = parseInRange('--noise-multiplier', f.noiseMultiplier, 0, Infinity, { loOpen: true });
@@ -80,10 +83,10 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
   if (f.epochs !== undefined) s.epochs = parseInRange('--epochs', f.epochs, 0, Infinity, { loOpen: true });
   if (f.delta !== undefined) s.delta = parseInRange('--delta', f.delta, 0, 1, { loOpen: true, hiOpen: true });
   if (f.optimizer !== undefined) {
-    if (!['sgd', 'momentum', 'adam', 'rmsprop'].includes(f.optimizer)) {
-      throw new UserError(`--optimizer must be one of sgd, momentum, adam, rmsprop; got '${f.optimizer}'`);
+    if (!isOptimizerName(f.optimizer)) {
+      throw new InvalidArgumentError(`--optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}; got '${f.optimizer}'`);
     }
-    s.optimizer = f.optimizer as RunConfig['optimizer'];
+    s.optimizer = f.optimizer;
   }
   if (f.learningRate !== undefined) s.learningRate = parseInRange('--learning-rate', f.learningRate, 0, Infinity, { loOpen: true });
   if (f.dropout !== undefined) s.dropout = parseInRange('--dropout', f.dropout, 0, 1, { hiOpen: true });
@@ -92,7 +95,7 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
   if (f.hiddenSize !== undefined) s.hiddenSize = parseInteger('--hidden-size', f.hiddenSize, { min: 1 });
   if (f.layers !== undefined) s.layers = parseInteger('--layers', f.layers, { min: 1 });
   if (f.cell !== undefined) {
-    if (f.cell !== 'lstm' && f.cell !== 'gru') throw new UserError(`--cell must be lstm or gru, got '${f.cell}'`);
+    if (f.cell !== 'lstm' && f.cell !== 'gru') throw new InvalidArgumentError(`--cell must be lstm or gru, got '${f.cell}'`);
     s.cell = f.cell;
   }
   if (f.seqLength !== undefined) s.seqLength = parseInteger('--seq-length', f.seqLength, { min: 1 });
@@ -102,12 +105,12 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
   }
   if (f.auditCanaries !== undefined) s.auditCanaries = parseInteger('--audit-canaries', f.auditCanaries, { min: 1 });
   if ((f.auditRepeats !== undefined || f.auditFormat !== undefined) && s.auditCanaries === undefined) {
-    throw new UserError('--audit-repeats and --audit-format need --audit-canaries M');
+    throw new InvalidArgumentError('--audit-repeats and --audit-format need --audit-canaries M');
   }
   if (f.auditRepeats !== undefined) s.auditRepeats = parseInteger('--audit-repeats', f.auditRepeats, { min: 1 });
   if (f.auditFormat !== undefined) s.auditFormat = f.auditFormat;
   if (f.accountant !== undefined) {
-    if (f.accountant !== 'rdp' && f.accountant !== 'pld') throw new UserError(`--accountant must be rdp or pld, got '${f.accountant}'`);
+    if (!isAccountantName(f.accountant)) throw new InvalidArgumentError(`--accountant must be ${ACCOUNTANT_NAMES.join(' or ')}, got '${f.accountant}'`);
     s.accountant = f.accountant;
   }
   if (f.initFrom !== undefined) s.initFrom = resolve(f.initFrom);
@@ -123,15 +126,15 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
   const d = start
     ? { ...defaults, embeddingDim: start.embeddingDim, hiddenSize: start.hiddenSize, layers: start.layers, lowercase: start.lowercase, maxVocab: start.maxVocab }
     : defaults;
-  if (start && f.cell !== undefined && f.cell !== start.cell) throw new UserError(`--cell ${f.cell}: the --init-from run uses ${start.cell}`);
-  if (start && f.tokenizer !== undefined && f.tokenizer !== start.tokenizer) throw new UserError(`--tokenizer ${f.tokenizer}: the --init-from run uses ${start.tokenizer}`);
+  if (start && f.cell !== undefined && f.cell !== start.cell) throw new InvalidArgumentError(`--cell ${f.cell}: the --init-from run uses ${start.cell}`);
+  if (start && f.tokenizer !== undefined && f.tokenizer !== start.tokenizer) throw new InvalidArgumentError(`--tokenizer ${f.tokenizer}: the --init-from run uses ${start.tokenizer}`);
   if (f.noiseMultiplier !== undefined && f.targetEpsilon !== undefined) {
-    throw new UserError('give --noise-multiplier or --target-epsilon, not both');
+    throw new InvalidArgumentError('give --noise-multiplier or --target-epsilon, not both');
   }
-  if (f.samplingRate !== undefined && f.batchSize !== undefined) throw new UserError('give --sampling-rate or --batch-size, not both');
+  if (f.samplingRate !== undefined && f.batchSize !== undefined) throw new InvalidArgumentError('give --sampling-rate or --batch-size, not both');
   const isPrivate = f.noiseMultiplier !== undefined || f.targetEpsilon !== undefined;
-  if (!isPrivate && f.clip !== undefined) throw new UserError('--clip applies to private training: add --noise-multiplier or --target-epsilon');
-  if (!isPrivate && f.accountant !== undefined) throw new UserError('--accountant applies to private training: add --target-epsilon or --noise-multiplier');
+  if (!isPrivate && f.clip !== undefined) throw new InvalidArgumentError('--clip applies to private training: add --noise-multiplier or --target-epsilon');
+  if (!isPrivate && f.accountant !== undefined) throw new InvalidArgumentError('--accountant applies to private training: add --target-epsilon or --noise-multiplier');
   const s = settingsFromFlags(f);
   const tokenizer = s.tokenizer ?? start?.tokenizer ?? 'char';
   const dropout = s.dropout ?? 0;
@@ -170,7 +173,7 @@ const FLAG_OF: Partial<Record<keyof RunConfig, string>> = {
 
 /**
  * The settings of a resumed run: those of its run.json. A flag given with --resume must agree
- * with it; one that differs is a UserError naming the setting and both values.
+ * with it; one that differs is an InvalidArgumentError naming the setting and both values.
  */
 export function resumedConfig(saved: RunConfig, given: TrainFlags): RunConfig {
   const s = settingsFromFlags(given);
@@ -179,7 +182,7 @@ export function resumedConfig(saved: RunConfig, given: TrainFlags): RunConfig {
     const old = key === 'seed' && saved.secureRandom !== false ? undefined : saved[key];
     if (JSON.stringify(old) !== JSON.stringify(value)) {
       const shown = key === 'seed' && old === undefined ? 'none (node:crypto randomness)' : showSetting(old);
-      throw new UserError(
+      throw new InvalidArgumentError(
         `cannot resume: ${FLAG_OF[key] ?? key} is ${showSetting(value)} but the run's run.json has ${shown}; ` +
           'omit the flag to resume with the saved settings',
       );
@@ -214,7 +217,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--batch-size <B>', 'expected batch size (q = B / training windows)')
     .option('--epochs <E>', 'passes over the training data (steps = ceil(E / q))')
     .option('--delta <delta>', 'delta of (epsilon, delta)-DP, should be below 1 / training windows')
-    .option('--optimizer <name>', 'sgd, momentum, adam or rmsprop')
+    .option('--optimizer <name>', `${OPTIMIZER_NAMES.slice(0, -1).join(', ')} or ${OPTIMIZER_NAMES.at(-1)!}`)
     .option('--learning-rate <lr>', 'optimizer learning rate')
     .option('--dropout <rate>', 'dropout rate in [0, 1)')
     .option('--weight-decay <lambda>', 'L2 weight decay coefficient')
@@ -246,7 +249,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--json', 'print the final metrics as one JSON object')
     .action(async (flags: TrainFlags) => {
       const dir = resolve(flags.out!);
-      if (flags.resume && flags.overwrite) throw new UserError('give --resume or --overwrite, not both');
+      if (flags.resume && flags.overwrite) throw new InvalidArgumentError('give --resume or --overwrite, not both');
       const config = flags.resume ? resumedConfig(readRunRecord(dir).config, flags) : runConfigFromFlags(flags);
       if (!flags.resume) prepareFreshRunFolder(dir, flags.overwrite ?? false);
       const backend = flags.backend !== undefined ? parseBackendName(flags.backend, '--backend') : undefined;

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { SeededState } from '../../util/random.js';
 import { decodeFloat32, encodeFloat32 } from '../model-io.js';
@@ -58,10 +58,10 @@ export function readFitCheckpoint(path: string): FitCheckpoint | null {
   try {
     v = JSON.parse(readFileSync(path, 'utf8')) as Partial<FitCheckpoint>;
   } catch {
-    throw new UserError(`checkpoint ${path} is not valid JSON.`);
+    throw new InvalidArgumentError(`checkpoint ${path} is not valid JSON.`);
   }
   if (v.format !== 'dp-canary-fit-checkpoint' || v.version !== 1 || !Number.isInteger(v.step) || !v.weights || !v.optimizer || !v.random || !v.settings) {
-    throw new UserError(`${path} is not a version 1 dp-canary fit checkpoint.`);
+    throw new InvalidArgumentError(`${path} is not a version 1 dp-canary fit checkpoint.`);
   }
   return v as FitCheckpoint;
 }
@@ -74,10 +74,10 @@ function load(a: SavedArray, what: string): tf.Tensor {
 /** Restores weights (by name, shapes checked) and optimizer state from a checkpoint. */
 export async function restoreFitCheckpoint(ck: FitCheckpoint, model: LayersModel, optimizer: tf.Optimizer, path: string): Promise<void> {
   // By position: tfjs names weights after layer instances, which differ between processes.
-  if (ck.weights.length !== model.weights.length) throw new UserError(`cannot resume ${path}: it holds ${ck.weights.length} weights, the model has ${model.weights.length}.`);
+  if (ck.weights.length !== model.weights.length) throw new InvalidArgumentError(`cannot resume ${path}: it holds ${ck.weights.length} weights, the model has ${model.weights.length}.`);
   for (const [k, w] of model.weights.entries()) {
     const saved = ck.weights[k]!;
-    if (saved.shape.join() !== w.shape.join()) throw new UserError(`cannot resume ${path}: weight ${k} (${w.originalName}) has shape [${saved.shape}] there, [${w.shape}] here.`);
+    if (saved.shape.join() !== w.shape.join()) throw new InvalidArgumentError(`cannot resume ${path}: weight ${k} (${w.originalName}) has shape [${saved.shape}] there, [${w.shape}] here.`);
     const t = load(saved, `weight ${saved.name}`);
     w.write(t);
     t.dispose();

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { addInto, physicalChunks } from '../logical-batch.js';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { PrivacyLedger, calibrateNoiseMultiplier } from '../../accountant/index.js';
-import { UserError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { restoreSeededRandom, secureRandom, seededRandom, type RandomSource } from '../../util/random.js';
 import { readJournal, writeJournal } from '../checkpoint.js';
 import { privatizeGradient } from '../noise.js';
@@ -81,7 +81,7 @@ export interface FitPrivatelyResult {
 }
 
 function positive(v: number | undefined, what: string): void {
-  if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new UserError(`${what} must be a positive number, got ${v}.`);
+  if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new InvalidArgumentError(`${what} must be a positive number, got ${v}.`);
 }
 
 function asList(x: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
@@ -124,19 +124,19 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   const warn = o.warn ?? ((m: string) => process.emitWarning(m));
   const xs = asList(x);
   const N = y.shape[0];
-  if (N === 0) throw new UserError('there are no training examples.');
-  for (const t of xs) if (t.shape[0] !== N) throw new UserError(`x has ${t.shape[0]} rows but y has ${N}.`);
+  if (N === 0) throw new InvalidArgumentError('there are no training examples.');
+  for (const t of xs) if (t.shape[0] !== N) throw new InvalidArgumentError(`x has ${t.shape[0]} rows but y has ${N}.`);
   const isPrivate = o.private ?? true;
   positive(o.batchSize, 'batch size');
   positive(o.epochs, 'epochs');
   const physical = o.physicalBatchSize ?? 256;
-  if (!(Number.isInteger(physical) && physical >= 1)) throw new UserError(`physical batch size must be an integer >= 1, got ${physical}.`);
+  if (!(Number.isInteger(physical) && physical >= 1)) throw new InvalidArgumentError(`physical batch size must be an integer >= 1, got ${physical}.`);
   const q = o.batchSize / N;
-  if (!(q > 0 && q <= 1)) throw new UserError(`batch size ${o.batchSize} must be at most the ${N} examples.`);
+  if (!(q > 0 && q <= 1)) throw new InvalidArgumentError(`batch size ${o.batchSize} must be at most the ${N} examples.`);
   const stepsPerEpoch = Math.ceil(1 / q);
   const totalSteps = Math.ceil(o.epochs * stepsPerEpoch);
   const delta = o.delta ?? defaultDelta(N);
-  if (!(delta > 0 && delta < 1)) throw new UserError(`delta must be in (0, 1), got ${delta}.`);
+  if (!(delta > 0 && delta < 1)) throw new InvalidArgumentError(`delta must be in (0, 1), got ${delta}.`);
   const loss = typeof o.loss === 'function' ? o.loss : perExampleLoss(o.loss, o.fromLogits ?? false);
   const categorical = isCategorical(o.loss);
 
@@ -145,10 +145,10 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   let maxEpsilon: number | null = null;
   let mode: FitPrivatelyResult['mode'] = 'non-private';
   if (isPrivate) {
-    if (o.clipNorm === undefined) throw new UserError('a private run needs clipNorm.');
+    if (o.clipNorm === undefined) throw new InvalidArgumentError('a private run needs clipNorm.');
     positive(o.clipNorm, 'clip norm');
     clipNorm = o.clipNorm;
-    if ((o.noiseMultiplier === undefined) === (o.targetEpsilon === undefined)) throw new UserError('give either noiseMultiplier or targetEpsilon (exactly one).');
+    if ((o.noiseMultiplier === undefined) === (o.targetEpsilon === undefined)) throw new InvalidArgumentError('give either noiseMultiplier or targetEpsilon (exactly one).');
     positive(o.noiseMultiplier, 'noise multiplier');
     positive(o.targetEpsilon, 'target epsilon');
     positive(o.maxEpsilon, 'maximum epsilon');
@@ -158,7 +158,7 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
     mode = validateModel(model, o.exactFallback ?? false);
     if (mode === 'exact') warn('some layers have no per-example clipping rule: every gradient is computed one example at a time (slow).');
   } else if (o.noiseMultiplier !== undefined || o.targetEpsilon !== undefined || o.clipNorm !== undefined) {
-    throw new UserError('a non-private run takes no clip norm, noise multiplier or epsilon target.');
+    throw new InvalidArgumentError('a non-private run takes no clip norm, noise multiplier or epsilon target.');
   }
   // Non-private runs also go through the layer rules where they can (tested equal to autodiff),
   // which trains convolutions on wasm; otherwise through tfjs autodiff.
@@ -172,7 +172,7 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   }
   const settings: FitSettings = { private: isPrivate, numExamples: N, samplingRate: q, noiseMultiplier: sigma, clipNorm, delta, totalSteps, maxEpsilon };
   const every = o.checkpointEvery ?? stepsPerEpoch;
-  if (!(Number.isInteger(every) && every >= 1)) throw new UserError(`checkpoint interval must be an integer >= 1, got ${every}.`);
+  if (!(Number.isInteger(every) && every >= 1)) throw new InvalidArgumentError(`checkpoint interval must be an integer >= 1, got ${every}.`);
 
   let root: RandomSource = o.seed !== undefined ? seededRandom(o.seed) : secureRandom();
   let ledger: PrivacyLedger | null = isPrivate ? PrivacyLedger.empty() : null;
@@ -182,8 +182,8 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   const ck = o.resume && ckPath ? readFitCheckpoint(ckPath) : null;
   if (ck && ckPath) {
     const diff = (Object.keys(settings) as (keyof FitSettings)[]).find((k) => ck.settings[k] !== settings[k]);
-    if (diff) throw new UserError(`cannot resume ${ckPath}: its ${diff} differs from this run's.`);
-    if (ck.random.kind !== root.kind) throw new UserError(`cannot resume ${ckPath}: it was a ${ck.random.kind} run.`);
+    if (diff) throw new InvalidArgumentError(`cannot resume ${ckPath}: its ${diff} differs from this run's.`);
+    if (ck.random.kind !== root.kind) throw new InvalidArgumentError(`cannot resume ${ckPath}: it was a ${ck.random.kind} run.`);
     await restoreFitCheckpoint(ck, model, o.optimizer, ckPath);
     step = ck.step;
     if (ck.random.state) root = restoreSeededRandom(ck.random.state);

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { UserError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { LAYER_RULES, REFUSED_LAYERS } from './rules/index.js';
 import type { Layer, RuleContext } from './types.js';
 
@@ -20,17 +20,17 @@ function allLayers(model: LayersModel): Layer[] {
 
 /**
  * Checks before training that the fast path can clip this model per example. Throws a
- * UserError for BatchNormalization (always) and, unless `exactFallback`, for a trainable layer
+ * InvalidArgumentError for BatchNormalization (always) and, unless `exactFallback`, for a trainable layer
  * with no rule, a configuration its rule does not reproduce, or a trainable layer used at more
  * than one place in the graph. Returns 'fast', or 'exact' when the fallback will be used.
  */
 export function validateModel(model: LayersModel, exactFallback: boolean): 'fast' | 'exact' {
-  if (model.outputs.length !== 1) throw new UserError(`the model has ${model.outputs.length} outputs; DP training supports models with one output.`);
+  if (model.outputs.length !== 1) throw new InvalidArgumentError(`the model has ${model.outputs.length} outputs; DP training supports models with one output.`);
   let mode: 'fast' | 'exact' = 'fast';
   for (const layer of allLayers(model)) {
     const cls = layer.getClassName();
     const refused = REFUSED_LAYERS.get(cls);
-    if (refused) throw new UserError(`layer '${layer.name}': ${refused}.`);
+    if (refused) throw new InvalidArgumentError(`layer '${layer.name}': ${refused}.`);
     if (isModel(layer) || !isTrainable(layer)) continue;
     const rule = LAYER_RULES.get(cls);
     const why = !rule
@@ -39,7 +39,7 @@ export function validateModel(model: LayersModel, exactFallback: boolean): 'fast
         ? 'it is used at more than one place in the graph (shared weights)'
         : rule.check(layer);
     if (why === null) continue;
-    if (!exactFallback) throw new UserError(`layer '${layer.name}' (${cls}): ${why}; pass exactFallback: true for the slow exact path (one gradient per example).`);
+    if (!exactFallback) throw new InvalidArgumentError(`layer '${layer.name}' (${cls}): ${why}; pass exactFallback: true for the slow exact path (one gradient per example).`);
     mode = 'exact';
   }
   return mode;
@@ -51,7 +51,7 @@ export function validateModel(model: LayersModel, exactFallback: boolean): 'fast
  * nested models (the model must have passed validateModel).
  */
 export function runGraph(model: LayersModel, inputs: readonly tf.Tensor[], ctx: RuleContext): tf.Tensor {
-  if (inputs.length !== model.inputs.length) throw new UserError(`the model takes ${model.inputs.length} input(s), got ${inputs.length}.`);
+  if (inputs.length !== model.inputs.length) throw new InvalidArgumentError(`the model takes ${model.inputs.length} input(s), got ${inputs.length}.`);
   const values = new Map<number, tf.Tensor>();
   model.inputs.forEach((s, k) => values.set(s.id, inputs[k]!));
   const evaluate = (s: SymbolicTensor): tf.Tensor => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 
 /** Per-example loss: yTrue and yPred for B examples -> [B] (one value per example). */
 export type PerExampleLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor1D;
@@ -67,7 +67,7 @@ export function perExampleLoss(name: LossName | string, fromLogits = false): Per
     case 'mse':
       return (yTrue, yPred) => tf.tidy(() => meanPerExample(tf.squaredDifference(yPred, yTrue)));
     default:
-      throw new UserError(`unknown loss '${name}'; use sparseCategoricalCrossentropy, categoricalCrossentropy, binaryCrossentropy, meanSquaredError or a per-example loss function.`);
+      throw new InvalidArgumentError(`unknown loss '${name}'; use sparseCategoricalCrossentropy, categoricalCrossentropy, binaryCrossentropy, meanSquaredError or a per-example loss function.`);
   }
 }
 

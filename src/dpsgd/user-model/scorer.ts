@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Scorer, StateBatch, StepResult } from '../../canary/scorer.js';
-import { UserError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 
 export interface LayersModelScorerOptions {
   /** The model outputs logits (default: probabilities, e.g. a softmax last layer). */
@@ -33,13 +33,13 @@ export function layersModelScorer(model: LayersModel, o: LayersModelScorerOption
   const outShape = model.outputs[0]!.shape;
   const vocabSize = outShape[outShape.length - 1];
   if (model.inputs.length !== 1 || model.outputs.length !== 1 || typeof vocabSize !== 'number') {
-    throw new UserError('a scorer needs a model with one token-id input and one output of next-token probabilities [batch, (length,) vocabulary].');
+    throw new InvalidArgumentError('a scorer needs a model with one token-id input and one output of next-token probabilities [batch, (length,) vocabulary].');
   }
   const inLen = model.inputs[0]!.shape[1];
   if (typeof inLen === 'number') {
-    throw new UserError(`the model's input length is fixed at ${inLen}; build it with inputShape [null] (same weights) so it accepts sequences of any length.`);
+    throw new InvalidArgumentError(`the model's input length is fixed at ${inLen}; build it with inputShape [null] (same weights) so it accepts sequences of any length.`);
   }
-  if (o.startToken !== undefined && !(Number.isInteger(o.startToken) && o.startToken >= 0)) throw new UserError(`start token must be a token id, got ${o.startToken}.`);
+  if (o.startToken !== undefined && !(Number.isInteger(o.startToken) && o.startToken >= 0)) throw new InvalidArgumentError(`start token must be a token id, got ${o.startToken}.`);
   const rows = o.batchRows ?? 512;
   const lead = o.startToken === undefined ? [] : [o.startToken];
 
@@ -67,7 +67,7 @@ export function layersModelScorer(model: LayersModel, o: LayersModelScorerOption
     vocabSize,
     async start(prefix: readonly number[]): Promise<StepResult> {
       const seq = Int32Array.from([...lead, ...prefix]);
-      if (seq.length === 0) throw new UserError('scoring from an empty prefix needs a startToken.');
+      if (seq.length === 0) throw new InvalidArgumentError('scoring from an empty prefix needs a startToken.');
       const state: SequenceBatch = { size: 1, length: seq.length, tokens: seq, disposed: false };
       return { state, logProbs: run(seq, 1, seq.length) };
     },

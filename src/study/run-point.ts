@@ -1,24 +1,23 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { evaluate } from '../dpsgd/evaluate.js';
-import { prepareRunData } from './run-data.js';
-import type { PointContext } from '../study/runner.js';
-import { POINT_AUDIT_FIELDS, type PointAudit, type PointMeasurement, type StudyPoint } from '../study/types.js';
-import { auditModel } from './audit-run.js';
-import { measureCanaries } from './measure.js';
-import { runPath } from './run-folder.js';
-import { trainRun } from './train-run.js';
+import { auditModel, writeRunAudit } from '../pipeline/audit-run.js';
+import { measureCanaries } from '../pipeline/measure.js';
+import { writeMeasurement } from '../pipeline/measure-run.js';
+import type { RunConfig } from '../pipeline/run-config.js';
+import { prepareRunData } from '../pipeline/run-data.js';
+import { runPath } from '../pipeline/run-folder.js';
+import { trainRun } from '../pipeline/train-run.js';
 import { ParallelSession } from '../dpsgd/parallel/session.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { toPrettyJson } from '../util/json.js';
 import { seededRandom } from '../util/random.js';
-import type { RunConfig } from './run-config.js';
+import type { PointContext } from './runner.js';
+import { POINT_AUDIT_FIELDS, type PointAudit, type PointMeasurement, type StudyPoint } from './types.js';
 
 /**
  * The study's point function: train the point's model in ctx.workDir (resuming from its
  * checkpoint when a killed study left one), then measure every canary (exact exposure when
  * |R| allows, else estimated; one extraction search), and return the measurement.
- * Worker threads import this module from dist/ by name.
+ * Worker threads import this module from dist/ by name (src/cli/commands/study.ts workerPointFunction).
  */
 export async function runStudyPoint(point: StudyPoint, ctx: PointContext): Promise<PointMeasurement> {
   const { id: _id, ...rest } = point;
@@ -67,12 +66,12 @@ async function trainAndMeasure(point: StudyPoint, ctx: PointContext, config: Run
       extractionMaxQueries: config.extractionMaxQueries,
       random: seededRandom(`references/${config.dataSeed}`),
     });
-    writeFileAtomic(runPath(ctx.workDir, 'exposure'), toPrettyJson(m));
+    writeMeasurement(ctx.workDir, m);
     let audit: PointAudit | null = null;
     if (data.manifest.audit) {
       ctx.progress('auditing: scoring the audit canaries');
       const a = await auditModel(model, data.tokenizer, data.manifest.audit, { confidence: 0.95, delta: metrics.delta, claimedEpsilon: metrics.epsilon });
-      writeFileAtomic(runPath(ctx.workDir, 'audit'), toPrettyJson(a));
+      writeRunAudit(ctx.workDir, a);
       audit = Object.fromEntries(POINT_AUDIT_FIELDS.map((k) => [k, a[k]])) as PointAudit;
     }
     return {

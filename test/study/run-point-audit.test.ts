@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runStudyPoint } from '../../src/pipeline/study-point.js';
+import { runStudyPoint } from '../../src/study/run-point.js';
 import { runPath } from '../../src/pipeline/run-folder.js';
 import { resolveStudyConfig } from '../../src/study/grid.js';
 import type { StudyPoint } from '../../src/study/types.js';
