@@ -9,8 +9,13 @@
  *
  * wasm in Node (checked with tfjs 4.22, both from dist/ and under vitest): no setWasmPaths is
  * needed, because Node loads the package's CommonJS build (tf-backend-wasm.node.js), which finds
- * its .wasm files next to itself; it picks the SIMD binary, and runs one thread (tfjs reports no
- * multithread support in Node).
+ * its .wasm files next to itself; it picks the SIMD binary, and runs one thread. Why one: the
+ * package's WASM_HAS_MULTITHREAD_SUPPORT flag returns false whenever IS_NODE (tfjs issue 3830).
+ * Setting the flag to true by hand (checked with tfjs 4.22, Node 20) makes the backend load the
+ * threaded SIMD binary, whose Emscripten pthread pool then starts its workers from blob: URLs,
+ * which Node's worker_threads refuse (ERR_WORKER_PATH): initialisation fails. So dp-canary uses
+ * every core another way: data-parallel worker threads, each with its own single-threaded wasm
+ * backend (./parallel/), which split whole steps rather than the small ops inside one.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
