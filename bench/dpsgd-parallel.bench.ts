@@ -10,7 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { initBackend } from '../src/dpsgd/backend.js';
-import { logicalBatchGradient, type LogicalStepOptions } from '../src/dpsgd/logical-batch.js';
+import { accumulateParts, logicalBatchGradient, physicalChunks, type LogicalStepOptions } from '../src/dpsgd/logical-batch.js';
+import { shardChunks } from '../src/dpsgd/parallel/shard.js';
 import { LanguageModel } from '../src/dpsgd/model.js';
 import { Optimizer } from '../src/dpsgd/optimizers.js';
 import { DataParallelPool } from '../src/dpsgd/parallel/pool.js';
@@ -52,18 +53,33 @@ export async function run(): Promise<Record<string, unknown>> {
         privacy: dp ? { kind: 'dp', clipNorm: 1, noiseMultiplier: 1 } : { kind: 'none' },
         physicalBatchSize: 256, expectedBatchSize: B, step: step++, random: noise,
       });
+      const applyMs: number[] = [];
       const apply = (g: StepGradient): void => {
+        const s = performance.now();
         opt.apply(model.params, g.grads);
         tf.dispose([...g.grads.values()]);
         model.param('output/b').dataSync();
+        applyMs.push(performance.now() - s);
+      };
+      const timings: { coordinatorMs: number; slowestWorkerMs: number; messagingMs: number }[] = [];
+      // A worker's own job, in this thread: the clipped sum of b examples (no noise, no update).
+      const work = (b: number): void => {
+        const parts = shardChunks(physicalChunks(indices.subarray(0, b), 256), 1)[0]!;
+        const p = accumulateParts(model, examples, parts, options(true));
+        if (p.sums) tf.dispose([...p.sums.values()]);
       };
       const kinds = {
         oneDp: async () => apply(logicalBatchGradient(model, examples, indices, options(true))),
         oneNonPrivate: async () => apply(logicalBatchGradient(model, examples, indices, options(false))),
-        parallelDp: async () => apply(await pool.gradient(model, examples, indices, options(true))),
+        parallelDp: async () => {
+          apply(await pool.gradient(model, examples, indices, options(true)));
+          timings.push(pool.lastStepTimings!);
+        },
+        workFull: async () => work(B),
+        workShare: async () => work(Math.ceil(B / threads)),
         parallelNonPrivate: async () => apply(await pool.gradient(model, examples, indices, options(false))),
       };
-      const times: Record<keyof typeof kinds, number[]> = { oneDp: [], oneNonPrivate: [], parallelDp: [], parallelNonPrivate: [] };
+      const times: Record<keyof typeof kinds, number[]> = { oneDp: [], oneNonPrivate: [], parallelDp: [], parallelNonPrivate: [], workFull: [], workShare: [] };
       const names = Object.keys(kinds) as (keyof typeof kinds)[];
       for (const k of names) await kinds[k](); // warm-up
       for (let r = 0; r < reps; r++) {
@@ -77,7 +93,22 @@ export async function run(): Promise<Record<string, unknown>> {
       }
       opt.dispose();
       const m = Object.fromEntries(names.map((k) => [k, median(times[k])])) as Record<keyof typeof kinds, number>;
+      // Where a data-parallel step's time goes, and what that implies for more cores (a model, not a measurement):
+      // a worker's job costs fixed + perExample * b; the serial part (coordinator + optimizer) and messaging do not shrink.
+      const serialMs = median(timings.map((t) => t.coordinatorMs)) + median(applyMs);
+      const messagingMs = median(timings.map((t) => t.messagingMs));
+      const share = Math.ceil(B / threads);
+      const perExampleMs = (m.workFull - m.workShare) / (B - share);
+      const fixedMs = m.workFull - perExampleMs * B;
+      const projected = Object.fromEntries(
+        [4, 8, 16].map((w) => [`threads${w}`, m.oneDp / (serialMs + messagingMs + fixedMs + (perExampleMs * B) / w)]),
+      );
       const row = {
+        serialMs,
+        messagingMs,
+        workerFixedMs: fixedMs,
+        workerPerExampleMs: perExampleMs,
+        projectedSpeedup: projected,
         oneThreadDpMs: m.oneDp,
         oneThreadNonPrivateMs: m.oneNonPrivate,
         parallelDpMs: m.parallelDp,
@@ -94,6 +125,11 @@ export async function run(): Promise<Record<string, unknown>> {
         `batch ${B}: DP step ${m.oneDp.toFixed(1)} ms on 1 thread, ${m.parallelDp.toFixed(1)} ms on ${threads}: ` +
           `${row.timeFraction.toFixed(2)}x the time (target <= ${target}), speed-up ${row.speedup.toFixed(2)}; ` +
           `DP / non-private on ${threads} threads ${row.parallelDpRatio.toFixed(2)} (target <= 1.2; 1 thread ${row.oneThreadDpRatio.toFixed(2)})`,
+      );
+      console.log(
+        `  per step: serial part (coordinator + optimizer) ${serialMs.toFixed(1)} ms, messaging ${messagingMs.toFixed(1)} ms; a worker's job ` +
+          `${fixedMs.toFixed(1)} ms + ${perExampleMs.toFixed(2)} ms/example; projected speed-up (model, not measured): ` +
+          Object.entries(projected).map(([k, v]) => `${k.replace('threads', '')} threads ${v.toFixed(1)}x`).join(', '),
       );
     }
   } finally {

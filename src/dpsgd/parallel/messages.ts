@@ -55,6 +55,8 @@ export type WorkerReply =
       readonly tokens: number;
       readonly batchSize: number;
       readonly norms: Float32Array;
+      /** Time the worker spent on the request, ms (for StepTimings). */
+      readonly computeMs: number;
     }
   | { readonly type: 'enumerate'; readonly id: number; readonly values: Float64Array }
   | { readonly type: 'error'; readonly id: number; readonly message: string };

@@ -13,6 +13,16 @@ import { shardChunks, splitRange, type ShardPart } from './shard.js';
 import { WorkerFailedError } from '../../util/errors.js';
 
 
+/** Where one data-parallel step's time went, ms. */
+export interface StepTimings {
+  /** In this thread: weights out, adding the workers' sums, noise, division (the serial part; the optimizer is the caller's). */
+  readonly coordinatorMs: number;
+  /** The slowest worker's own time (its part of the batch). */
+  readonly slowestWorkerMs: number;
+  /** Waiting beyond the slowest worker: messages and thread wake-ups. */
+  readonly messagingMs: number;
+}
+
 /** Options of {@link DataParallelPool.open}. */
 export interface PoolOptions {
   /** Worker threads, >= 1 (the caller's thread only coordinates). */
@@ -96,6 +106,7 @@ export class DataParallelPool implements GradientEngine {
   private readonly weights: Float32Array;
   private nextId = 1;
   private closed = false;
+  private timings: StepTimings | null = null;
   /** The first failure: after it the pool refuses work (a worker may be dead or mid-request). */
   private broken: Error | null = null;
 
@@ -152,12 +163,15 @@ export class DataParallelPool implements GradientEngine {
     if (this.examples === null || examples !== this.examples)
       throw new Error('DataParallelPool.gradient: the examples differ from those the pool was opened with');
     this.check();
+    const t0 = performance.now();
     writeWeights(model, this.layout, this.weights);
     const parts = shardChunks(physicalChunks(indices, o.physicalBatchSize), this.threads);
     const seed = o.random.kind === 'seeded' ? o.random.state()!.seed : null;
+    const t1 = performance.now();
     const replies = await this.all<Extract<WorkerReply, { type: 'step' }>>(
       parts.map((p) => ({ type: 'step', id: this.nextId++, parts: p, privacy: o.privacy, expectedBatchSize: o.expectedBatchSize, step: o.step, seed })),
     );
+    const t2 = performance.now();
     // Norms go back to example order: a part's norms start at its chunk's start plus its offset.
     const starts = chunkStarts(parts);
     const norms = new Float32Array(o.privacy.kind === 'dp' ? indices.length : 0);
@@ -183,7 +197,15 @@ export class DataParallelPool implements GradientEngine {
       else for (let k = 0; k < acc.length; k++) acc[k] = Math.fround(acc[k]! + out[k]!);
     });
     const sums = acc === null ? null : tensorsFrom(acc, this.layout);
-    return finishLogicalStep(model, { sums, lossSum, tokens, batchSize, norms }, o);
+    const g = finishLogicalStep(model, { sums, lossSum, tokens, batchSize, norms }, o);
+    const slowest = Math.max(0, ...replies.map((r) => r?.computeMs ?? 0));
+    this.timings = { coordinatorMs: t1 - t0 + (performance.now() - t2), slowestWorkerMs: slowest, messagingMs: Math.max(0, t2 - t1 - slowest) };
+    return g;
+  }
+
+  /** Where the last gradient()'s time went (for benchmarks); null before the first. */
+  get lastStepTimings(): StepTimings | null {
+    return this.timings;
   }
 
   /**

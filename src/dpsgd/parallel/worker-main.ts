@@ -40,6 +40,7 @@ async function init(m: InitRequest): Promise<void> {
 }
 
 function step(s: State, m: StepRequest): void {
+  const t0 = performance.now();
   readWeights(s.model, s.layout, s.weights);
   const random = m.seed !== null ? seededRandom(m.seed) : secureRandom();
   const p = accumulateParts(s.model, s.examples, m.parts, { privacy: m.privacy, expectedBatchSize: m.expectedBatchSize, step: m.step, random });
@@ -47,7 +48,8 @@ function step(s: State, m: StepRequest): void {
     writeTensors(p.sums, s.layout, s.out);
     for (const t of p.sums.values()) t.dispose();
   }
-  reply({ type: 'step', id: m.id, wrote: p.sums !== null, lossSum: p.lossSum, tokens: p.tokens, batchSize: p.batchSize, norms: p.norms }, [
+  const computeMs = performance.now() - t0;
+  reply({ type: 'step', id: m.id, wrote: p.sums !== null, lossSum: p.lossSum, tokens: p.tokens, batchSize: p.batchSize, norms: p.norms, computeMs }, [
     p.norms.buffer as ArrayBuffer,
   ]);
 }
