@@ -12,7 +12,6 @@ import type { InitRequest, WorkerReply, WorkerRequest } from './messages.js';
 import { shardChunks, splitRange, type ShardPart } from './shard.js';
 import { WorkerFailedError } from '../../util/errors.js';
 
-
 /** Where one data-parallel step's time went, ms. */
 export interface StepTimings {
   /** In this thread: weights out, adding the workers' sums, noise, division (the serial part; the optimizer is the caller's). */
@@ -27,7 +26,7 @@ export interface StepTimings {
 export interface PoolOptions {
   /** Worker threads, >= 1 (the caller's thread only coordinates). */
   readonly threads: number;
-  /** The model every worker holds a copy of (weights are sent with each request). */
+  /** The model every worker holds a copy of (its weights are read from shared memory at each request). */
   readonly config: LanguageModelConfig;
   /**
    * The training examples (windows of equal length), shared once with all workers through one
@@ -113,7 +112,7 @@ export class DataParallelPool implements GradientEngine {
   private constructor(
     readonly threads: number,
     private readonly layout: ParamLayout,
-    private readonly weightsBuffer: SharedArrayBuffer,
+    weightsBuffer: SharedArrayBuffer,
     private readonly workers: WorkerHandle[],
     private readonly examples: readonly (Int32Array | readonly number[])[] | null,
   ) {
