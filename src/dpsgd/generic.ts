@@ -6,12 +6,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { PrivacyLedger } from '../accountant/index.js';
-import { UserError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import type { RandomSource } from '../util/random.js';
 import { CLIP_EPSILON } from './clipping.js';
 import { privatizeGradient } from './noise.js';
 import { Optimizer, type OptimizerConfig } from './optimizers.js';
-import { poissonSample } from './sampler.js';
+import { runStepLoop } from './step-loop.js';
 
 /** Loss of ONE example (a batch of one row): a scalar. */
 export type ExampleLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
@@ -99,36 +99,37 @@ export async function trainLayersModelPrivately(
   },
 ): Promise<{ ledger: PrivacyLedger; steps: number; epsilon: number }> {
   const N = x.shape[0];
-  if (y.shape[0] !== N) throw new UserError(`x has ${N} rows but y has ${y.shape[0]}.`);
-  if (!(o.samplingRate > 0 && o.samplingRate <= 1)) throw new UserError(`sampling rate must be in (0, 1], got ${o.samplingRate}.`);
-  if (!(o.clipNorm > 0) || !(o.noiseMultiplier > 0)) throw new UserError('clip norm and noise multiplier must be positive.');
+  if (y.shape[0] !== N) throw new InvalidArgumentError(`x has ${N} rows but y has ${y.shape[0]}.`);
+  if (!(o.samplingRate > 0 && o.samplingRate <= 1)) throw new InvalidArgumentError(`sampling rate must be in (0, 1], got ${o.samplingRate}.`);
+  if (!(o.clipNorm > 0) || !(o.noiseMultiplier > 0)) throw new InvalidArgumentError('clip norm and noise multiplier must be positive.');
   const optimizer = new Optimizer(o.optimizer);
   const params = layersModelParams(model);
-  let ledger = o.ledger ?? PrivacyLedger.empty();
-  let epsilon = ledger.epsilon(o.delta).epsilon;
-  let step = 0;
+  const event = { samplingRate: o.samplingRate, noiseMultiplier: o.noiseMultiplier, count: 1 };
   try {
-    for (; step < o.steps; step++) {
-      const next = ledger.compose({ samplingRate: o.samplingRate, noiseMultiplier: o.noiseMultiplier, count: 1 });
-      const nextEpsilon = next.epsilon(o.delta).epsilon;
-      if (o.maxEpsilon !== undefined && nextEpsilon > o.maxEpsilon) break;
-      const idx = poissonSample(N, o.samplingRate, o.random.fork(`step-${step}/sample`));
-      const xb = tf.gather(x, Array.from(idx));
-      const yb = tf.gather(y, Array.from(idx));
-      const g = layersModelPrivateGradient(model, xb, yb, o.loss, {
-        clipNorm: o.clipNorm, noiseMultiplier: o.noiseMultiplier, expectedBatchSize: o.samplingRate * N, step, random: o.random, warn: o.warn,
-      });
-      tf.dispose([xb, yb]);
-      optimizer.apply(params, g.grads);
-      tf.dispose([...g.grads.values()]);
-      ledger = next;
-      epsilon = nextEpsilon;
-      await o.onStep?.({ step: step + 1, loss: idx.length > 0 ? g.lossSum / idx.length : NaN, epsilon, batchSize: idx.length });
-    }
+    const run = await runStepLoop({
+      numExamples: N, samplingRate: o.samplingRate, totalSteps: o.steps, random: o.random,
+      privacy: {
+        event, delta: o.delta, ledger: o.ledger ?? PrivacyLedger.empty(),
+        budget: o.maxEpsilon !== undefined ? { kind: 'epsilon', maxEpsilon: o.maxEpsilon } : null,
+      },
+      // One gradient per example of the gathered rows, clipped and noised, then the update.
+      takeStep: (step, idx) => {
+        const xb = tf.gather(x, Array.from(idx));
+        const yb = tf.gather(y, Array.from(idx));
+        const g = layersModelPrivateGradient(model, xb, yb, o.loss, {
+          clipNorm: o.clipNorm, noiseMultiplier: o.noiseMultiplier, expectedBatchSize: o.samplingRate * N, step, random: o.random, warn: o.warn,
+        });
+        tf.dispose([xb, yb]);
+        optimizer.apply(params, g.grads);
+        tf.dispose([...g.grads.values()]);
+        return g.lossSum;
+      },
+      report: (lossSum, done) => o.onStep?.({ step: done.step, loss: done.batchSize > 0 ? lossSum / done.batchSize : NaN, epsilon: done.epsilon, batchSize: done.batchSize }),
+    });
+    return { ledger: run.ledger!, steps: run.steps, epsilon: run.epsilon };
   } finally {
     optimizer.dispose();
   }
-  return { ledger, steps: step, epsilon };
 }
 
 /** For tests: forget that the slow-path warning was shown. */

@@ -24,7 +24,21 @@ export { privatizeGradient, noiseStream, gaussianTensor } from './noise.js';
 export { poissonSample } from './sampler.js';
 export { Optimizer, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName, type OptimizerJson } from './optimizers.js';
 export { privateGradient, nonPrivateGradient, dropoutMasks, type StepGradient, type PrivateGradientOptions } from './gradient.js';
-export { train, defaultDelta, resolveSettings, type TrainOptions, type TrainResult, type StepReport } from './trainer.js';
+export {
+  train,
+  defaultDelta,
+  resolveSettings,
+  type TrainOptions,
+  type TrainPrivacy,
+  type DpSgdPrivacy,
+  type NoiseOption,
+  type SamplingOption,
+  type LengthOption,
+  type TrainResult,
+  type StepReport,
+} from './trainer.js';
+export { resolveDelta, resolveNoise, calibrateAfterPrior, type NoiseRequest, type ResolvedNoise, type BudgetAccountant } from './run-settings.js';
+export { runStepLoop, resumeLedger, stepBudget, pldStepBudget, type StepBudget, type StepLoopOptions, type StepLoopResult, type StepDone } from './step-loop.js';
 export { evaluate, type Evaluation } from './evaluate.js';
 export { saveCheckpoint, loadCheckpoint, type CheckpointJson, type RunSettings } from './checkpoint.js';
 export { languageModelScorer } from './scorer.js';

@@ -29,7 +29,18 @@ export {
   type LayersModelScorerOptions,
 } from './user-model/index.js';
 export { initBackend, currentBackend, type BackendInfo, type BackendName } from './backend.js';
-export { train, defaultDelta, type TrainOptions, type TrainResult, type StepReport } from './trainer.js';
+export {
+  train,
+  defaultDelta,
+  type TrainOptions,
+  type TrainPrivacy,
+  type DpSgdPrivacy,
+  type NoiseOption,
+  type SamplingOption,
+  type LengthOption,
+  type TrainResult,
+  type StepReport,
+} from './trainer.js';
 export { LanguageModel, type LanguageModelConfig } from './model.js';
 export { localEngine, type GradientEngine } from './gradient-engine.js';
 export { DataParallelPool, type PoolOptions } from './parallel/pool.js';

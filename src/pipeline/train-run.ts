@@ -186,18 +186,19 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     model,
     examples: data.train,
     engine,
-    private: isPrivate,
-    ...(isPrivate
+    privacy: isPrivate
       ? {
+          kind: 'dp',
           clipNorm: config.clip,
-          ...(config.noiseMultiplier !== undefined ? { noiseMultiplier: config.noiseMultiplier } : { targetEpsilon: config.targetEpsilon }),
+          // A config with neither reaches train's run-time check, which says to give one.
+          noise: config.noiseMultiplier !== undefined ? { multiplier: config.noiseMultiplier } : { targetEpsilon: config.targetEpsilon as number },
+          ...(config.accountant === 'pld' ? { accountant: 'pld' as const } : {}),
+          ...(start?.ledger ? { priorLedger: start.ledger } : {}),
         }
-      : {}),
-    samplingRate: q,
+      : { kind: 'none' },
+    sampling: { rate: q },
     physicalBatchSize: config.physicalBatchSize ?? Infinity,
-    ...(isPrivate && config.accountant === 'pld' ? { accountant: 'pld' as const } : {}),
-    ...(start?.ledger && isPrivate ? { priorLedger: start.ledger } : {}),
-    epochs: config.epochs,
+    length: { epochs: config.epochs },
     delta: config.delta,
     optimizer: { name: config.optimizer, learningRate: config.learningRate, weightDecay: config.weightDecay },
     ...(config.secureRandom ? {} : { seed: `${config.seed}` }),

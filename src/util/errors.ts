@@ -24,9 +24,9 @@ export class InvalidArgumentError extends DpCanaryError {
 }
 
 /**
- * @deprecated The old name of {@link InvalidArgumentError} (the same class). It stays until the
- * last modules that throw it (src/dpsgd/trainer.ts, logical-batch.ts, gradient.ts, generic.ts and
- * src/study/runner.ts) are converted; new code throws InvalidArgumentError.
+ * @deprecated The old name of {@link InvalidArgumentError} (the same class), kept so that code
+ * written against dp-canary 0.1 that catches UserError still works. Nothing in dp-canary throws
+ * it by this name any more.
  */
 export const UserError = InvalidArgumentError;
 /** @deprecated See the value of the same name. */

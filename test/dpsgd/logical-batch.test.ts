@@ -100,9 +100,9 @@ describe('train with logical batches', () => {
   const base = (over: Partial<TrainOptions>): TrainOptions =>
     ({
       model: { vocabSize: 7, embeddingDim: 3, hiddenSize: 4, layers: 1, cell: 'lstm', dropout: 0 },
-      examples, samplingRate: 0.5, steps: 4, clipNorm: 1, noiseMultiplier: 1.1,
+      examples, sampling: { rate: 0.5 }, length: { steps: 4 }, privacy: { kind: 'dp', clipNorm: 1, noise: { multiplier: 1.1 } },
       optimizer: { name: 'adam', learningRate: 0.02 }, seed: 'lb', warn: () => undefined, ...over,
-    }) as TrainOptions;
+    }) satisfies TrainOptions;
 
   it('charges the ledger once per logical step and ends where the unchunked run ends', async () => {
     const whole = await train(base({}));

@@ -132,7 +132,7 @@ describe('data-parallel DP-SGD on worker threads', () => {
 
   it('a seeded run on 3 threads ends with the one-thread weights and the same ledger', async () => {
     const base: TrainOptions = {
-      model: tinyModel().config, examples: windows, clipNorm: 0.5, noiseMultiplier: 1.1, batchSize: 12, steps: 4,
+      model: tinyModel().config, examples: windows, privacy: { kind: 'dp', clipNorm: 0.5, noise: { multiplier: 1.1 } }, sampling: { batchSize: 12 }, length: { steps: 4 },
       optimizer: { name: 'adam', learningRate: 0.01 }, seed: 'run', warn: () => undefined,
     };
     const one = await train(base);
@@ -162,7 +162,7 @@ describe('a worker that dies', () => {
   it('fails the step cleanly; the run resumes from its checkpoint and ends where an unbroken run ends', async () => {
     const config = tinyModel().config;
     const base: TrainOptions = {
-      model: config, examples: windows, clipNorm: 1, noiseMultiplier: 1.2, batchSize: 10, steps: 5,
+      model: config, examples: windows, privacy: { kind: 'dp', clipNorm: 1, noise: { multiplier: 1.2 } }, sampling: { batchSize: 10 }, length: { steps: 5 },
       optimizer: { name: 'sgd', learningRate: 0.1 }, seed: 'crash', warn: () => undefined,
     };
     const unbroken = await train(base);

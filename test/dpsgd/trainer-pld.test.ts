@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpu } from './helpers.js';
-import { train, type TrainOptions } from '../../src/dpsgd/trainer.js';
+import { train, type DpSgdPrivacy, type TrainOptions } from '../../src/dpsgd/trainer.js';
 import { makeWindows } from '../../src/dpsgd/data.js';
 import { PrivacyLedger } from '../../src/accountant/index.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
@@ -8,12 +8,13 @@ import { InvalidArgumentError } from '../../src/util/errors.js';
 beforeAll(useCpu);
 
 const examples = makeWindows(Int32Array.from({ length: 6 * 7 * 40 }, (_, i) => i % 6), 6);
-const base = (over: Partial<TrainOptions>): TrainOptions =>
-  ({
-    model: { vocabSize: 6, embeddingDim: 3, hiddenSize: 4, layers: 1, cell: 'lstm', dropout: 0 },
-    examples, samplingRate: 0.25, steps: 12, clipNorm: 1, targetEpsilon: 2,
-    optimizer: { name: 'adam', learningRate: 0.02 }, seed: 'pld', warn: () => undefined, ...over,
-  }) as TrainOptions;
+/** A run of 12 steps at q = 0.25, DP-SGD with C = 1 calibrated for epsilon 2 unless `privacy` overrides it. */
+const base = (privacy: Partial<DpSgdPrivacy>): TrainOptions => ({
+  model: { vocabSize: 6, embeddingDim: 3, hiddenSize: 4, layers: 1, cell: 'lstm', dropout: 0 },
+  examples, sampling: { rate: 0.25 }, length: { steps: 12 },
+  privacy: { kind: 'dp', clipNorm: 1, noise: { targetEpsilon: 2 }, ...privacy },
+  optimizer: { name: 'adam', learningRate: 0.02 }, seed: 'pld', warn: () => undefined,
+});
 
 describe('train with the PLD accountant as the budget', () => {
   it('calibrates less noise than RDP for the same target, takes every planned step, and its PLD epsilon meets the target', async () => {
@@ -37,7 +38,7 @@ describe('train with the PLD accountant as the budget', () => {
 
   it('stops before the step that would take its PLD epsilon over the budget', async () => {
     // sigma fixed, budget below what 12 steps spend: the run stops early, and the steps it took are within budget.
-    const r = await train(base({ accountant: 'pld', targetEpsilon: undefined, noiseMultiplier: 1, maxEpsilon: 1.5 }));
+    const r = await train(base({ accountant: 'pld', noise: { multiplier: 1 }, maxEpsilon: 1.5 }));
     expect(r.stopReason).toBe('epsilon-budget');
     expect(r.steps).toBeLessThan(12);
     expect(r.ledger!.epsilonWith('pld', r.delta).epsilon).toBeLessThanOrEqual(1.5);

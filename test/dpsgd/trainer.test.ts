@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useCpu } from './helpers.js';
-import { defaultDelta, train, type TrainOptions } from '../../src/dpsgd/trainer.js';
+import { defaultDelta, train, type DpSgdPrivacy, type TrainOptions } from '../../src/dpsgd/trainer.js';
 import { makeWindows } from '../../src/dpsgd/data.js';
 import { evaluate } from '../../src/dpsgd/evaluate.js';
 import { LanguageModel } from '../../src/dpsgd/model.js';
@@ -20,11 +20,18 @@ const examples = makeWindows(cycle, 6);
 const config = { vocabSize: 6, embeddingDim: 4, hiddenSize: 8, layers: 1, cell: 'lstm' as const, dropout: 0 };
 const quiet = (): void => undefined;
 
+/** DP-SGD with C = 1 and sigma = 1.1 unless overridden. */
+function dpSgd(over: Partial<DpSgdPrivacy> = {}): DpSgdPrivacy {
+  return { kind: 'dp', clipNorm: 1, noise: { multiplier: 1.1 }, ...over };
+}
+const plainRun = { privacy: { kind: 'none' } } as const;
+const steps = (n: number) => ({ length: { steps: n } });
+
 function base(over: Partial<TrainOptions> = {}): TrainOptions {
   return {
-    model: config, examples, samplingRate: 0.2, steps: 8, clipNorm: 1, noiseMultiplier: 1.1,
+    model: config, examples, sampling: { rate: 0.2 }, length: { steps: 8 }, privacy: dpSgd(),
     optimizer: { name: 'adam', learningRate: 0.02 }, seed: 'run', warn: quiet, ...over,
-  } as TrainOptions;
+  };
 }
 
 function weightsOf(m: LanguageModel): Array<[string, number[]]> {
@@ -35,13 +42,13 @@ describe('train', () => {
   it('learns without privacy and with DP-SGD, and reports the ledger and randomness', async () => {
     const fresh = LanguageModel.create(config, seededRandom('run').fork('init'));
     const before = evaluate(fresh, examples).loss;
-    const plain = await train(base({ private: false, noiseMultiplier: undefined, clipNorm: undefined, steps: 40 }));
+    const plain = await train(base({ ...plainRun, ...steps(40) }));
     expect(plain.validation).toBeNull();
     expect(evaluate(plain.model, examples).loss).toBeLessThan(before * 0.5);
     expect(plain.ledger).toBeNull();
     expect(plain.epsilon).toBe(Infinity);
     // Same (q, sigma) as every other test here: the accountant's first epsilon for a new pair is slow.
-    const dp = await train(base({ steps: 40, clipNorm: 5, optimizer: { name: 'adam', learningRate: 0.05 }, validation: examples.slice(0, 20) }));
+    const dp = await train(base({ ...steps(40), privacy: dpSgd({ clipNorm: 5 }), optimizer: { name: 'adam', learningRate: 0.05 }, validation: examples.slice(0, 20) }));
     expect(dp.validation!.loss).toBeLessThan(before * 0.85);
     expect(dp.validation!.perplexity).toBeCloseTo(Math.exp(dp.validation!.loss), 10);
     expect(dp.ledger!.steps).toBe(40);
@@ -54,7 +61,7 @@ describe('train', () => {
     const before = tf.memory().numTensors;
     for (const priv of [true, false]) {
       const r = await train(
-        base({ model: { ...config, cell: 'gru', dropout: 0.2 }, steps: 3, ...(priv ? {} : { private: false, noiseMultiplier: undefined, clipNorm: undefined }) }),
+        base({ model: { ...config, cell: 'gru', dropout: 0.2 }, ...steps(3), ...(priv ? {} : plainRun) }),
       );
       r.model.dispose();
       r.optimizer.dispose();
@@ -64,7 +71,7 @@ describe('train', () => {
 
   it('the per-step callback sees steps, losses and a growing epsilon', async () => {
     const seen: Array<{ step: number; epsilon: number; loss: number }> = [];
-    await train(base({ steps: 4, onStep: (r) => void seen.push({ step: r.step, epsilon: r.epsilon, loss: r.loss }) }));
+    await train(base({ ...steps(4), onStep: (r) => void seen.push({ step: r.step, epsilon: r.epsilon, loss: r.loss }) }));
     expect(seen.map((s) => s.step)).toEqual([1, 2, 3, 4]);
     for (let k = 1; k < 4; k++) expect(seen[k]!.epsilon).toBeGreaterThan(seen[k - 1]!.epsilon);
   });
@@ -75,26 +82,27 @@ describe('train', () => {
     // Epsilon after k steps, from the accountant directly.
     const eps = (k: number): number => PrivacyLedger.empty().compose({ samplingRate: q, noiseMultiplier: 1.1, count: k }).epsilon(delta).epsilon;
     const budget = (eps(5) + eps(6)) / 2;
-    const r = await train(base({ steps: 50, delta, maxEpsilon: budget }));
+    const r = await train(base({ ...steps(50), delta, privacy: dpSgd({ maxEpsilon: budget }) }));
     expect(r.stopReason).toBe('epsilon-budget');
     expect(r.steps).toBe(5);
     expect(r.epsilon).toBeLessThanOrEqual(budget);
   });
 
   it('calibrates sigma for a target epsilon and never ends above it', async () => {
-    const r = await train(base({ noiseMultiplier: undefined, targetEpsilon: 2, steps: 10, delta: 1e-3 }));
+    const r = await train(base({ privacy: dpSgd({ noise: { targetEpsilon: 2 } }), ...steps(10), delta: 1e-3 }));
     expect(r.noiseMultiplier).toBeGreaterThan(0);
     expect(r.epsilon).toBeLessThanOrEqual(2);
     expect(r.epsilon).toBeGreaterThan(1.5);
   });
 
   it('rejects contradictory options with an InvalidArgumentError and warns about a large delta', async () => {
-    await expect(train(base({ batchSize: 10 }))).rejects.toThrow(InvalidArgumentError);
-    await expect(train(base({ targetEpsilon: 1 }))).rejects.toThrow(InvalidArgumentError);
-    await expect(train(base({ clipNorm: undefined }))).rejects.toThrow(InvalidArgumentError);
-    await expect(train(base({ samplingRate: 0 }))).rejects.toThrow(InvalidArgumentError);
+    // Combinations tsc rejects (see options-types.test.ts), as a JS caller could still pass them.
+    await expect(train(base({ sampling: { rate: 0.2, batchSize: 10 } as never }))).rejects.toThrow(InvalidArgumentError);
+    await expect(train(base({ privacy: dpSgd({ noise: { multiplier: 1.1, targetEpsilon: 1 } as never }) }))).rejects.toThrow(InvalidArgumentError);
+    await expect(train(base({ privacy: dpSgd({ clipNorm: undefined as never }) }))).rejects.toThrow(InvalidArgumentError);
+    await expect(train(base({ sampling: { rate: 0 } }))).rejects.toThrow(InvalidArgumentError);
     const warnings: string[] = [];
-    await train(base({ steps: 1, delta: 0.5, warn: (m) => void warnings.push(m) }));
+    await train(base({ ...steps(1), delta: 0.5, warn: (m) => void warnings.push(m) }));
     expect(warnings.some((w) => /delta/.test(w))).toBe(true);
   });
 
@@ -131,7 +139,7 @@ describe('checkpoints: kill and resume', () => {
   it('non-private (clip norm infinite): a killed run resumes to the same weights', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpsgd-ck-'));
     const path = join(dir, 'run.ckpt.json');
-    const plain = { private: false, noiseMultiplier: undefined, clipNorm: undefined } as const;
+    const plain = plainRun;
     const whole = await train(base({ ...plain }));
     await expect(train(base({ ...plain, checkpointPath: path, onStep: kill(4) }))).rejects.toThrow('killed');
     const resumed = await train(base({ ...plain, checkpointPath: path, resume: true }));
@@ -168,13 +176,13 @@ describe('checkpoints: kill and resume', () => {
   it('refuses to resume with different privacy settings', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpsgd-ck-'));
     const path = join(dir, 'run.ckpt.json');
-    await train(base({ steps: 2, checkpointPath: path }));
-    await expect(train(base({ steps: 2, checkpointPath: path, resume: true, noiseMultiplier: 2 }))).rejects.toThrow(/noiseMultiplier/);
-    await expect(train(base({ steps: 2, checkpointPath: path, resume: true, model: { ...config, hiddenSize: 9 } }))).rejects.toThrow(/hiddenSize/);
-    await expect(train(base({ steps: 2, checkpointPath: path, resume: true, seed: undefined }))).rejects.toThrow(InvalidArgumentError);
+    await train(base({ ...steps(2), checkpointPath: path }));
+    await expect(train(base({ ...steps(2), checkpointPath: path, resume: true, privacy: dpSgd({ noise: { multiplier: 2 } }) }))).rejects.toThrow(/noiseMultiplier/);
+    await expect(train(base({ ...steps(2), checkpointPath: path, resume: true, model: { ...config, hiddenSize: 9 } }))).rejects.toThrow(/hiddenSize/);
+    await expect(train(base({ ...steps(2), checkpointPath: path, resume: true, seed: undefined }))).rejects.toThrow(InvalidArgumentError);
     // The same settings with keys in another order resume fine (nothing left to do: 2 of 2 steps).
     const { dropout, ...rest } = config;
-    const again = await train(base({ steps: 2, checkpointPath: path, resume: true, model: { dropout, ...rest } }));
+    const again = await train(base({ ...steps(2), checkpointPath: path, resume: true, model: { dropout, ...rest } }));
     expect(again.steps).toBe(2);
   });
 });

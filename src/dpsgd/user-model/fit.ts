@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { addInto, physicalChunks } from '../logical-batch.js';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { PrivacyLedger, calibrateNoiseMultiplier } from '../../accountant/index.js';
+import { PrivacyLedger } from '../../accountant/index.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { restoreSeededRandom, secureRandom, seededRandom, type RandomSource } from '../../util/random.js';
-import { readJournal, writeJournal } from '../checkpoint.js';
 import { privatizeGradient } from '../noise.js';
-import { poissonSample } from '../sampler.js';
-import { defaultDelta } from '../trainer.js';
+import { checkPositive, resolveDelta, resolveNoise } from '../run-settings.js';
+import { resumeLedger, runStepLoop, settingsDiff, stepBudget, warnIfSeeded } from '../step-loop.js';
 import { readFitCheckpoint, restoreFitCheckpoint, writeFitCheckpoint, type FitSettings } from './checkpoint.js';
 import { exactClippedChunk, fastClippedChunk, plainChunk, tapsPlainChunk, trainableVariables, type ChunkGradient } from './gradient.js';
 import { validateModel } from './graph.js';
@@ -80,10 +79,6 @@ export interface FitPrivatelyResult {
   readonly ledger: PrivacyLedger | null;
 }
 
-function positive(v: number | undefined, what: string): void {
-  if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new InvalidArgumentError(`${what} must be a positive number, got ${v}.`);
-}
-
 function asList(x: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
   return Array.isArray(x) ? x : [x];
 }
@@ -127,16 +122,15 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   if (N === 0) throw new InvalidArgumentError('there are no training examples.');
   for (const t of xs) if (t.shape[0] !== N) throw new InvalidArgumentError(`x has ${t.shape[0]} rows but y has ${N}.`);
   const isPrivate = o.private ?? true;
-  positive(o.batchSize, 'batch size');
-  positive(o.epochs, 'epochs');
+  checkPositive(o.batchSize, 'batch size');
+  checkPositive(o.epochs, 'epochs');
   const physical = o.physicalBatchSize ?? 256;
   if (!(Number.isInteger(physical) && physical >= 1)) throw new InvalidArgumentError(`physical batch size must be an integer >= 1, got ${physical}.`);
   const q = o.batchSize / N;
   if (!(q > 0 && q <= 1)) throw new InvalidArgumentError(`batch size ${o.batchSize} must be at most the ${N} examples.`);
   const stepsPerEpoch = Math.ceil(1 / q);
   const totalSteps = Math.ceil(o.epochs * stepsPerEpoch);
-  const delta = o.delta ?? defaultDelta(N);
-  if (!(delta > 0 && delta < 1)) throw new InvalidArgumentError(`delta must be in (0, 1), got ${delta}.`);
+  const delta = resolveDelta(o.delta, N, isPrivate, warn);
   const loss = typeof o.loss === 'function' ? o.loss : perExampleLoss(o.loss, o.fromLogits ?? false);
   const categorical = isCategorical(o.loss);
 
@@ -146,15 +140,14 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   let mode: FitPrivatelyResult['mode'] = 'non-private';
   if (isPrivate) {
     if (o.clipNorm === undefined) throw new InvalidArgumentError('a private run needs clipNorm.');
-    positive(o.clipNorm, 'clip norm');
+    checkPositive(o.clipNorm, 'clip norm');
     clipNorm = o.clipNorm;
-    if ((o.noiseMultiplier === undefined) === (o.targetEpsilon === undefined)) throw new InvalidArgumentError('give either noiseMultiplier or targetEpsilon (exactly one).');
-    positive(o.noiseMultiplier, 'noise multiplier');
-    positive(o.targetEpsilon, 'target epsilon');
-    positive(o.maxEpsilon, 'maximum epsilon');
-    if (delta >= 1 / N) warn(`delta ${delta} is not below 1/N = ${1 / N}; such a delta allows leaking whole examples.`);
-    sigma = o.noiseMultiplier ?? calibrateNoiseMultiplier({ targetEpsilon: o.targetEpsilon!, samplingRate: q, steps: totalSteps, delta }).noiseMultiplier;
-    maxEpsilon = o.maxEpsilon ?? o.targetEpsilon ?? null;
+    const noise = resolveNoise({
+      noiseMultiplier: o.noiseMultiplier, targetEpsilon: o.targetEpsilon, maxEpsilon: o.maxEpsilon, samplingRate: q, steps: totalSteps, delta,
+      names: { multiplier: 'noiseMultiplier', target: 'targetEpsilon' },
+    });
+    sigma = noise.noiseMultiplier;
+    maxEpsilon = noise.maxEpsilon;
     mode = validateModel(model, o.exactFallback ?? false);
     if (mode === 'exact') warn('some layers have no per-example clipping rule: every gradient is computed one example at a time (slow).');
   } else if (o.noiseMultiplier !== undefined || o.targetEpsilon !== undefined || o.clipNorm !== undefined) {
@@ -181,37 +174,28 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   const ckPath = o.checkpointPath;
   const ck = o.resume && ckPath ? readFitCheckpoint(ckPath) : null;
   if (ck && ckPath) {
-    const diff = (Object.keys(settings) as (keyof FitSettings)[]).find((k) => ck.settings[k] !== settings[k]);
+    const diff = settingsDiff(ck.settings, settings, Object.keys(settings) as (keyof FitSettings)[]);
     if (diff) throw new InvalidArgumentError(`cannot resume ${ckPath}: its ${diff} differs from this run's.`);
     if (ck.random.kind !== root.kind) throw new InvalidArgumentError(`cannot resume ${ckPath}: it was a ${ck.random.kind} run.`);
     await restoreFitCheckpoint(ck, model, o.optimizer, ckPath);
     step = ck.step;
     if (ck.random.state) root = restoreSeededRandom(ck.random.state);
-    if (isPrivate) {
-      ledger = PrivacyLedger.fromJSON(ck.ledger);
-      // A secure run cannot replay steps lost after the checkpoint: charge every step that may have run.
-      const started = root.kind === 'secure' ? readJournal(ckPath) : null;
-      if (started !== null && started > step) {
-        ledger = ledger.compose({ ...event, count: started - step });
-        warn(`resuming after ${started - step} step(s) that ran but were not checkpointed; they are charged to the privacy ledger.`);
-      }
-    }
+    if (isPrivate) ledger = resumeLedger(ck.ledger, { random: root, checkpointPath: ckPath, event, step, warn });
   }
-  if (root.kind === 'seeded' && isPrivate) warn('seeded randomness: reproducible, but NOT a real privacy guarantee; omit the seed for secure noise.');
+  warnIfSeeded(root, isPrivate, warn);
 
   const params = trainableVariables(model);
   const stableKey = new Map([...params.keys()].map((n, k) => [n, `weight-${String(k).padStart(4, '0')}`]));
   const nameOf = new Map([...stableKey].map(([n, k]) => [k, n]));
-  const checkpoint = async (): Promise<void> => {
+  const checkpoint = async (done: { step: number; ledger: PrivacyLedger | null }): Promise<void> => {
     if (!ckPath) return;
     await writeFitCheckpoint(ckPath, model, o.optimizer, {
-      step, ledger: ledger ? ledger.toJSON() : null, random: { kind: root.kind, state: root.state() }, settings,
+      step: done.step, ledger: done.ledger ? done.ledger.toJSON() : null, random: { kind: root.kind, state: root.state() }, settings,
     });
   };
 
   const history: FitPrivatelyResult['history'] = { loss: [], epsilon: [], val_loss: [], val_acc: [] };
   let epsilon = ledger ? ledger.epsilon(delta).epsilon : Infinity;
-  let stopReason: FitPrivatelyResult['stopReason'] = 'completed';
   let epochLoss = 0;
   let epochCount = 0;
   const endEpoch = async (epoch: number): Promise<FitLogs> => {
@@ -233,23 +217,12 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
     return logs;
   };
 
-  while (step < totalSteps) {
-    let next: PrivacyLedger | null = null;
-    let nextEpsilon = Infinity;
-    if (ledger) {
-      next = ledger.compose(event);
-      nextEpsilon = next.epsilon(delta).epsilon;
-      if (maxEpsilon !== null && nextEpsilon > maxEpsilon) {
-        stopReason = 'epsilon-budget';
-        break;
-      }
-    }
-    if (ckPath && root.kind === 'secure' && ledger) writeJournal(ckPath, step + 1);
-    const idx = poissonSample(N, q, root.fork(`step-${step}/sample`));
+  /** The user model's part of a step: clipped (or plain) chunk sums, one noise draw, the tfjs optimizer's update. Returns the loss sum. */
+  const takeStep = (t: number, idx: Int32Array): number => {
     let acc: Map<string, tf.Tensor> | null = null;
     let lossSum = 0;
     for (const part of physicalChunks(idx, physical)) {
-      const xb = xs.map((t) => tf.gather(t, part));
+      const xb = xs.map((x) => tf.gather(x, part));
       const yb = tf.gather(y, part);
       let g: ChunkGradient;
       try {
@@ -266,28 +239,33 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
     if (acc) tf.dispose([...acc].filter(([n]) => !params.has(n)).map(([, t]) => t));
     // Noise streams are keyed by the weight's position, not its tfjs name (which changes with every model instance), so a seeded run is reproducible.
     const keyed = new Map([...sums].map(([n, t]) => [stableKey.get(n)!, t]));
-    const grads = privatizeGradient(keyed, { noiseMultiplier: sigma, clipNorm: clipNorm ?? 0, expectedBatchSize: q * N, step, random: root });
-    o.optimizer.applyGradients(Object.fromEntries([...grads].map(([k, t]) => [nameOf.get(k)!, t])));
+    const grads = privatizeGradient(keyed, { noiseMultiplier: sigma, clipNorm: clipNorm ?? 0, expectedBatchSize: q * N, step: t, random: root });
+    o.optimizer.applyGradients(Object.fromEntries([...grads].map(([k, g]) => [nameOf.get(k)!, g])));
     tf.dispose([...grads.values()]);
-    step += 1;
-    if (next) {
-      ledger = next;
-      epsilon = nextEpsilon;
-    }
-    const batchLoss = idx.length > 0 ? lossSum / idx.length : NaN;
-    if (idx.length > 0) {
-      epochLoss += batchLoss;
-      epochCount += 1;
-    }
-    if (step % every === 0 || step === totalSteps) await checkpoint();
-    await o.callbacks?.onBatchEnd?.((step - 1) % stepsPerEpoch, { loss: batchLoss, epsilon, size: idx.length, step });
-    if (step % stepsPerEpoch === 0 || step === totalSteps) await endEpoch(Math.ceil(step / stepsPerEpoch) - 1);
-  }
-  if (stopReason !== 'completed') {
-    await checkpoint();
-    if (epochCount > 0) await endEpoch(Math.floor(step / stepsPerEpoch));
-  }
+    return lossSum;
+  };
+
+  const run = await runStepLoop({
+    numExamples: N, samplingRate: q, totalSteps, startStep: step, random: root,
+    privacy: ledger ? { event, delta, ledger, budget: stepBudget('rdp', event, totalSteps, maxEpsilon, delta) } : null,
+    journalPath: ckPath ?? null,
+    checkpointEvery: every,
+    takeStep,
+    checkpoint,
+    report: async (lossSum, done) => {
+      epsilon = done.epsilon;
+      const batchLoss = done.batchSize > 0 ? lossSum / done.batchSize : NaN;
+      if (done.batchSize > 0) {
+        epochLoss += batchLoss;
+        epochCount += 1;
+      }
+      await o.callbacks?.onBatchEnd?.((done.step - 1) % stepsPerEpoch, { loss: batchLoss, epsilon, size: done.batchSize, step: done.step });
+      if (done.step % stepsPerEpoch === 0 || done.step === totalSteps) await endEpoch(Math.ceil(done.step / stepsPerEpoch) - 1);
+    },
+  });
+  epsilon = run.epsilon;
+  if (run.stopReason !== 'completed' && epochCount > 0) await endEpoch(Math.floor(run.steps / stepsPerEpoch));
   const final: FitLogs = { loss: history.loss.at(-1) ?? NaN, epsilon };
   await o.callbacks?.onTrainEnd?.(final);
-  return { history, epsilon, delta, noiseMultiplier: sigma, samplingRate: q, steps: step, stopReason, randomKind: root.kind, mode, ledger };
+  return { history, epsilon, delta, noiseMultiplier: sigma, samplingRate: q, steps: run.steps, stopReason: run.stopReason, randomKind: root.kind, mode, ledger: run.ledger };
 }
