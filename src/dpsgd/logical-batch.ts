@@ -6,7 +6,7 @@ import { clippedSum, dropoutMasks, nonPrivateGradient, zeroGrads, type StepGradi
 import type { DropoutMasks } from './layers/types.js';
 import type { LanguageModel } from './model.js';
 import { privatizeGradient } from './noise.js';
-import { shardChunks, type ShardPart } from './parallel/shard.js';
+import { shardBatch, type Pass } from './parallel/shard.js';
 
 /** How one logical step treats privacy: DP-SGD (clip + noise) or a plain minibatch step. */
 export type LogicalStepPrivacy =
@@ -61,31 +61,45 @@ export interface PartialGradient {
 export type PartOptions = Omit<LogicalStepOptions, 'physicalBatchSize'>;
 
 /**
- * Dropout masks of a part of physical chunk `part.chunk`: the masks of the whole chunk, from
- * the chunk's own stream, cut to the part's examples, so a part draws what a one-thread run
- * draws for those examples.
+ * Dropout masks of a pass: for each of its segments, the masks of the segment's whole physical
+ * chunk (drawn once per chunk from the chunk's own stream, kept in `drawn`), cut to the
+ * segment's examples and laid side by side, so a pass draws what a one-thread run draws for
+ * those examples.
  */
-function partMasks(model: LanguageModel, T: number, part: ShardPart, o: PartOptions): DropoutMasks | undefined {
+function passMasks(model: LanguageModel, T: number, pass: Pass, o: PartOptions, drawn: Map<number, DropoutMasks>): DropoutMasks | undefined {
   if (model.config.dropout === 0) return undefined;
-  // Chunk 0 keeps the unchunked stream name, so an unchunked run draws the same masks as before.
-  const masks = dropoutMasks(model, T, part.chunkSize, o.random.fork(`step-${o.step}/dropout${part.chunk === 0 ? '' : `-${part.chunk}`}`));
-  if (part.indices.length === part.chunkSize) return masks;
-  const cut = new Map<string, tf.Tensor>();
-  for (const [name, m] of masks) {
-    cut.set(name, tf.slice(m, [0, part.offset, 0], [-1, part.indices.length, -1]));
-    m.dispose();
+  const pieces = pass.segments.map((seg) => {
+    let masks = drawn.get(seg.chunk);
+    if (!masks) {
+      // Chunk 0 keeps the unchunked stream name, so an unchunked run draws the same masks as before.
+      masks = dropoutMasks(model, T, seg.chunkSize, o.random.fork(`step-${o.step}/dropout${seg.chunk === 0 ? '' : `-${seg.chunk}`}`));
+      drawn.set(seg.chunk, masks);
+    }
+    return { seg, masks };
+  });
+  const only = pieces.length === 1 ? pieces[0]! : null;
+  if (only && only.seg.length === only.seg.chunkSize) {
+    // The pass is one whole chunk (always so in one thread): no other pass needs its masks.
+    drawn.delete(only.seg.chunk);
+    return only.masks;
   }
-  return cut;
+  const out = new Map<string, tf.Tensor>();
+  for (const name of pieces[0]!.masks.keys()) {
+    const cuts = pieces.map(({ seg, masks }) => tf.slice(masks.get(name)!, [0, seg.offset, 0], [-1, seg.length, -1]));
+    out.set(name, cuts.length === 1 ? cuts[0]! : tf.concat(cuts, 1));
+    if (cuts.length > 1) tf.dispose(cuts);
+  }
+  return out;
 }
 
 /**
- * The clipped sums (or plain gradients) of some parts of a logical batch, added up: the work
- * of one thread. Sums of disjoint parts add up to the whole batch's (up to summation order).
+ * The clipped sums (or plain gradients) of some passes over a logical batch, added up: the
+ * work of one thread. Sums of disjoint passes add up to the whole batch's (up to summation order).
  */
 export function accumulateParts(
   model: LanguageModel,
   examples: readonly (Int32Array | readonly number[])[],
-  parts: readonly ShardPart[],
+  passes: readonly Pass[],
   o: PartOptions,
 ): PartialGradient {
   const V = model.config.vocabSize;
@@ -94,28 +108,33 @@ export function accumulateParts(
   let tokens = 0;
   let batchSize = 0;
   const norms: Float32Array[] = [];
-  for (const part of parts) {
-    const batch = makeBatch(examples, part.indices, V);
-    const masks = partMasks(model, batch.inputs.shape[0], part, o);
-    try {
-      if (o.privacy.kind === 'dp') {
-        const r = clippedSum(model, batch, { clipNorm: o.privacy.clipNorm, normMethod: o.privacy.normMethod, dropout: masks });
-        acc = addInto(acc, r.sums);
-        lossSum += r.lossSum;
-        tokens += r.tokens;
-        batchSize += r.batchSize;
-        norms.push(r.norms);
-      } else {
-        const g = nonPrivateGradient(model, batch, o.expectedBatchSize, masks);
-        acc = addInto(acc, g.grads);
-        lossSum += g.lossSum;
-        tokens += g.tokens;
-        batchSize += g.batchSize;
+  const drawn = new Map<number, DropoutMasks>();
+  try {
+    for (const pass of passes) {
+      const batch = makeBatch(examples, pass.indices, V);
+      const masks = passMasks(model, batch.inputs.shape[0], pass, o, drawn);
+      try {
+        if (o.privacy.kind === 'dp') {
+          const r = clippedSum(model, batch, { clipNorm: o.privacy.clipNorm, normMethod: o.privacy.normMethod, dropout: masks });
+          acc = addInto(acc, r.sums);
+          lossSum += r.lossSum;
+          tokens += r.tokens;
+          batchSize += r.batchSize;
+          norms.push(r.norms);
+        } else {
+          const g = nonPrivateGradient(model, batch, o.expectedBatchSize, masks);
+          acc = addInto(acc, g.grads);
+          lossSum += g.lossSum;
+          tokens += g.tokens;
+          batchSize += g.batchSize;
+        }
+      } finally {
+        tf.dispose([batch.inputs, batch.targets]);
+        if (masks) tf.dispose([...masks.values()]);
       }
-    } finally {
-      tf.dispose([batch.inputs, batch.targets]);
-      if (masks) tf.dispose([...masks.values()]);
     }
+  } finally {
+    for (const m of drawn.values()) tf.dispose([...m.values()]);
   }
   return { sums: acc, lossSum, tokens, batchSize, norms: concatNorms(norms) };
 }
@@ -162,6 +181,6 @@ export function logicalBatchGradient(
   indices: Int32Array,
   o: LogicalStepOptions,
 ): StepGradient {
-  const parts = shardChunks(physicalChunks(indices, o.physicalBatchSize), 1)[0]!;
-  return finishLogicalStep(model, accumulateParts(model, examples, parts, o), o);
+  const passes = shardBatch(indices, o.physicalBatchSize, 1)[0]!;
+  return finishLogicalStep(model, accumulateParts(model, examples, passes, o), o);
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomWindows, tinyModel, useCpu } from './helpers.js';
 import { logicalBatchGradient, type LogicalStepOptions } from '../../src/dpsgd/logical-batch.js';
 import { DataParallelPool } from '../../src/dpsgd/parallel/pool.js';
-import { shardChunks, splitRange } from '../../src/dpsgd/parallel/shard.js';
+import { shardBatch, splitRange } from '../../src/dpsgd/parallel/shard.js';
 import { autoThreads } from '../../src/dpsgd/parallel/session.js';
 import { train, type TrainOptions } from '../../src/dpsgd/trainer.js';
 import { LanguageModel } from '../../src/dpsgd/model.js';
@@ -40,24 +40,42 @@ function maxDiff(a: Map<string, tf.Tensor>, b: Map<string, tf.Tensor>): number {
 }
 
 describe('sharding a logical batch among workers', () => {
-  it('gives every example of every chunk to exactly one worker, in order, in near-equal parts', () => {
+  it('gives every example to exactly one pass, in order, in near-equal shares of passes within the physical size', () => {
     const r = seededRandom('shard');
-    for (let trial = 0; trial < 200; trial++) {
+    for (let trial = 0; trial < 300; trial++) {
       const W = 1 + r.int(5);
-      const chunks = Array.from({ length: r.int(4) }, () => Int32Array.from({ length: r.int(40) }, () => r.int(1000)));
-      const parts = shardChunks(chunks, W);
-      expect(parts).toHaveLength(W);
-      chunks.forEach((chunk, c) => {
-        const mine = parts.map((ps) => ps.filter((p) => p.chunk === c));
-        // Worker order is example order: concatenated, the parts are the chunk.
-        expect(mine.flat().flatMap((p) => Array.from(p.indices))).toEqual(Array.from(chunk));
-        for (const p of mine.flat()) {
-          expect(p.chunkSize).toBe(chunk.length);
-          expect(Array.from(p.indices)).toEqual(Array.from(chunk.subarray(p.offset, p.offset + p.indices.length)));
+      const B = r.int(60);
+      const P = r.int(4) === 0 ? Infinity : 1 + r.int(20);
+      const indices = Int32Array.from({ length: B }, () => r.int(1000));
+      const shards = shardBatch(indices, P, W);
+      expect(shards).toHaveLength(W);
+      // Worker order, then pass order, is batch order.
+      const passes = shards.flat();
+      expect(passes.flatMap((p) => Array.from(p.indices))).toEqual(Array.from(indices));
+      let at = 0;
+      for (const p of passes) {
+        expect(p.start).toBe(at);
+        at += p.indices.length;
+        expect(p.indices.length).toBeGreaterThan(0);
+        expect(p.indices.length).toBeLessThanOrEqual(P);
+        // Segments: where the pass's examples sit among the one-thread chunks [cP, (c+1)P).
+        const Pc = Number.isFinite(P) ? P : B;
+        let k = p.start;
+        for (const seg of p.segments) {
+          expect(seg.chunk).toBe(Math.floor(k / Pc));
+          expect(seg.offset).toBe(k - seg.chunk * Pc);
+          expect(seg.chunkSize).toBe(Math.min(Pc, B - seg.chunk * Pc));
+          expect(seg.offset + seg.length).toBeLessThanOrEqual(seg.chunkSize);
+          k += seg.length;
         }
-        const sizes = mine.map((ps) => ps.reduce((n, p) => n + p.indices.length, 0));
-        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-      });
+        expect(k).toBe(p.start + p.indices.length);
+      }
+      const sizes = shards.map((ps) => ps.reduce((n, p) => n + p.indices.length, 0));
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+      // A worker runs as few passes as the physical size allows.
+      shards.forEach((ps, w) => expect(ps.length).toBe(Math.ceil(sizes[w]! / (Number.isFinite(P) ? P : Math.max(1, B)))));
+      // One worker: the passes are the one-thread chunks.
+      if (W === 1) expect(passes.every((p) => p.segments.length === 1 && p.segments[0]!.length === p.segments[0]!.chunkSize)).toBe(true);
     }
     expect(splitRange(10, 3)).toEqual([{ from: 0, to: 3 }, { from: 3, to: 6 }, { from: 6, to: 10 }]);
     expect(splitRange(2, 4)).toEqual([{ from: 0, to: 1 }, { from: 1, to: 2 }]);

@@ -1,7 +1,7 @@
 import type { BackendName } from '../backend.js';
 import type { LogicalStepPrivacy } from '../logical-batch.js';
 import type { LanguageModelConfig } from '../model.js';
-import type { ShardPart } from './shard.js';
+import type { Pass } from './shard.js';
 
 /**
  * Messages between a DataParallelPool and its worker threads. Weights and gradient sums travel
@@ -23,7 +23,8 @@ export interface InitRequest {
 export interface StepRequest {
   readonly type: 'step';
   readonly id: number;
-  readonly parts: readonly ShardPart[];
+  /** This worker's passes over its share of the logical batch. */
+  readonly parts: readonly Pass[];
   readonly privacy: LogicalStepPrivacy;
   readonly expectedBatchSize: number;
   readonly step: number;

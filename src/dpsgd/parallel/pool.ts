@@ -4,12 +4,12 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, currentBackend, initBackend, type BackendName } from '../backend.js';
 import type { StepGradient } from '../gradient.js';
-import { finishLogicalStep, physicalChunks, type LogicalStepOptions } from '../logical-batch.js';
+import { finishLogicalStep, type LogicalStepOptions } from '../logical-batch.js';
 import { validateConfig, type LanguageModel, type LanguageModelConfig } from '../model.js';
 import type { GradientEngine } from '../gradient-engine.js';
 import { paramLayout, tensorsFrom, writeWeights, type ParamLayout } from './layout.js';
 import type { InitRequest, WorkerReply, WorkerRequest } from './messages.js';
-import { shardChunks, splitRange, type ShardPart } from './shard.js';
+import { shardBatch, splitRange } from './shard.js';
 import { WorkerFailedError } from '../../util/errors.js';
 
 /** Where one data-parallel step's time went, ms. */
@@ -90,7 +90,7 @@ class WorkerHandle {
 
 /**
  * Data-parallel DP-SGD on worker threads (one model copy per thread, each on its own backend).
- * Each logical batch is cut into one part per worker (shard.ts); workers return their clipped
+ * Each logical batch is cut into one share per worker (shard.ts); workers return their clipped
  * sums through shared memory; this thread adds them, adds the Gaussian noise ONCE from the
  * run's own random source, and returns the step's gradient, exactly as logicalBatchGradient
  * does in one thread: sampling, noise and the ledger are untouched, and results differ from a
@@ -164,15 +164,14 @@ export class DataParallelPool implements GradientEngine {
     this.check();
     const t0 = performance.now();
     writeWeights(model, this.layout, this.weights);
-    const parts = shardChunks(physicalChunks(indices, o.physicalBatchSize), this.threads);
+    const parts = shardBatch(indices, o.physicalBatchSize, this.threads);
     const seed = o.random.kind === 'seeded' ? o.random.state()!.seed : null;
     const t1 = performance.now();
     const replies = await this.all<Extract<WorkerReply, { type: 'step' }>>(
       parts.map((p) => ({ type: 'step', id: this.nextId++, parts: p, privacy: o.privacy, expectedBatchSize: o.expectedBatchSize, step: o.step, seed })),
     );
     const t2 = performance.now();
-    // Norms go back to example order: a part's norms start at its chunk's start plus its offset.
-    const starts = chunkStarts(parts);
+    // Norms go back to example order: a pass's norms start at its position in the batch.
     const norms = new Float32Array(o.privacy.kind === 'dp' ? indices.length : 0);
     let acc: Float32Array | null = null;
     let lossSum = 0;
@@ -186,7 +185,7 @@ export class DataParallelPool implements GradientEngine {
       if (norms.length > 0) {
         let k = 0;
         for (const p of parts[w]!) {
-          norms.set(r.norms.subarray(k, k + p.indices.length), starts[p.chunk]! + p.offset);
+          norms.set(r.norms.subarray(k, k + p.indices.length), p.start);
           k += p.indices.length;
         }
       }
@@ -263,19 +262,6 @@ export class DataParallelPool implements GradientEngine {
       throw err;
     }
   }
-}
-
-/** Where each chunk starts in the logical batch, from the parts of all workers. */
-function chunkStarts(parts: readonly (readonly ShardPart[])[]): number[] {
-  const size: number[] = [];
-  for (const ps of parts) for (const p of ps) size[p.chunk] = p.chunkSize;
-  const starts: number[] = [];
-  let at = 0;
-  for (let c = 0; c < size.length; c++) {
-    starts[c] = at;
-    at += size[c] ?? 0;
-  }
-  return starts;
 }
 
 function isBackendName(name: string | undefined): name is BackendName {
