@@ -7,7 +7,7 @@ import { randomWindows, tinyModel, useCpu } from './helpers.js';
 import { logicalBatchGradient, type LogicalStepOptions } from '../../src/dpsgd/logical-batch.js';
 import { DataParallelPool } from '../../src/dpsgd/parallel/pool.js';
 import { shardBatch, splitRange } from '../../src/dpsgd/parallel/shard.js';
-import { autoThreads } from '../../src/dpsgd/parallel/session.js';
+import { ParallelSession, autoThreads } from '../../src/dpsgd/parallel/session.js';
 import { train, type TrainOptions } from '../../src/dpsgd/trainer.js';
 import { LanguageModel } from '../../src/dpsgd/model.js';
 import { WorkerFailedError } from '../../src/util/errors.js';
@@ -167,6 +167,30 @@ describe('data-parallel DP-SGD on worker threads', () => {
     one.model.dispose();
     par.model.dispose();
   });
+});
+
+describe('a session whose thread limit changes (a study freeing cores)', () => {
+  it('takes the new limit at the next step, even while the steps never wait on I/O', async () => {
+    const windows = randomWindows(40, 5, 7);
+    const model = tinyModel();
+    const session = new ParallelSession('auto', { limit: 1 });
+    try {
+      const engine = session.engineFor(model.config, windows, 32);
+      expect(engine.threads).toBe(1);
+      // Delivered like a runner's message: a macrotask, after the first step has begun.
+      setImmediate(() => session.setLimit(2));
+      const o: LogicalStepOptions = { privacy: { kind: 'none' }, physicalBatchSize: Infinity, expectedBatchSize: 32, step: 0, random: seededRandom('s') };
+      for (let t = 0; t < 3; t++) {
+        const g = await engine.gradient(model, windows, Int32Array.from({ length: 8 }, (_, i) => i + t), { ...o, step: t });
+        tf.dispose([...g.grads.values()]);
+      }
+      expect(engine.threads).toBe(2);
+      expect(session.mostThreads).toBe(2);
+    } finally {
+      await session.close();
+      model.dispose();
+    }
+  }, 60_000);
 });
 
 describe('a worker that dies', () => {

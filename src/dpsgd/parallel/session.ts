@@ -81,6 +81,9 @@ export class ParallelSession {
     this.expectedBatchSize = expectedBatchSize;
     const threads = (): number => this.threads;
     const gradient: GradientEngine['gradient'] = async (model, ex, indices, o) => {
+      // One turn of the event loop per step, so that a new limit (a message from a study's
+      // runner) arrives during training even when the steps themselves never wait on I/O.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const pool = await this.poolFor(config, examples);
       return pool ? pool.gradient(model, ex, indices, o) : localEngine.gradient(model, ex, indices, o);
     };
@@ -95,6 +98,7 @@ export class ParallelSession {
   /** An enumerator of `config` models' canary spaces on the workers (in the caller's thread with one thread). */
   enumeratorFor(config: LanguageModelConfig): ExactEnumerator {
     return async (model, prefix, symbolIds, length) => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       // A pool opened for training serves scoring too.
       const pool = await this.poolFor(config, this.pool?.holdsExamples ? 'any' : undefined);
       if (pool) return pool.enumerate(model, prefix, symbolIds, length);
