@@ -267,6 +267,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
   const every = o.checkpointEvery ?? 1;
   if (!(Number.isInteger(every) && every >= 1)) throw new InvalidArgumentError(`checkpoint interval must be an integer >= 1, got ${every}.`);
+  const threads = o.threads ?? 1;
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new InvalidArgumentError(`threads must be an integer >= 1, got ${threads}.`);
 
   const event: SampledGaussianEvent = { samplingRate: s.samplingRate, noiseMultiplier: s.noiseMultiplier, count: 1 };
   const { model, optimizer, ledger, step, root } = startOrResume(o, s, event, warn);
@@ -288,8 +290,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const N = s.numExamples;
   const expected = s.samplingRate * N;
   const privacy: LogicalStepPrivacy = dp ? { kind: 'dp', clipNorm: s.clipNorm, noiseMultiplier: s.noiseMultiplier, normMethod: dp.normMethod } : { kind: 'none' };
-  const threads = o.threads ?? 1;
-  if (!(Number.isInteger(threads) && threads >= 1)) throw new InvalidArgumentError(`threads must be an integer >= 1, got ${threads}.`);
   const session = o.engine === undefined && threads > 1 ? new ParallelSession(threads) : null;
   try {
     const engine = o.engine ?? (session ? session.engineFor(model.config, o.examples, expected) : localEngine);
