@@ -1,39 +1,13 @@
 /**
  * Adaptive Gauss-Legendre quadrature: a 20-point rule on an interval is accepted when it agrees
  * with the sum of the rule on the two halves to a relative tolerance, otherwise both halves are
- * refined. Nodes and weights are computed once by Newton's method on the Legendre polynomial
- * (Press et al., Numerical Recipes, 3rd ed., section 4.6, `gauleg`).
+ * refined. Nodes and weights come from util/gauss-legendre.ts, computed once.
  */
+import { gaussLegendre } from '../util/gauss-legendre.js';
 
 const ORDER = 20;
 
-function legendreNodes(n: number): { x: Float64Array; w: Float64Array } {
-  const x = new Float64Array(n);
-  const w = new Float64Array(n);
-  for (let i = 0; i < Math.ceil(n / 2); i++) {
-    let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 0;
-    for (let iter = 0; iter < 100; iter++) {
-      let p0 = 1;
-      let p1 = z;
-      for (let k = 2; k <= n; k++) {
-        const p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
-        p0 = p1;
-        p1 = p2;
-      }
-      dp = (n * (z * p1 - p0)) / (z * z - 1);
-      const dz = p1 / dp;
-      z -= dz;
-      if (Math.abs(dz) < 1e-16) break;
-    }
-    x[i] = -z;
-    x[n - 1 - i] = z;
-    w[i] = w[n - 1 - i] = 2 / ((1 - z * z) * dp * dp);
-  }
-  return { x, w };
-}
-
-const NODES = legendreNodes(ORDER);
+const NODES = gaussLegendre(ORDER);
 
 function rule(f: (t: number) => number, a: number, b: number): number {
   const half = 0.5 * (b - a);

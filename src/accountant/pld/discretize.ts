@@ -26,6 +26,7 @@ import erfcinv from '@stdlib/math-base-special-erfcinv';
 import expm1 from '@stdlib/math-base-special-expm1';
 import log1p from '@stdlib/math-base-special-log1p';
 import { logAdd } from '../logmath.js';
+import { gaussLegendre } from '../../util/gauss-legendre.js';
 
 /** Which neighbouring pair: the example removed from (remove) or added to (add) the data set. */
 export type Direction = 'remove' | 'add';
@@ -50,33 +51,8 @@ const SQRT1_2 = Math.SQRT1_2;
 const U = 2 ** -53;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
-// 12-point Gauss-Legendre nodes and weights on [-1, 1], computed once by Newton's method.
+// 12-point Gauss-Legendre nodes and weights on [-1, 1], computed once.
 const GL = gaussLegendre(12);
-
-function gaussLegendre(n: number): { t: Float64Array; w: Float64Array } {
-  const t = new Float64Array(n);
-  const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let x = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 0;
-    for (let it = 0; it < 100; it++) {
-      let p0 = 1;
-      let p1 = x;
-      for (let k = 2; k <= n; k++) {
-        const p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
-        p0 = p1;
-        p1 = p2;
-      }
-      dp = (n * (x * p1 - p0)) / (x * x - 1);
-      const dx = p1 / dp;
-      x -= dx;
-      if (Math.abs(dx) < 1e-16) break;
-    }
-    t[i] = x;
-    w[i] = 2 / ((1 - x * x) * dp * dp);
-  }
-  return { t, w };
-}
 
 /** Standard normal upper tail Pr[Z > z]. */
 function upperTail(z: number): number {
@@ -181,8 +157,8 @@ export function discretizeSampledGaussian(
       g0 = 0;
       g1 = 0;
       d = 0;
-      for (let k = 0; k < GL.t.length; k++) {
-        const x = m + r * GL.t[k]!;
+      for (let k = 0; k < GL.x.length; k++) {
+        const x = m + r * GL.x[k]!;
         const w = GL.w[k]! * r;
         const f0 = phi0(x);
         g0 += w * f0;
