@@ -3,6 +3,7 @@ import { calibrateNoiseMultiplier } from './calibrate.js';
 import { dpSgdEvent } from './events.js';
 import type { PldOptions } from './pld/index.js';
 import { checkDelta, checkEpsilon, checkSamplingRate, checkSteps } from './validate.js';
+import { bisectDown } from './bisect.js';
 
 /** Relative width in sigma at which the PLD bisection stops (each step costs a PLD composition). */
 const SIGMA_REL_TOL = 1e-4;
@@ -47,14 +48,7 @@ export function calibrateNoiseMultiplierPld(o: {
     lo = hi * 0.8;
     if (lo < 1e-6) break;
   }
-  while (hi - lo > SIGMA_REL_TOL * hi) {
-    const mid = 0.5 * (lo + hi);
-    const e = eps(mid);
-    if (e.epsilon <= o.targetEpsilon) {
-      hi = mid;
-      best = e;
-    } else lo = mid;
-  }
+  ({ hi, atHi: best } = bisectDown(eps, (e) => e.epsilon, o.targetEpsilon, lo, hi, best, SIGMA_REL_TOL));
   return {
     noiseMultiplier: hi,
     epsilon: best.epsilon,

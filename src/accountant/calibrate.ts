@@ -3,6 +3,7 @@ import { epsilonFromRdp } from './conversion.js';
 import { DEFAULT_ORDERS } from './orders.js';
 import { sampledGaussianRdp, singleStepRdp, singleStepRdpUpperFast } from './rdp.js';
 import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkOrders, checkSamplingRate, checkSteps } from './validate.js';
+import { bisectDown } from './bisect.js';
 
 /** Relative width at which the noise-multiplier bisection stops (10x finer than promised). */
 const SIGMA_REL_TOL = 1e-7;
@@ -28,15 +29,8 @@ function epsilonUpperFast(sigma: number, q: number, steps: number, delta: number
  * by bisection to SIGMA_REL_TOL; returns that sigma and eps there.
  */
 function bisect(eps: (s: number) => number, target: number, lo: number, hi: number, epsHi: number): { hi: number; epsHi: number } {
-  while (hi - lo > SIGMA_REL_TOL * hi) {
-    const mid = 0.5 * (lo + hi);
-    const e = eps(mid);
-    if (e <= target) {
-      hi = mid;
-      epsHi = e;
-    } else lo = mid;
-  }
-  return { hi, epsHi };
+  const r = bisectDown(eps, (e) => e, target, lo, hi, epsHi, SIGMA_REL_TOL);
+  return { hi: r.hi, epsHi: r.atHi };
 }
 
 /**

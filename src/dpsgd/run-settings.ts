@@ -4,6 +4,7 @@
  * budget. Epsilon is in nats (e^epsilon) at the run's delta throughout.
  */
 import { PrivacyLedger, calibrateNoiseMultiplier, calibrateNoiseMultiplierPld } from '../accountant/index.js';
+import { bisectDown } from '../accountant/bisect.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
 /** The accountant that calibrates a target epsilon and enforces the budget. */
@@ -110,15 +111,11 @@ export function calibrateAfterPrior(prior: PrivacyLedger, targetEpsilon: number,
   // Without the prior this sigma would just reach the target, so with it more noise is needed.
   let lo = calibrateNoiseMultiplier({ targetEpsilon, samplingRate: q, steps, delta }).noiseMultiplier;
   let hi = lo * 1.5;
-  while (eps(hi) > targetEpsilon) {
+  let epsHi: number;
+  while ((epsHi = eps(hi)) > targetEpsilon) {
     lo = hi;
     hi *= 2;
     if (hi > 1e6) throw new InvalidArgumentError(`no noise multiplier reaches epsilon ${targetEpsilon} after the starting run's spending.`);
   }
-  while (hi - lo > 1e-6 * hi) {
-    const mid = 0.5 * (lo + hi);
-    if (eps(mid) <= targetEpsilon) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  return bisectDown(eps, (e) => e, targetEpsilon, lo, hi, epsHi, 1e-6).hi;
 }
