@@ -13,6 +13,7 @@ import { makeBatch } from './data.js';
 import { LanguageModel, type LanguageModelConfig } from './model.js';
 import { languageModelScorer } from './scorer.js';
 import { forwardWithTaps, type TapPass } from './taps.js';
+import { concatTyped } from '../util/typed-arrays.js';
 
 /** Largest difference accepted, relative to the figure's scale (max(1, max |reference|)). */
 export const SELF_CHECK_TOLERANCE = 1e-4;
@@ -36,15 +37,7 @@ const LABELS: Record<keyof Figures, string> = {
   logProbs: 'log-probabilities',
 };
 
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let k = 0;
-  for (const p of parts) {
-    out.set(p, k);
-    k += p.length;
-  }
-  return out;
-}
+const concat = (parts: readonly Float32Array[]): Float32Array => concatTyped(parts, (n) => new Float32Array(n));
 
 /**
  * The figures on the active backend, from fixed seeded weights and data. `clipNorm` undefined:

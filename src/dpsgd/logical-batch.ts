@@ -7,6 +7,7 @@ import type { DropoutMasks } from './layers/types.js';
 import type { LanguageModel } from './model.js';
 import { privatizeGradient } from './noise.js';
 import { shardBatch, type Pass } from './parallel/shard.js';
+import { concatTyped } from '../util/typed-arrays.js';
 
 /** How one logical step treats privacy: DP-SGD (clip + noise) or a plain minibatch step. */
 export type LogicalStepPrivacy =
@@ -136,19 +137,9 @@ export function accumulateParts(
   } finally {
     for (const m of drawn.values()) tf.dispose([...m.values()]);
   }
-  return { sums: acc, lossSum, tokens, batchSize, norms: concatNorms(norms) };
+  return { sums: acc, lossSum, tokens, batchSize, norms: concatTyped(norms, (n) => new Float32Array(n)) };
 }
 
-/** The arrays one after another. */
-export function concatNorms(parts: readonly Float32Array[]): Float32Array {
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let k = 0;
-  for (const p of parts) {
-    all.set(p, k);
-    k += p.length;
-  }
-  return all;
-}
 
 /**
  * Turns the accumulated parts of a whole logical batch into the step's gradient: for DP, noise

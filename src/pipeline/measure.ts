@@ -14,6 +14,7 @@ import { languageModelScorer } from '../dpsgd/scorer.js';
 import { seededRandom, type RandomSource } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
 import type { RunData } from './run-data.js';
+import { concatTyped } from '../util/typed-arrays.js';
 
 /**
  * Measuring a model's memorization of its canaries: exposure (exact, or estimated from a
@@ -108,14 +109,8 @@ export async function openForManifest(
 }
 
 /** Rows of secret symbols laid end to end, for scoreSecrets. */
-export function concat(rows: Int32Array[]): Int32Array {
-  const out = new Int32Array(rows.reduce((n, r) => n + r.length, 0));
-  let k = 0;
-  for (const r of rows) {
-    out.set(r, k);
-    k += r.length;
-  }
-  return out;
+export function concat(rows: readonly Int32Array[]): Int32Array {
+  return concatTyped(rows, (n) => new Int32Array(n));
 }
 
 /**
