@@ -141,7 +141,7 @@ export async function measureCanaries(
     let exposures: number[];
     if (exact) {
       log(`enumerating all ${spaceSize(format)} secrets for exact exposure ...`);
-      const all = opts.enumerate ? await opts.enumerate(model, prefix, sm.symbolIds, sm.length) : await enumerateLogPerplexities(sm, { maxSpace: maxExact });
+      const all = opts.enumerate ? await opts.enumerate(model, prefix, sm) : await enumerateLogPerplexities(sm, { maxSpace: maxExact });
       const ex = exactExposures(all, canarySymbols.map((s) => secretIndex(s, A)));
       ranks = ex.map((e) => e.rank);
       exposures = ex.map((e) => e.exposure);
@@ -228,7 +228,7 @@ export async function epochExposureProbe(model: LanguageModel, data: RunData, co
       try {
         let values: number[];
         if (refSymbols === null) {
-          const all = enumerate ? await enumerate(model, prefix, sm.symbolIds, sm.length) : await enumerateLogPerplexities(sm, { maxSpace: EPOCH_MAX_EXACT_SPACE });
+          const all = enumerate ? await enumerate(model, prefix, sm) : await enumerateLogPerplexities(sm, { maxSpace: EPOCH_MAX_EXACT_SPACE });
           values = exactExposures(all, canaryRows.map((s) => secretIndex(s, A))).map((e) => e.exposure);
         } else {
           const fit = fitSkewNormal(await scoreSecrets(sm, refSymbols));

@@ -2,14 +2,16 @@ import { availableParallelism } from 'node:os';
 import type { BackendName } from '../backend.js';
 import { localEngine, type GradientEngine } from '../gradient-engine.js';
 import type { LanguageModel, LanguageModelConfig } from '../model.js';
-import { enumerateInThread } from './enumerate-local.js';
+import { enumerateLogPerplexities } from '../../canary/exact.js';
+import type { SecretModel } from '../../canary/secret-model.js';
 import { DataParallelPool } from './pool.js';
 
 /**
  * Log-perplexities in bits of every secret of a canary space (enumerateLogPerplexities'
- * contract and order) for `model` after `prefix`.
+ * contract and order) for `model` after `prefix`; `secrets` is the caller's secret model,
+ * already positioned after that prefix (used as it is when the work stays in this thread).
  */
-export type ExactEnumerator = (model: LanguageModel, prefix: readonly number[], symbolIds: Int32Array, length: number) => Promise<Float64Array>;
+export type ExactEnumerator = (model: LanguageModel, prefix: readonly number[], secrets: SecretModel) => Promise<Float64Array>;
 
 /** Examples per worker below which another worker costs more than it saves (bench: LSTM 128, T = 50). */
 export const MIN_EXAMPLES_PER_THREAD = 16;
@@ -97,12 +99,12 @@ export class ParallelSession {
 
   /** An enumerator of `config` models' canary spaces on the workers (in the caller's thread with one thread). */
   enumeratorFor(config: LanguageModelConfig): ExactEnumerator {
-    return async (model, prefix, symbolIds, length) => {
+    return async (model, prefix, secrets) => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       // A pool opened for training serves scoring too.
       const pool = await this.poolFor(config, this.pool?.holdsExamples ? 'any' : undefined);
-      if (pool) return pool.enumerate(model, prefix, symbolIds, length);
-      return enumerateInThread(model, prefix, symbolIds, length);
+      if (pool) return pool.enumerate(model, prefix, secrets.symbolIds, secrets.length);
+      return enumerateLogPerplexities(secrets, { maxSpace: Infinity });
     };
   }
 
