@@ -16,6 +16,7 @@ import {
   clearRdpCache,
   dpSgdEvent,
 } from '../src/accountant/index.js';
+import { median } from './timing.js';
 
 export const name = 'accountant';
 
@@ -35,11 +36,6 @@ function cpuMs(f: () => void): number {
   f();
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function epsilonFor(sigma: number): number {

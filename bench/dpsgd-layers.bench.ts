@@ -20,6 +20,7 @@ import { privatizeGradient } from '../src/dpsgd/noise.js';
 import { fastClippedChunk, plainChunk, tapsPlainChunk } from '../src/dpsgd/user-model/gradient.js';
 import { perExampleLoss } from '../src/dpsgd/user-model/losses.js';
 import { secureRandom, seededRandom } from '../src/util/random.js';
+import { median, timeInterleaved } from './timing.js';
 
 export const name = 'dpsgd.layers';
 
@@ -41,12 +42,6 @@ interface Row {
   nonPrivatePeakBytes: number;
   batchSize: number;
   repetitions: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function random(shape: number[], seed: string, ints?: number): tf.Tensor {
@@ -75,25 +70,7 @@ async function measure(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, reps:
     tf.dispose([...g.sums.values(), ...Object.values(grads)]);
   };
   const first = model.trainableWeights[0]!.read();
-  const time = (f: () => void): number => {
-    const t0 = performance.now();
-    f();
-    first.dataSync(); // waits for queued work
-    return performance.now() - t0;
-  };
-  time(dpStep);
-  time(plainStep);
-  const dp: number[] = [];
-  const plain: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    if (r % 2 === 0) {
-      dp.push(time(dpStep));
-      plain.push(time(plainStep));
-    } else {
-      plain.push(time(plainStep));
-      dp.push(time(dpStep));
-    }
-  }
+  const { dp, plain } = await timeInterleaved({ dp: dpStep, plain: plainStep }, reps, () => first.dataSync()); // dataSync waits for queued work
   const plainPeak = (await tf.profile(plainStep)).peakBytes;
   const dpPeak = (await tf.profile(dpStep)).peakBytes;
   dpOpt.dispose();

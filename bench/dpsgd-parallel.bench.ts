@@ -18,18 +18,13 @@ import { Optimizer } from '../src/dpsgd/optimizers.js';
 import { DataParallelPool } from '../src/dpsgd/parallel/pool.js';
 import type { StepGradient } from '../src/dpsgd/gradient.js';
 import { secureRandom, seededRandom } from '../src/util/random.js';
+import { median, timeInterleaved } from './timing.js';
 
 export const name = 'dpsgd.parallel';
 
 const CONFIG = { vocabSize: 64, embeddingDim: 32, hiddenSize: 128, layers: 1, cell: 'lstm' as const, dropout: 0 };
 const SEQ = 50;
 const EXAMPLES = 4096;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 export async function run(): Promise<Record<string, unknown>> {
   const backend = await initBackend();
@@ -83,18 +78,8 @@ export async function run(): Promise<Record<string, unknown>> {
         workHalf: async () => work(passB),
         parallelNonPrivate: async () => apply(await pool.gradient(model, examples, indices, options(false))),
       };
-      const times: Record<keyof typeof kinds, number[]> = { oneDp: [], oneNonPrivate: [], parallelDp: [], parallelNonPrivate: [], workShare: [], workHalf: [] };
+      const times = await timeInterleaved(kinds, reps);
       const names = Object.keys(kinds) as (keyof typeof kinds)[];
-      for (const k of names) await kinds[k](); // warm-up
-      for (let r = 0; r < reps; r++) {
-        // Rotate the order so drift on a shared machine hits every kind alike.
-        for (let j = 0; j < names.length; j++) {
-          const k = names[(r + j) % names.length]!;
-          const s = performance.now();
-          await kinds[k]();
-          times[k].push(performance.now() - s);
-        }
-      }
       opt.dispose();
       const m = Object.fromEntries(names.map((k) => [k, median(times[k])])) as Record<keyof typeof kinds, number>;
       // Where a data-parallel step's time goes, and what that implies for more cores (a model, not a measurement):

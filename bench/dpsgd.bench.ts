@@ -16,17 +16,12 @@ import { nonPrivateGradient, privateGradient } from '../src/dpsgd/gradient.js';
 import { LanguageModel } from '../src/dpsgd/model.js';
 import { Optimizer } from '../src/dpsgd/optimizers.js';
 import { secureRandom, seededRandom } from '../src/util/random.js';
+import { median, timeInterleaved } from './timing.js';
 
 export const name = 'dpsgd';
 
 const CONFIG = { vocabSize: 64, embeddingDim: 32, hiddenSize: 128, layers: 1, cell: 'lstm' as const, dropout: 0 };
 const SEQ = 50;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 interface Row {
   ratio: number;
@@ -62,13 +57,7 @@ async function measure(batchSize: number, reps: number): Promise<Row> {
     plainOpt.apply(model.params, g.grads);
     tf.dispose([batch.inputs, batch.targets, ...g.grads.values()]);
   };
-  const time = (f: () => void): number => {
-    const t0 = performance.now();
-    f();
-    // Reading a weight forces any queued work to finish.
-    model.param('output/b').dataSync();
-    return performance.now() - t0;
-  };
+
   const rssDelta = (f: () => void): number => {
     const before = process.memoryUsage().rss;
     f();
@@ -79,20 +68,8 @@ async function measure(batchSize: number, reps: number): Promise<Row> {
   const plainRss = rssDelta(plainStep);
   const dpRss = rssDelta(dpStep);
 
-  time(dpStep);
-  time(plainStep);
-  const dp: number[] = [];
-  const plain: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    // Alternate the order so drift on the shared machine hits both.
-    if (r % 2 === 0) {
-      dp.push(time(dpStep));
-      plain.push(time(plainStep));
-    } else {
-      plain.push(time(plainStep));
-      dp.push(time(dpStep));
-    }
-  }
+  // Reading a weight forces any queued work to finish.
+  const { dp, plain } = await timeInterleaved({ dp: dpStep, plain: plainStep }, reps, () => model.param('output/b').dataSync());
   // Peak tensor bytes last: tf.profile's bookkeeping would otherwise sit in the timed steps.
   const plainPeak = (await tf.profile(plainStep)).peakBytes;
   const dpPeak = (await tf.profile(dpStep)).peakBytes;
