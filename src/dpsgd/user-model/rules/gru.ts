@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerRule } from '../types.js';
-import { activationOf, requireWeight, weightVariable } from './internals.js';
-import { cellOf, checkRecurrent, inputProjection, recurrentOutput } from './recurrent.js';
+import { checkRecurrent, recurrentOutput, recurrentStart } from './recurrent.js';
 
 /**
  * GRU as tfjs-layers computes it ("reset before", the only form it supports): with
@@ -14,18 +13,8 @@ export const gruRule: LayerRule = {
   className: 'GRU',
   check: checkRecurrent,
   forward(layer, [x], ctx) {
-    const cell = cellOf(layer);
-    const W = requireWeight(layer, 'kernel');
-    const U = requireWeight(layer, 'recurrent_kernel');
-    const b = weightVariable(layer, 'bias');
-    const act = activationOf(cell);
-    const rec = activationOf(cell, 'recurrentActivation');
-    const x3 = x as tf.Tensor3D;
-    const [B, T] = x3.shape;
-    const H = U.shape[0]!;
+    const { W, U, b, act, rec, x: x3, B, T, H, tap, steps } = recurrentStart(layer, x!, ctx);
     const [Uzr, Uh] = tf.split(U, [2 * H, H], 1) as tf.Tensor2D[];
-    const { value, tap } = ctx.capture(inputProjection(x3, W as tf.Tensor as tf.Tensor2D, b as tf.Tensor as tf.Tensor1D | null));
-    const steps = tf.unstack(value, 1) as tf.Tensor2D[];
     let h = tf.zeros([B, H]) as tf.Tensor2D;
     const prev: tf.Tensor2D[] = [];
     const resetPrev: tf.Tensor2D[] = [];

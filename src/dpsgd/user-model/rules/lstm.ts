@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerRule } from '../types.js';
-import { activationOf, requireWeight, weightVariable } from './internals.js';
-import { cellOf, checkRecurrent, inputProjection, recurrentOutput } from './recurrent.js';
+import { checkRecurrent, recurrentOutput, recurrentStart } from './recurrent.js';
 
 /**
  * LSTM as tfjs-layers computes it (gates i, f, c, o; recurrent activation hard sigmoid unless
@@ -11,17 +10,7 @@ export const lstmRule: LayerRule = {
   className: 'LSTM',
   check: checkRecurrent,
   forward(layer, [x], ctx) {
-    const cell = cellOf(layer);
-    const W = requireWeight(layer, 'kernel');
-    const U = requireWeight(layer, 'recurrent_kernel');
-    const b = weightVariable(layer, 'bias');
-    const act = activationOf(cell);
-    const rec = activationOf(cell, 'recurrentActivation');
-    const x3 = x as tf.Tensor3D;
-    const [B, T] = x3.shape;
-    const H = U.shape[0]!;
-    const { value, tap } = ctx.capture(inputProjection(x3, W as tf.Tensor as tf.Tensor2D, b as tf.Tensor as tf.Tensor1D | null));
-    const steps = tf.unstack(value, 1) as tf.Tensor2D[];
+    const { W, U, b, act, rec, x: x3, B, T, H, tap, steps } = recurrentStart(layer, x!, ctx);
     let h = tf.zeros([B, H]) as tf.Tensor2D;
     let c = tf.zeros([B, H]) as tf.Tensor2D;
     const prev: tf.Tensor2D[] = [];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Layer } from '../types.js';
-import { field, unsupported } from './internals.js';
+import type { Layer, RuleContext } from '../types.js';
+import { activationOf, field, requireWeight, unsupported, weightVariable, type Activation } from './internals.js';
 
 /**
  * What the recurrent rules share. All three tfjs-layers cells compute the input projection
@@ -39,4 +39,37 @@ export function recurrentOutput(layer: Layer, outputs: tf.Tensor2D[]): tf.Tensor
 
 export function cellOf(layer: Layer): object {
   return field<object>(layer, 'cell');
+}
+
+/** What every recurrent rule starts from: its weights and activations, and the captured input projection. */
+export interface RecurrentStart {
+  readonly W: tf.Variable;
+  readonly U: tf.Variable;
+  readonly b: tf.Variable | null;
+  readonly act: Activation;
+  /** The recurrent (gate) activation; the plain one's identity default where a cell has none. */
+  readonly rec: Activation;
+  readonly x: tf.Tensor3D;
+  readonly B: number;
+  readonly T: number;
+  /** Hidden size. */
+  readonly H: number;
+  /** The capture of X = x W + b (see above), and X split into its T steps [B, G]. */
+  readonly tap: number;
+  readonly steps: tf.Tensor2D[];
+}
+
+/** Reads a recurrent layer's weights and activations and captures its input projection. */
+export function recurrentStart(layer: Layer, x: tf.Tensor, ctx: RuleContext): RecurrentStart {
+  const cell = cellOf(layer);
+  const W = requireWeight(layer, 'kernel');
+  const U = requireWeight(layer, 'recurrent_kernel');
+  const b = weightVariable(layer, 'bias');
+  const x3 = x as tf.Tensor3D;
+  const [B, T] = x3.shape;
+  const { value, tap } = ctx.capture(inputProjection(x3, W as tf.Tensor as tf.Tensor2D, b as tf.Tensor as tf.Tensor1D | null));
+  return {
+    W, U, b, act: activationOf(cell), rec: activationOf(cell, 'recurrentActivation'), x: x3, B, T, H: U.shape[0]!, tap,
+    steps: tf.unstack(value, 1) as tf.Tensor2D[],
+  };
 }
