@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerRule } from '../types.js';
-import { activationOf, field, requireWeight, unsupported, weightVariable } from './internals.js';
-import { pair, patches2d } from './patches.js';
+import { activationOf, field, requireWeight, weightVariable } from './internals.js';
+import { checkConvolution, pair, patches2d } from './patches.js';
 
 /**
  * Conv1D (channelsLast, x [B, L, C], kernel [k, C, cout]): the 2-D rule on a height-1 image:
@@ -9,11 +9,7 @@ import { pair, patches2d } from './patches.js';
  */
 export const conv1dRule: LayerRule = {
   className: 'Conv1D',
-  check: (layer) =>
-    unsupported(layer.getConfig() as Record<string, unknown>, {
-      dataFormat: (v) => v === undefined || v === 'channelsLast',
-      padding: (v) => v === 'valid' || v === 'same',
-    }),
+  check: checkConvolution,
   forward(layer, [x], ctx) {
     const K = requireWeight(layer, 'kernel') as tf.Variable<tf.Rank.R3>;
     const b = weightVariable(layer, 'bias');

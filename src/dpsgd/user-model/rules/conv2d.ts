@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerRule } from '../types.js';
-import { activationOf, field, requireWeight, unsupported, weightVariable } from './internals.js';
-import { pair, patches2d } from './patches.js';
+import { activationOf, field, requireWeight, weightVariable } from './internals.js';
+import { checkConvolution, pair, patches2d } from './patches.js';
 
 /**
  * Conv2D (channelsLast): z = conv(x, K) + b; y = activation(z). Per example, with patches a_t
@@ -10,11 +10,7 @@ import { pair, patches2d } from './patches.js';
  */
 export const conv2dRule: LayerRule = {
   className: 'Conv2D',
-  check: (layer) =>
-    unsupported(layer.getConfig() as Record<string, unknown>, {
-      dataFormat: (v) => v === undefined || v === 'channelsLast',
-      padding: (v) => v === 'valid' || v === 'same',
-    }),
+  check: checkConvolution,
   forward(layer, [x], ctx) {
     const K = requireWeight(layer, 'kernel') as tf.Variable<tf.Rank.R4>;
     const b = weightVariable(layer, 'bias');

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Layer } from '../types.js';
+import { unsupported } from './internals.js';
 
 /** Padding before one spatial axis and the output length, as TensorFlow defines 'valid' and 'same'. */
 export function convGeometry(inLen: number, k: number, stride: number, dilation: number, padding: 'valid' | 'same'): { before: number; after: number; outLen: number } {
@@ -60,4 +62,12 @@ export function pair(v: unknown, n: number): number[] {
   if (Array.isArray(v) && v.length === n) return v as number[];
   if (Array.isArray(v) && v.length === 1) return Array.from({ length: n }, () => v[0] as number);
   throw new Error(`cannot read a convolution setting ${JSON.stringify(v)}`);
+}
+
+/** The convolution settings the rules reproduce: channels last, 'valid' or 'same' padding. */
+export function checkConvolution(layer: Layer): string | null {
+  return unsupported(layer.getConfig() as Record<string, unknown>, {
+    dataFormat: (v) => v === undefined || v === 'channelsLast',
+    padding: (v) => v === 'valid' || v === 'same',
+  });
 }
