@@ -8,8 +8,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { PrivacyLedger } from '../accountant/index.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import type { RandomSource } from '../util/random.js';
-import { CLIP_EPSILON } from './clipping.js';
 import { privatizeGradient } from './noise.js';
+import { exactClippedChunk } from './user-model/gradient.js';
 import { Optimizer, type OptimizerConfig } from './optimizers.js';
 import { runStepLoop } from './step-loop.js';
 
@@ -43,35 +43,12 @@ export function layersModelPrivateGradient(
   o: { clipNorm: number; noiseMultiplier: number; expectedBatchSize: number; step: number; random: RandomSource; warn?: (m: string) => void },
 ): { grads: Map<string, tf.Tensor>; norms: Float32Array; lossSum: number } {
   warnSlow(o.warn ?? ((m) => process.emitWarning(m)));
-  const params = layersModelParams(model);
-  const vars = [...params.values()];
-  const sums = new Map<string, tf.Tensor>([...params].map(([n, v]) => [n, tf.zerosLike(v)]));
-  const B = x.shape[0];
-  const norms = new Float32Array(B);
-  let lossSum = 0;
-  for (let i = 0; i < B; i++) {
-    const { value, grads } = tf.variableGrads(() => {
-      const xi = tf.slice(x, i, 1);
-      const yi = tf.slice(y, i, 1);
-      return loss(yi, model.apply(xi, { training: true }) as tf.Tensor);
-    }, vars);
-    lossSum += value.dataSync()[0]!;
-    value.dispose();
-    tf.tidy(() => {
-      const list = [...params].map(([n, v]) => [n, grads[v.name] ?? tf.zerosLike(v)] as const);
-      const sq = list.reduce((acc, [, g]) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0) as tf.Tensor);
-      const norm = Math.sqrt(sq.dataSync()[0]!);
-      norms[i] = norm;
-      const c = Math.min(1, o.clipNorm / (norm + CLIP_EPSILON));
-      for (const [n, g] of list) {
-        const prev = sums.get(n)!;
-        sums.set(n, tf.keep(tf.add(prev, tf.mul(g, c))));
-        prev.dispose();
-      }
-    });
-    tf.dispose(Object.values(grads));
-  }
-  return { grads: privatizeGradient(sums, o), norms, lossSum };
+  // fitPrivately's exact path, one backward pass per example; its sums are keyed by variable
+  // name, which this API (and its noise streams) keys by weight name.
+  const c = exactClippedChunk(model, [x], y, (yTrue, yPred) => loss(yTrue, yPred) as tf.Tensor as tf.Tensor1D, o.clipNorm);
+  const weightName = new Map(model.trainableWeights.map((w) => [(w.read() as tf.Variable).name, w.name]));
+  const sums = new Map([...c.sums].map(([n, t]) => [weightName.get(n)!, t]));
+  return { grads: privatizeGradient(sums, o), norms: c.norms, lossSum: c.lossSum };
 }
 
 /**
