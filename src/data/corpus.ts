@@ -1,3 +1,19 @@
+/**
+ * One document of a corpus: one file of a corpus folder (one mail of a mail corpus). Documents
+ * are the building blocks of the privacy units 'document' and 'user'.
+ */
+export interface CorpusDocument {
+  /** Stable id: the file's path relative to the corpus root (or 'brown:<file id>'). */
+  readonly id: string;
+  /**
+   * Key of the person the document belongs to (for mail: the sender address of the `From:`
+   * header, lowercased); undefined when the corpus does not say.
+   */
+  readonly user?: string;
+  /** The document's non-empty lines, in order (the corpus's `lines` are these, concatenated). */
+  readonly lines: readonly string[];
+}
+
 /** A corpus: plain text, one sentence (or source line) per entry, no empty entries. */
 export interface Corpus {
   /** Where the text came from: 'brown' or the user's path. */
@@ -6,6 +22,11 @@ export interface Corpus {
   readonly lines: string[];
   /** Total number of characters (UTF-16 code units) over all lines, newlines not counted. */
   readonly chars: number;
+  /**
+   * The lines grouped by document, in the order of `lines` (present for folder, file and mail
+   * corpora; a single file is one document).
+   */
+  readonly documents?: readonly CorpusDocument[];
 }
 
 /** Options shared by the corpus loaders. */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { InvalidArgumentError } from '../util/errors.js';
-import { LineCollector, type Corpus, type CorpusLimit } from './corpus.js';
+import { LineCollector, type Corpus, type CorpusDocument, type CorpusLimit } from './corpus.js';
 import { loadBrownCorpus, type BrownOptions } from './brown.js';
 
 /**
@@ -50,7 +50,9 @@ export function loadTextCorpus(path: string, opts: CorpusLimit = {}): Corpus {
     files = [path];
   }
   const collector = new LineCollector(opts.maxChars);
+  const documents: CorpusDocument[] = [];
   for (const f of files) {
+    const first = collector.lines.length;
     let text: string;
     try {
       text = readFileSync(f, 'utf8');
@@ -60,13 +62,16 @@ export function loadTextCorpus(path: string, opts: CorpusLimit = {}): Corpus {
     for (const line of text.split(/\r?\n|\r/)) {
       if (!collector.add(line)) break;
     }
+    if (collector.lines.length > first) {
+      documents.push({ id: st.isDirectory() ? relative(path, f) : basename(f), lines: collector.lines.slice(first) });
+    }
     if (collector.full) break;
   }
   if (collector.lines.length === 0) {
     const what = collector.full ? 'the character limit is smaller than its first line' : 'it has no non-blank line';
     throw new InvalidArgumentError(`corpus '${path}' is empty: ${what}`);
   }
-  return { source: path, lines: collector.lines, chars: collector.chars };
+  return { source: path, lines: collector.lines, chars: collector.chars, documents };
 }
 
 /** Which corpus to load: the embedded Brown Corpus (default) or a user's file/folder. */
