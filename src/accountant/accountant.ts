@@ -154,7 +154,7 @@ export class PldAccountant extends PhaseAccountant {
     if (this.noiseless()) return { epsilon: Infinity, accountant: 'pld', note: NOISELESS };
     const rdp = this.rdp().epsilon(delta);
     const pld = pldEpsilonForPhases(this.phases, delta, { scale: rdp.epsilon, ...this.options });
-    if (!pld) return { ...rdp, note: 'the PLD grid would be too large to certify a figure; reporting the RDP bound' };
+    if (!pld) return { ...rdp, note: PLD_UNAVAILABLE };
     if (!(pld.value < rdp.epsilon) && pld.value !== 0) return { ...rdp, note: fallbackNote(pld.value, Infinity) };
     const note = pld.accuracyMet ? undefined : 'the PLD grid could not be refined to the requested accuracy (the figure is still an upper bound)';
     return { epsilon: pld.value, accountant: 'pld', interval: pld.interval, ...(note ? { note } : {}) };
@@ -166,13 +166,14 @@ export class PldAccountant extends PhaseAccountant {
     if (this.noiseless()) return { delta: 1, accountant: 'pld', note: NOISELESS };
     const rdp = this.rdp().delta(epsilon);
     const pld = pldDeltaForPhases(this.phases, epsilon, { ...(epsilon > 0 ? { scale: epsilon } : {}), ...this.options });
-    if (!pld) return { ...rdp, note: 'the PLD grid would be too large to certify a figure; reporting the RDP bound' };
+    if (!pld) return { ...rdp, note: PLD_UNAVAILABLE };
     if (!(pld.value < rdp.delta) && pld.value !== 0) return { ...rdp, note: fallbackNote(pld.value, 1) };
     const note = pld.accuracyMet ? undefined : 'the PLD grid could not be refined to the requested accuracy (the figure is still an upper bound)';
     return { delta: pld.value, accountant: 'pld', interval: pld.interval, ...(note ? { note } : {}) };
   }
 }
 
+const PLD_UNAVAILABLE = 'no PLD grid can represent this mechanism (the grid would be too large, or a single step loses more than 700 nats); reporting the RDP bound';
 const NOISELESS = 'a phase without noise (sigma = 0) has no finite guarantee';
 
 function fallbackNote(pldValue: number, uncertified: number): string {

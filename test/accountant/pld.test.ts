@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import erfc from '@stdlib/math-base-special-erfc';
+import erfcx from '@stdlib/math-base-special-erfcx';
 import {
   PldAccountant,
   RdpAccountant,
@@ -286,5 +287,100 @@ describe('calibration with the PLD accountant', () => {
     expect(at(r.noiseMultiplier)).toBe(r.epsilon);
     expect(at(r.noiseMultiplier * 0.999)).toBeGreaterThan(1);
     expect(r.noiseMultiplier).toBeLessThan(calibrateNoiseMultiplier(o).noiseMultiplier);
+  });
+});
+
+// ---- Large epsilons (issue 19): the PLD once reported the grid's top (~710 nats) there ----
+
+/** ln Pr[Z > x] for a standard normal Z, without underflow (erfc(x) = erfcx(x) e^{-x^2}). */
+function logUpperTail(x: number): number {
+  return x > 0 ? Math.log(0.5 * erfcx(x / Math.SQRT2)) - (x * x) / 2 : Math.log(Phi(-x));
+}
+
+/** Balle and Wang's exact delta(eps) of the Gaussian mechanism with mu = 1 / s, in logs so that eps may be 10^5 nats. */
+function gaussianDeltaLog(mu: number, eps: number): number {
+  const a = logUpperTail(eps / mu - mu / 2);
+  const b = logUpperTail(eps / mu + mu / 2);
+  return Math.exp(a) * -Math.expm1(eps + b - a);
+}
+
+/** Exact epsilon of T compositions of the Gaussian mechanism with noise multiplier s (mu = sqrt(T) / s). */
+function composedGaussianEpsilon(s: number, t: number, delta: number): number {
+  const mu = Math.sqrt(t) / s;
+  let lo = 0;
+  let hi = 1;
+  while (gaussianDeltaLog(mu, hi) > delta) hi *= 2;
+  for (let i = 0; i < 100; i++) {
+    const m = 0.5 * (lo + hi);
+    if (gaussianDeltaLog(mu, m) > delta) lo = m;
+    else hi = m;
+  }
+  return hi;
+}
+
+describe('large epsilons: the PLD figure is never below the truth', () => {
+  it("the issue's cases (q = 1): at least Balle and Wang's exact epsilon, within 0.5%", () => {
+    // Exact values as the issue's oracle gave them: 948.9, 13,173.4, 2,009.8.
+    for (const [s, t, exact] of [
+      [0.8, 1000, 948.885],
+      [2, 100000, 13173.35],
+      [2, 14063, 2009.79],
+    ] as const) {
+      expect(composedGaussianEpsilon(s, t, 1e-5)).toBeCloseTo(exact, 1);
+      const r = new PldAccountant().compose(dpSgdEvent(1, s, t)).epsilon(1e-5);
+      expect(r.epsilon).toBeGreaterThanOrEqual(exact);
+      expect(r.epsilon / exact - 1).toBeLessThan(5e-3);
+    }
+  });
+
+  it('random (q, sigma, steps, delta) with epsilons from 10^2 to beyond 10^5: q = 1 never below exact; never above RDP unless it is the RDP figure', () => {
+    const rand = lcg(19);
+    let large = 0;
+    for (let i = 0; i < 24; i++) {
+      const q = i % 3 === 0 ? 1 : 10 ** (-2 * rand()); // 0.01 .. 1
+      const s = 0.03 + 1.5 * rand() ** 2; // 0.03 .. 1.53: small sigmas make large epsilons
+      const t = Math.round(10 ** (5 * rand())); // 1 .. 100,000
+      const delta = rand() < 0.5 ? 1e-5 : 1e-6;
+      const pld = new PldAccountant().compose(dpSgdEvent(q, s, Math.max(1, t))).epsilon(delta);
+      const rdp = rdpEps(q, s, Math.max(1, t), delta);
+      if (pld.epsilon > 100) large++;
+      expect(Number.isFinite(pld.epsilon)).toBe(true);
+      if (pld.accountant === 'pld') expect(pld.epsilon).toBeLessThanOrEqual(rdp);
+      else expect(pld.epsilon).toBe(rdp);
+      if (q === 1) expect(pld.epsilon).toBeGreaterThanOrEqual(composedGaussianEpsilon(s, Math.max(1, t), delta));
+    }
+    expect(large).toBeGreaterThan(8);
+  });
+
+  it('one step with q < 1 and a large epsilon: at least the exact hockey-stick epsilon, both directions', () => {
+    for (const [q, s] of [
+      [0.5, 0.1],
+      [0.9, 0.05],
+      [0.2, 0.08],
+    ] as const) {
+      const exact = (dir: Direction): number => {
+        let lo = 0;
+        let hi = 1e3;
+        for (let i = 0; i < 200; i++) {
+          const m = 0.5 * (lo + hi);
+          if (subsampledDelta(q, s, m, dir) > 1e-5) lo = m;
+          else hi = m;
+        }
+        return hi;
+      };
+      const truth = Math.max(exact('remove'), exact('add'));
+      const r = new PldAccountant().compose(dpSgdEvent(q, s, 1)).epsilon(1e-5);
+      expect(truth).toBeGreaterThan(30);
+      expect(r.epsilon).toBeGreaterThanOrEqual(truth);
+      expect(r.epsilon / truth - 1).toBeLessThan(0.01);
+    }
+  });
+
+  it('where a single step loses more than 700 nats (sigma 0.02), the RDP figure is reported and says so', () => {
+    const r = new PldAccountant().compose(dpSgdEvent(1, 0.02, 10)).epsilon(1e-5);
+    expect(r.accountant).toBe('rdp');
+    expect(r.note).toMatch(/700 nats/);
+    expect(r.epsilon).toBe(rdpEps(1, 0.02, 10));
+    expect(r.epsilon).toBeGreaterThanOrEqual(composedGaussianEpsilon(0.02, 10, 1e-5));
   });
 });

@@ -16,6 +16,7 @@
 import log1p from '@stdlib/math-base-special-log1p';
 import expm1 from '@stdlib/math-base-special-expm1';
 import { fft, nextPowerOfTwo } from './fft.js';
+import { logAdd } from '../logmath.js';
 import type { DiscretePld } from './discretize.js';
 
 const U = 2 ** -53;
@@ -215,13 +216,15 @@ export function pldEpsilon(p: ComposedPld, delta: number): number {
   if (fixed >= delta) return Infinity;
   const h = p.interval;
   let a = fixed; // sum of p over losses above the segment, plus the fixed part
-  let b = 0; // sum of p e^{-l} over the same losses
+  // log of sum of p e^{-l} over the same losses: kept in logs, since e^{-l} underflows for
+  // losses above ~745 nats and a vanishing sum would make the solution too small.
+  let logB = -Infinity;
   for (let j = p.probs.length - 1; j >= 0; j--) {
     const v = p.probs[j]!;
     if (v === 0) continue;
     const l = (p.offset + j) * h;
     a += v;
-    b += v * Math.exp(-l);
+    logB = logAdd(logB, Math.log(v) - l);
     // On the segment just below l (down to the next lower loss), delta = a - e^eps b.
     let next = -Infinity;
     for (let k = j - 1; k >= 0; k--) {
@@ -230,11 +233,11 @@ export function pldEpsilon(p: ComposedPld, delta: number): number {
         break;
       }
     }
-    if (next === -Infinity || a - Math.exp(next) * b > delta) {
+    if (next === -Infinity || a - Math.exp(next + logB) > delta) {
       if (a <= delta) return 0;
-      // Solve a - e^eps b = delta on [next, l]; nudge up past the log's rounding.
-      const eps = Math.log((a - delta) / b);
-      return Math.max(0, Math.min(l, eps + 4 * U * Math.max(1, Math.abs(eps))));
+      // Solve a - e^eps b = delta on [next, l]; nudge up past the logs' rounding.
+      const eps = Math.log(a - delta) - logB;
+      return Math.max(0, Math.min(l, eps + 8 * U * Math.max(1, Math.abs(eps), Math.abs(logB))));
     }
   }
   return 0;

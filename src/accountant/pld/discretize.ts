@@ -44,6 +44,9 @@ export interface DiscretePld {
   readonly errorBound: number;
 }
 
+/** Largest single-step privacy loss (nats) the discretization represents; see discretizeSampledGaussian. */
+export const MAX_SINGLE_STEP_LOSS = 700;
+
 /** Refuse single-step grids larger than this (memory and time); the caller then coarsens. */
 export const MAX_SINGLE_STEP_POINTS = 1 << 21;
 
@@ -53,6 +56,14 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 // 12-point Gauss-Legendre nodes and weights on [-1, 1], computed once.
 const GL = gaussLegendre(12);
+
+/**
+ * e^e * m for a mass m >= 0 without overflow to Infinity * 0 = NaN: single-step losses can
+ * exceed 709 nats (e^709 is near the largest double) where the mass beyond them is 0.
+ */
+function expTimes(e: number, m: number): number {
+  return m === 0 ? 0 : Math.exp(e + Math.log(m));
+}
 
 /** Standard normal upper tail Pr[Z > z]. */
 function upperTail(z: number): number {
@@ -94,7 +105,9 @@ interface Cell {
  * The connect-the-dots PLD of one step for one direction, on the grid of spacing `interval`
  * (nats). `tail` is the P-mass (per side) left outside the exactly treated range: it is not
  * dropped (low losses are rounded up to the lowest point, high ones are carried to the top point
- * and the infinity atom). Returns null when the grid would exceed MAX_SINGLE_STEP_POINTS.
+ * and the infinity atom). Returns null when the grid would exceed MAX_SINGLE_STEP_POINTS, or when
+ * a single step's losses within that range exceed MAX_SINGLE_STEP_LOSS nats (sigma below ~0.04
+ * at q = 1), where its masses are no longer representable in double precision.
  */
 export function discretizeSampledGaussian(
   q: number,
@@ -123,6 +136,9 @@ export function discretizeSampledGaussian(
     if (q < 1) hi = Math.min(hi, Math.ceil(-log1p(-q) / h)); // the add-loss never exceeds -log(1 - q)
   }
   if (hi <= lo) hi = lo + 1;
+  // Beyond ~700 nats e^loss times a mass over- or underflows (y Q(I) would round to 0 or
+  // Infinity * 0), which could move mass the optimistic way; refuse, so the caller reports RDP.
+  if (Math.max(Math.abs(lo), Math.abs(hi)) * h > MAX_SINGLE_STEP_LOSS) return null;
   const n = hi - lo + 1;
   if (!Number.isFinite(n) || n > MAX_SINGLE_STEP_POINTS) return null;
 
@@ -173,7 +189,7 @@ export function discretizeSampledGaussian(
       g1 = gaussMassTails(1, sigma, a, b);
       // Closed forms: remove D = q G1 - c G0; add D = c G0 - y q G1.
       const t1 = direction === 'remove' ? q * g1 : c * g0;
-      const t2 = direction === 'remove' ? c * g0 : Math.exp(eps) * q * g1;
+      const t2 = direction === 'remove' ? c * g0 : expTimes(eps, q * g1);
       d = t1 - t2;
       // erfc is accurate to a few ulps; the difference of tails loses what the terms share.
       dErr = 16 * U * (Math.abs(t1) + Math.abs(t2));
@@ -212,7 +228,7 @@ export function discretizeSampledGaussian(
     const wide = !(b - a <= 0.25 * sigma);
     const { p, qm, d, dErr } = cell(eps, a, b, wide);
     errorBound += (eh / em1h) * dErr + 16 * U * p;
-    const yq = Math.exp(eps) * qm;
+    const yq = expTimes(eps, qm);
     // A = D / (e^h - 1) in [0, y Q(I)]: the share e^h A goes up, y Q(I) - A stays at eps_i.
     const A = Math.min(d / em1h, yq);
     const up = Math.min(eh * A, p);
@@ -226,13 +242,13 @@ export function discretizeSampledGaussian(
   if (direction === 'remove') {
     if (xHi !== Infinity) {
       const { p, qm } = cell(hi * h, xHi, Infinity, true);
-      const top = Math.min(p, Math.exp(hi * h) * qm);
+      const top = Math.min(p, expTimes(hi * h, qm));
       probs[n - 1] = probs[n - 1]! + top;
       infinityMass = p - top;
     }
   } else if (xHi !== -Infinity) {
     const { p, qm } = cell(hi * h, -Infinity, xHi, true);
-    const top = Math.min(p, Math.exp(hi * h) * qm);
+    const top = Math.min(p, expTimes(hi * h, qm));
     probs[n - 1] = probs[n - 1]! + top;
     infinityMass = p - top;
   }
