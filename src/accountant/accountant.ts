@@ -46,8 +46,14 @@ export interface DeltaResult {
 
 export interface PrivacyAccountant {
   readonly name: AccountantName;
-  /** Adds `count` (integer >= 1) runs of the event; returns this accountant. InvalidArgumentError on unsupported events. */
+  /**
+   * Adds `count` (integer >= 1) runs of the event; returns this accountant. Throws
+   * InvalidArgumentError, composing nothing, for a malformed event (naming the bad field) or one
+   * this accountant cannot bound: never a number for what it does not understand.
+   */
   compose(event: DpEvent, count?: number): this;
+  /** Whether {@link compose} would accept the event (well-formed and boundable by this accountant). */
+  supports(event: unknown): boolean;
   /** Smallest certified epsilon (nats) at delta in (0, 1); Infinity when none. */
   epsilon(delta: number): EpsilonResult;
   /** Smallest certified delta at epsilon >= 0 (nats); at most 1. */
@@ -91,6 +97,16 @@ abstract class PhaseAccountant implements PrivacyAccountant {
       pushPhase(this.phases, sampledGaussianEvent(p.samplingRate, p.noiseMultiplier, n));
     }
     return this;
+  }
+
+  supports(event: unknown): boolean {
+    try {
+      flattenEvent(event as DpEvent);
+      return true;
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) return false;
+      throw err;
+    }
   }
 
   abstract epsilon(delta: number): EpsilonResult;

@@ -93,6 +93,9 @@ export interface FlatEvent {
  * beyond 2^53).
  */
 export function flattenEvent(event: DpEvent): FlatEvent {
+  // Events may come from JavaScript or JSON with a misspelt kind or field: a part skipped here
+  // would be accounted as epsilon 0, so every part is checked before any is counted.
+  checkEvent(event);
   const phases: SampledGaussianEvent[] = [];
   let nonPrivate = false;
   const walk = (e: DpEvent, times: number): void => {
@@ -120,6 +123,8 @@ export function flattenEvent(event: DpEvent): FlatEvent {
       case 'composed':
         for (const x of e.events) walk(x, times);
         return;
+      default:
+        throw new InvalidArgumentError(`unknown privacy event kind ${JSON.stringify((e as { kind?: unknown }).kind)}`);
     }
   };
   walk(event, 1);
@@ -135,19 +140,32 @@ const KEYS: Record<DpEventKind, string> = {
   composed: 'events,kind',
 };
 
-/** Rebuilds an event from its JSON form (the object itself); InvalidArgumentError naming the bad part. */
-export function eventFromJSON(value: unknown, where = 'event'): DpEvent {
+/**
+ * Checks that `value` is a well-formed event: a known kind, exactly its fields (none missing,
+ * none extra), finite numbers in range, recursively. Returns it rebuilt as a frozen event;
+ * throws InvalidArgumentError naming the bad part by its path, e.g. `event.event.samplingRate`.
+ *
+ * @example
+ * checkEvent({ kind: 'poisson-sampled', samplingRate: 0.01, event: { kind: 'gaussian', noiseMultiplier: 1.1 } });
+ * checkEvent({ kind: 'gausian', noiseMultiplier: 1 }); // throws: event has unknown kind "gausian"
+ */
+export function checkEvent(value: unknown, where = 'event'): DpEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError(`${where} must be an object with a "kind"`);
   const v = value as Record<string, unknown>;
   const kind = v['kind'];
   if (typeof kind !== 'string' || !(kind in KEYS)) {
     throw new InvalidArgumentError(`${where} has unknown kind ${JSON.stringify(kind)}; expected one of ${Object.keys(KEYS).join(', ')}`);
   }
-  const keys = Object.keys(v).sort().join(',');
-  if (keys !== KEYS[kind as DpEventKind]) throw new InvalidArgumentError(`${where} (${kind}) must have exactly the fields ${KEYS[kind as DpEventKind]}; got ${keys}`);
+  const expected = KEYS[kind as DpEventKind].split(',');
+  const missing = expected.filter((k) => !(k in v));
+  const extra = Object.keys(v).filter((k) => !expected.includes(k));
+  if (missing.length > 0 || extra.length > 0) {
+    const parts = [...missing.map((k) => `${where}.${k} is missing`), ...extra.map((k) => `${where}.${k} is not a field of a ${kind} event`)];
+    throw new InvalidArgumentError(`${parts.join('; ')} (a ${kind} event has exactly the fields ${expected.join(', ')})`);
+  }
   const num = (k: string): number => {
     const x = v[k];
-    if (typeof x !== 'number') throw new InvalidArgumentError(`${where}: ${k} must be a number`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new InvalidArgumentError(`${where}.${k} must be a finite number, got ${typeof x === 'number' ? x : JSON.stringify(x) ?? String(x)}`);
     return x;
   };
   try {
@@ -157,15 +175,18 @@ export function eventFromJSON(value: unknown, where = 'event'): DpEvent {
       case 'non-private':
         return nonPrivateEvent();
       case 'gaussian':
+        checkNoiseMultiplier(num('noiseMultiplier'), `${where}.noiseMultiplier`);
         return gaussianEvent(num('noiseMultiplier'));
       case 'poisson-sampled':
-        return poissonSampledEvent(num('samplingRate'), eventFromJSON(v['event'], `${where}.event`));
+        checkSamplingRate(num('samplingRate'), `${where}.samplingRate`);
+        return poissonSampledEvent(num('samplingRate'), checkEvent(v['event'], `${where}.event`));
       case 'self-composed':
-        return selfComposedEvent(eventFromJSON(v['event'], `${where}.event`), num('count'));
+        checkSteps(num('count'), `${where}.count`, 1);
+        return selfComposedEvent(checkEvent(v['event'], `${where}.event`), num('count'));
       case 'composed': {
         const es = v['events'];
-        if (!Array.isArray(es)) throw new InvalidArgumentError(`${where}: events must be an array`);
-        return composedEvent(es.map((x: unknown, i) => eventFromJSON(x, `${where}.events[${i}]`)));
+        if (!Array.isArray(es)) throw new InvalidArgumentError(`${where}.events must be an array`);
+        return composedEvent(es.map((x: unknown, i) => checkEvent(x, `${where}.events[${i}]`)));
       }
     }
   } catch (err) {
@@ -173,3 +194,6 @@ export function eventFromJSON(value: unknown, where = 'event'): DpEvent {
     throw err;
   }
 }
+
+/** Rebuilds an event from its JSON form (the parsed object); the same checks as {@link checkEvent}. */
+export const eventFromJSON = checkEvent;

@@ -18,6 +18,7 @@ export {
   dpSgdEvent,
   flattenEvent,
   eventFromJSON,
+  checkEvent,
 } from './events.js';
 export { DEFAULT_ORDERS, DP_ACCOUNTING_ORDERS } from './orders.js';
 export { sampledGaussianRdp, singleStepRdp, clearRdpCache, type RdpMethod } from './rdp.js';
