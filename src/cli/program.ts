@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CompletedWithFailures, DpCanaryError, WorkerFailedError } from '../util/errors.js';
+import { CompletedWithFailures, DpCanaryError, NonFiniteLossError, WorkerFailedError } from '../util/errors.js';
 import { registerCommands } from './commands/index.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from '../util/package-info.js';
@@ -51,6 +51,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     if (err instanceof CompletedWithFailures) return err.exitCode;
+    if (err instanceof NonFiniteLossError) {
+      // The run itself failed (it names the step); not a usage error.
+      io.err(`dp-canary: ${firstLine(err.message)}\n`);
+      return 1;
+    }
     // The library's deliberate errors (bad arguments, files, settings) are the user's to fix: one line.
     if (err instanceof DpCanaryError) {
       io.err(`dp-canary: ${firstLine(err.message)}\n`);

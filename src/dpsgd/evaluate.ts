@@ -28,3 +28,17 @@ export function evaluate(model: LanguageModel, windows: readonly (Int32Array | r
   const loss = tokens > 0 ? sum / tokens : NaN;
   return { loss, perplexity: Math.exp(loss), bitsPerToken: loss / Math.LN2, tokens };
 }
+
+/**
+ * Each example's summed cross-entropy (nats, no dropout) for the windows at `indices`, in order:
+ * how a step finds the examples whose own loss is not finite.
+ */
+export function perExampleLosses(model: LanguageModel, windows: readonly (Int32Array | readonly number[])[], indices: ArrayLike<number>): Float32Array {
+  if (indices.length === 0) return new Float32Array(0);
+  const b = makeBatch(windows, indices, model.config.vocabSize);
+  try {
+    return tf.tidy(() => sequenceCrossEntropy(model.forward(b.inputs), b.targets).dataSync() as Float32Array).slice();
+  } finally {
+    tf.dispose([b.inputs, b.targets]);
+  }
+}

@@ -7,6 +7,7 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointJson, type RunSettings }
 import type { NormMethod } from './clipping.js';
 import type { StepGradient } from './gradient.js';
 import { localEngine, type GradientEngine } from './gradient-engine.js';
+import { guardNonFinite, nonFinitePositions, NON_FINITE_POLICIES, type NonFinitePolicy } from './non-finite.js';
 import type { LogicalStepPrivacy } from './logical-batch.js';
 import { ParallelSession } from './parallel/session.js';
 import { LanguageModel, validateConfig, type LanguageModelConfig } from './model.js';
@@ -14,7 +15,7 @@ import { modelFromJson, modelToJson } from './model-io.js';
 import { Optimizer, type OptimizerConfig } from './optimizers.js';
 import { checkPositive, resolveDelta, resolveNoise } from './run-settings.js';
 import { resumeLedger, runStepLoop, settingsDiff, stepBudget, warnIfSeeded } from './step-loop.js';
-import { evaluate, type Evaluation } from './evaluate.js';
+import { evaluate, perExampleLosses, type Evaluation } from './evaluate.js';
 
 export { defaultDelta } from './run-settings.js';
 
@@ -120,6 +121,12 @@ export interface TrainOptions {
   readonly resume?: boolean;
   /** Validation windows, evaluated at the end. */
   readonly validation?: readonly (Int32Array | readonly number[])[];
+  /**
+   * An example whose loss or gradient is not finite: 'stop' (default) refuses the step with a
+   * NonFiniteLossError naming it, keeping the last checkpoint; 'skip' leaves it out of the step
+   * (it contributes zero) and counts it in `skippedExamples`. See non-finite.ts.
+   */
+  readonly nonFinite?: NonFinitePolicy;
   readonly warn?: (message: string) => void;
 }
 
@@ -142,6 +149,8 @@ export interface TrainResult {
   readonly stopReason: 'completed' | 'epsilon-budget';
   readonly validation: Evaluation | null;
   readonly settings: RunSettings;
+  /** Examples left out of their step because their loss or gradient was not finite (nonFinite 'skip'; 0 otherwise). */
+  readonly skippedExamples: number;
 }
 
 /** Resolve and check the run's settings (InvalidArgumentError on contradictions and out-of-range values, also for JS callers). */
@@ -290,6 +299,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const N = s.numExamples;
   const expected = s.samplingRate * N;
   const privacy: LogicalStepPrivacy = dp ? { kind: 'dp', clipNorm: s.clipNorm, noiseMultiplier: s.noiseMultiplier, normMethod: dp.normMethod } : { kind: 'none' };
+  const nonFinite = o.nonFinite ?? 'stop';
+  if (!NON_FINITE_POLICIES.includes(nonFinite)) throw new InvalidArgumentError(`nonFinite must be 'stop' or 'skip', got ${JSON.stringify(nonFinite)}.`);
+  let skipped = 0;
   const session = o.engine === undefined && threads > 1 ? new ParallelSession(threads) : null;
   try {
     const engine = o.engine ?? (session ? session.engineFor(model.config, o.examples, expected) : localEngine);
@@ -300,7 +312,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       checkpointEvery: every,
       // The language model's part of a step: the engine's gradient (this thread or workers), then the update.
       takeStep: async (t, indices) => {
-        const g = await engine.gradient(model, o.examples, indices, { privacy, physicalBatchSize, expectedBatchSize: expected, step: t, random: root });
+        const { result: g, skipped: left } = await guardNonFinite(
+          indices, t, nonFinite,
+          (idx) => engine.gradient(model, o.examples, idx, { privacy, physicalBatchSize, expectedBatchSize: expected, step: t, random: root }),
+          (idx, first) => [...new Set([...nonFinitePositions(first.norms ?? []), ...nonFinitePositions(perExampleLosses(model, o.examples, idx))])],
+          (first) => tf.dispose([...first.grads.values()]),
+        );
+        skipped += left;
         optimizer.apply(model.params, g.grads);
         tf.dispose([...g.grads.values()]);
         return g;
@@ -316,6 +334,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     return {
       model, optimizer, ledger: run.ledger, steps: run.steps, epsilon: run.epsilon, delta: s.delta, noiseMultiplier: s.noiseMultiplier,
       samplingRate: s.samplingRate, clipNorm: s.clipNorm, randomKind: root.kind, stopReason: run.stopReason, validation, settings: s,
+      skippedExamples: skipped,
     };
   } finally {
     await session?.close();

@@ -1,3 +1,4 @@
+import type { NonFinitePolicy } from '../dpsgd/non-finite.js';
 import type { AccountantName } from '../accountant/accountant.js';
 import type { OptimizerName } from '../dpsgd/optimizer-names.js';
 
@@ -80,6 +81,8 @@ export interface RunSettings {
   exposureEachEpoch: boolean;
   /** The accountant that calibrates and budgets DP runs: 'rdp' (default) or 'pld' (tighter). */
   accountant?: AccountantName;
+  /** An example with a non-finite loss or gradient: 'stop' the run (default) or 'skip' it (counted). */
+  nonFinite?: NonFinitePolicy;
   /**
    * Audit canaries m of the one-run privacy audit (src/audit/): each is put into the training
    * data with probability 1/2 as `auditRepeats` windows of its own. Absent or 0: no audit.

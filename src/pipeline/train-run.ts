@@ -59,6 +59,8 @@ export interface RunMetrics {
   clipNorm: number;
   steps: number;
   stopReason: 'completed' | 'epsilon-budget';
+  /** Examples left out of their step because their loss or gradient was not finite (--non-finite skip). */
+  skippedExamples: number;
   trainExamples: number;
   validationExamples: number;
   /** Mean validation cross-entropy, nats per token; perplexity = exp(loss). */
@@ -205,6 +207,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     checkpointPath: runPath(dir, 'checkpoint'),
     checkpointEvery: Math.max(1, Math.min(50, stepsPerEpoch)),
     resume: hooks.resume ?? false,
+    ...(config.nonFinite ? { nonFinite: config.nonFinite } : {}),
     warn: log,
     onStep: async (r) => {
       hooks.onStep?.(r);
@@ -234,6 +237,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   });
   const trainSeconds = (performance.now() - t0) / 1000;
   if (result.stopReason === 'epsilon-budget') log(`stopped after ${result.steps} steps: another step would exceed the epsilon budget`);
+  if (result.skippedExamples > 0) log(`skipped ${result.skippedExamples} example(s) whose loss or gradient was not finite (--non-finite skip); each contributed zero to its step`);
 
   saveModel(runPath(dir, 'model'), model, { tokenizer: RUN_TOKENIZER_NOTE });
   const eps = result.ledger ? result.ledger.epsilon(result.delta) : null;
@@ -272,6 +276,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     clipNorm: result.clipNorm,
     steps: result.steps,
     stopReason: result.stopReason,
+    skippedExamples: result.skippedExamples,
     trainExamples: N,
     validationExamples: data.validation.length,
     validationLoss,

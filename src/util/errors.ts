@@ -24,6 +24,19 @@ export class InvalidArgumentError extends DpCanaryError {
 }
 
 /**
+ * Training met a non-finite loss or gradient (NaN or Infinity) and stopped before applying the
+ * step, so the model, the ledger and the last checkpoint are as they were after the step before.
+ * The message names the step; the CLI prints it as one line (exit 1).
+ */
+export class NonFiniteLossError extends DpCanaryError {
+  /** @param step 1-based number of the step that was not applied. */
+  constructor(message: string, readonly step: number) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/**
  * @deprecated The old name of {@link InvalidArgumentError} (the same class), kept so that code
  * written against dp-canary 0.1 that catches UserError still works. Nothing in dp-canary throws
  * it by this name any more.

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readRunRecord } from '../../pipeline/run-folder.js';
 import { ACCOUNTANT_NAMES, isAccountantName } from '../../accountant/accountant.js';
+import { NON_FINITE_POLICIES, type NonFinitePolicy } from '../../dpsgd/non-finite.js';
 import { parseBackendName, type BackendName } from '../../dpsgd/backend.js';
 import { OPTIMIZER_NAMES, isOptimizerName } from '../../dpsgd/optimizer-names.js';
 import { ParallelSession } from '../../dpsgd/parallel/session.js';
@@ -45,6 +46,7 @@ interface TrainFlags {
   initFrom?: string;
   physicalBatchSize?: string;
   accountant?: string;
+  nonFinite?: string;
   resume?: boolean;
   overwrite?: boolean;
   backend?: string;
@@ -115,6 +117,10 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
   }
   if (f.initFrom !== undefined) s.initFrom = resolve(f.initFrom);
   if (f.physicalBatchSize !== undefined) s.physicalBatchSize = parseInteger('--physical-batch-size', f.physicalBatchSize, { min: 1 });
+  if (f.nonFinite !== undefined) {
+    if (!(NON_FINITE_POLICIES as readonly string[]).includes(f.nonFinite)) throw new InvalidArgumentError(`--non-finite must be stop or skip, got '${f.nonFinite}'`);
+    s.nonFinite = f.nonFinite as NonFinitePolicy;
+  }
   return s;
 }
 
@@ -167,7 +173,7 @@ const FLAG_OF: Partial<Record<keyof RunConfig, string>> = {
   samplingRate: '--sampling-rate', batchSize: '--batch-size', epochs: '--epochs', delta: '--delta', optimizer: '--optimizer',
   learningRate: '--learning-rate', dropout: '--dropout', weightDecay: '--weight-decay', embeddingDim: '--embedding-dim',
   hiddenSize: '--hidden-size', layers: '--layers', cell: '--cell', seqLength: '--seq-length', seed: '--seed',
-  initFrom: '--init-from', physicalBatchSize: '--physical-batch-size', accountant: '--accountant',
+  initFrom: '--init-from', physicalBatchSize: '--physical-batch-size', accountant: '--accountant', nonFinite: '--non-finite',
   auditCanaries: '--audit-canaries', auditRepeats: '--audit-repeats', auditFormat: '--audit-format',
 };
 
@@ -234,6 +240,7 @@ export function register(program: Command, io: CliIO): void {
       'fine-tune: start from the weights and tokenizer of a finished run folder (its model shape is kept). A private run\'s ' +
         'ledger is composed into this one; a non-private one is treated as trained on public data (your claim to make)',
     )
+    .option('--non-finite <policy>', "an example whose loss or gradient is NaN or Infinity: stop (default: the run stops naming the step; the last checkpoint is kept) or skip (it contributes zero to its step and is counted)")
     .option('--resume', 'continue the run in --out from its checkpoint, with the settings of its run.json')
     .option('--overwrite', 'replace the run already in --out (its model and privacy ledger are deleted)')
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')

@@ -10,6 +10,8 @@ import { resumeLedger, runStepLoop, settingsDiff, stepBudget, warnIfSeeded } fro
 import { readFitCheckpoint, restoreFitCheckpoint, writeFitCheckpoint, type FitSettings } from './checkpoint.js';
 import { exactClippedChunk, fastClippedChunk, plainChunk, tapsPlainChunk, trainableVariables, type ChunkGradient } from './gradient.js';
 import { validateModel } from './graph.js';
+import { guardNonFinite, nonFinitePositions, NON_FINITE_POLICIES, type NonFinitePolicy } from '../non-finite.js';
+import { concatTyped } from '../../util/typed-arrays.js';
 import { isCategorical, perExampleLoss, type LossName, type PerExampleLoss } from './losses.js';
 
 /** What callbacks receive, Keras-style. Epsilon is in nats at the run's delta (Infinity without DP). */
@@ -62,6 +64,13 @@ export interface FitPrivatelyOptions {
   readonly resume?: boolean;
   /** Allow layers without a clipping rule by computing one gradient per example (slow). */
   readonly exactFallback?: boolean;
+  /**
+   * An example whose loss or gradient turns non-finite during training: 'stop' (default) throws
+   * a NonFiniteLossError naming the step (the last checkpoint is kept); 'skip' leaves it out of
+   * that step (it contributes zero) and counts it in `skippedExamples`. Non-finite values in x or
+   * y are refused before training either way, naming the row.
+   */
+  readonly nonFinite?: NonFinitePolicy;
   readonly warn?: (message: string) => void;
 }
 
@@ -77,6 +86,25 @@ export interface FitPrivatelyResult {
   readonly randomKind: 'seeded' | 'secure';
   readonly mode: 'fast' | 'exact' | 'non-private';
   readonly ledger: PrivacyLedger | null;
+  /** Examples left out of their step because their loss or gradient was not finite (nonFinite 'skip'). */
+  readonly skippedExamples: number;
+}
+
+/**
+ * Throws InvalidArgumentError naming the first row of a float tensor that holds NaN or Infinity
+ * (integer tensors cannot). `name` is how the message calls the tensor, e.g. 'x' or 'x[1]'.
+ */
+export function checkFiniteRows(t: tf.Tensor, name: string): void {
+  if (t.dtype !== 'float32' || t.size === 0) return;
+  const bad = tf.tidy(() => {
+    const rows = tf.reshape(t, [t.shape[0]!, -1]);
+    const finite = tf.all(tf.isFinite(rows), 1);
+    return tf.logicalNot(finite).dataSync();
+  });
+  const row = bad.findIndex((v) => v !== 0);
+  if (row >= 0) {
+    throw new InvalidArgumentError(`${name} row ${row} holds a non-finite value (NaN or Infinity); remove or impute it before training (every example must be finite).`);
+  }
 }
 
 function asList(x: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
@@ -121,6 +149,10 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   const N = y.shape[0];
   if (N === 0) throw new InvalidArgumentError('there are no training examples.');
   for (const t of xs) if (t.shape[0] !== N) throw new InvalidArgumentError(`x has ${t.shape[0]} rows but y has ${N}.`);
+  xs.forEach((t, i) => checkFiniteRows(t, xs.length === 1 ? 'x' : `x[${i}]`));
+  checkFiniteRows(y, 'y');
+  const nonFinite = o.nonFinite ?? 'stop';
+  if (!NON_FINITE_POLICIES.includes(nonFinite)) throw new InvalidArgumentError(`nonFinite must be 'stop' or 'skip', got ${JSON.stringify(nonFinite)}.`);
   const isPrivate = o.private ?? true;
   checkPositive(o.batchSize, 'batch size');
   checkPositive(o.epochs, 'epochs');
@@ -217,10 +249,11 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
     return logs;
   };
 
-  /** The user model's part of a step: clipped (or plain) chunk sums, one noise draw, the tfjs optimizer's update. Returns the loss sum. */
-  const takeStep = (t: number, idx: Int32Array): number => {
+  /** The clipped (or plain) sums of the chunks of a logical batch, their loss sum and per-example norms. */
+  const chunkSums = (idx: Int32Array): { acc: Map<string, tf.Tensor> | null; lossSum: number; norms: Float32Array } => {
     let acc: Map<string, tf.Tensor> | null = null;
     let lossSum = 0;
+    const norms: Float32Array[] = [];
     for (const part of physicalChunks(idx, physical)) {
       const xb = xs.map((x) => tf.gather(x, part));
       const yb = tf.gather(y, part);
@@ -231,8 +264,29 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
         tf.dispose([...xb, yb]);
       }
       lossSum += g.lossSum;
+      norms.push(g.norms);
       acc = addInto(acc, g.sums);
     }
+    return { acc, lossSum, norms: concatTyped(norms, (n) => new Float32Array(n)) };
+  };
+  /** Each example's own loss, to find those that are not finite. */
+  const exampleLosses = (idx: Int32Array): Float32Array =>
+    tf.tidy(() => {
+      const xb = xs.map((x) => tf.gather(x, idx));
+      const out = model.apply(xb.length === 1 ? xb[0]! : xb, { training: false }) as tf.Tensor;
+      return loss(tf.gather(y, idx), out).dataSync() as Float32Array;
+    });
+  let skipped = 0;
+
+  /** The user model's part of a step: clipped (or plain) chunk sums, one noise draw, the tfjs optimizer's update. Returns the loss sum. */
+  const takeStep = async (t: number, idx: Int32Array): Promise<number> => {
+    const guarded = await guardNonFinite(
+      idx, t, nonFinite, chunkSums,
+      (i, first) => [...new Set([...nonFinitePositions(first.norms), ...nonFinitePositions(exampleLosses(i))])],
+      (first) => first.acc && tf.dispose([...first.acc.values()]),
+    );
+    skipped += guarded.skipped;
+    const { acc, lossSum } = guarded.result;
     // Every trainable weight gets noise, also one no example reached (an empty batch).
     const sums = new Map<string, tf.Tensor>();
     for (const [n, v] of params) sums.set(n, acc?.get(n) ?? tf.zerosLike(v));
@@ -267,5 +321,5 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   if (run.stopReason !== 'completed' && epochCount > 0) await endEpoch(Math.floor(run.steps / stepsPerEpoch));
   const final: FitLogs = { loss: history.loss.at(-1) ?? NaN, epsilon };
   await o.callbacks?.onTrainEnd?.(final);
-  return { history, epsilon, delta, noiseMultiplier: sigma, samplingRate: q, steps: run.steps, stopReason: run.stopReason, randomKind: root.kind, mode, ledger: run.ledger };
+  return { history, epsilon, delta, noiseMultiplier: sigma, samplingRate: q, steps: run.steps, stopReason: run.stopReason, randomKind: root.kind, mode, ledger: run.ledger, skippedExamples: skipped };
 }
