@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../util/errors.js';
+import { InternalError, InvalidArgumentError } from '../util/errors.js';
 import { epsilonFromRdp } from './conversion.js';
 import { DEFAULT_ORDERS } from './orders.js';
 import { sampledGaussianRdp, singleStepRdp, singleStepRdpUpperFast } from './rdp.js';
@@ -75,7 +75,7 @@ export function calibrateNoiseMultiplier(o: {
     epsHi = e;
     step = Math.min(0.5, step * 100);
     lo = hi * (1 - step);
-    if (lo < 1e-12) throw new Error('calibration bracket failed: epsilon stays below target as sigma -> 0');
+    if (lo < 1e-12) throw new InternalError('calibration bracket failed: epsilon stays below target as sigma -> 0');
   }
   const r = bisect(exact, target, lo, hi, epsHi);
   return { noiseMultiplier: r.hi, epsilon: r.epsHi };
@@ -92,7 +92,7 @@ function search(eps: (s: number) => number, target: number, delta: number, steps
     while (eps(lo) <= target) {
       hi = lo;
       lo /= 2;
-      if (lo < 1e-12) throw new Error('calibration bracket failed: epsilon stays below target as sigma -> 0');
+      if (lo < 1e-12) throw new InternalError('calibration bracket failed: epsilon stays below target as sigma -> 0');
     }
     epsHi = eps(hi);
   } else {

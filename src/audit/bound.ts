@@ -13,6 +13,7 @@
  * 1 - beta; the largest such epsilon is an empirical LOWER bound on the run's true epsilon.
  * Pure math: no tfjs.
  */
+import { InvalidArgumentError } from '../util/errors.js';
 
 /** log(n!) for n = 0..N, summed exactly in float64 (enough for N up to ~1e7). */
 function logFactorials(n: number): Float64Array {
@@ -26,8 +27,8 @@ function logFactorials(n: number): Float64Array {
  * (nats, >= 0, Infinity allowed) so that log q and log(1 - q) stay accurate for large eps.
  */
 export function binomialPmfForEpsilon(n: number, epsilon: number): Float64Array {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`binomial size must be an integer >= 0, got ${n}`);
-  if (!(epsilon >= 0)) throw new RangeError(`epsilon must be >= 0, got ${epsilon}`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`binomial size must be an integer >= 0, got ${n}`);
+  if (!(epsilon >= 0)) throw new InvalidArgumentError(`epsilon must be >= 0, got ${epsilon}`);
   const out = new Float64Array(n + 1);
   if (epsilon === Infinity) {
     out[n] = 1;
@@ -54,9 +55,9 @@ export interface AuditCounts {
 function checkCounts(c: AuditCounts): void {
   const { canaries: m, guesses: r, correct: v } = c;
   for (const [name, x] of [['canaries', m], ['guesses', r], ['correct', v]] as const) {
-    if (!Number.isSafeInteger(x) || x < 0) throw new RangeError(`${name} must be an integer >= 0, got ${x}`);
+    if (!Number.isSafeInteger(x) || x < 0) throw new InvalidArgumentError(`${name} must be an integer >= 0, got ${x}`);
   }
-  if (!(v <= r && r <= m)) throw new RangeError(`need correct <= guesses <= canaries, got ${v}, ${r}, ${m}`);
+  if (!(v <= r && r <= m)) throw new InvalidArgumentError(`need correct <= guesses <= canaries, got ${v}, ${r}, ${m}`);
 }
 
 /**
@@ -67,7 +68,7 @@ function checkCounts(c: AuditCounts): void {
  */
 export function auditPValue(c: AuditCounts, epsilon: number, delta: number): number {
   checkCounts(c);
-  if (!(delta >= 0 && delta <= 1)) throw new RangeError(`delta must be in [0, 1], got ${delta}`);
+  if (!(delta >= 0 && delta <= 1)) throw new InvalidArgumentError(`delta must be in [0, 1], got ${delta}`);
   const { canaries: m, guesses: r, correct: v } = c;
   const pmf = binomialPmfForEpsilon(r, epsilon);
   let tail = 0;
@@ -89,7 +90,7 @@ export function auditPValue(c: AuditCounts, epsilon: number, delta: number): num
  * k e^{(k-1) eps} delta). Capped at 1.
  */
 export function groupDelta(epsilon: number, delta: number, k: number): number {
-  if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`group size must be an integer >= 1, got ${k}`);
+  if (!Number.isSafeInteger(k) || k < 1) throw new InvalidArgumentError(`group size must be an integer >= 1, got ${k}`);
   let sum = 0;
   for (let j = 0; j < k; j++) sum += Math.exp(j * epsilon);
   return Math.min(1, delta * sum);
@@ -124,8 +125,8 @@ const GRID_CELLS = 128;
  */
 export function epsilonLowerBound(c: AuditCounts, o: BoundOptions): number {
   checkCounts(c);
-  if (!(o.beta > 0 && o.beta < 1)) throw new RangeError(`beta must be in (0, 1), got ${o.beta}`);
-  if (!(o.delta >= 0 && o.delta < 1)) throw new RangeError(`delta must be in [0, 1), got ${o.delta}`);
+  if (!(o.beta > 0 && o.beta < 1)) throw new InvalidArgumentError(`beta must be in (0, 1), got ${o.beta}`);
+  if (!(o.delta >= 0 && o.delta < 1)) throw new InvalidArgumentError(`delta must be in [0, 1), got ${o.delta}`);
   const k = o.unitsPerCanary ?? 1;
   const refuted = (eps: number): boolean => auditPValue(c, k * eps, k === 1 ? o.delta : groupDelta(eps, o.delta, k)) < o.beta;
   if (!refuted(0)) return 0;

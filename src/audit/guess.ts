@@ -1,4 +1,5 @@
 import { auditPValue, epsilonLowerBound } from './bound.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /**
  * Guessing membership from scores, and the audit's result. Scores are computed from the
@@ -17,9 +18,9 @@ export type Guess = 1 | -1 | 0;
 export function guessFromScores(scores: ArrayLike<number>, kPlus: number, kMinus: number): Guess[] {
   const n = scores.length;
   if (!(Number.isSafeInteger(kPlus) && Number.isSafeInteger(kMinus) && kPlus >= 0 && kMinus >= 0 && kPlus + kMinus <= n)) {
-    throw new RangeError(`need integers kPlus, kMinus >= 0 with kPlus + kMinus <= ${n}, got ${kPlus}, ${kMinus}`);
+    throw new InvalidArgumentError(`need integers kPlus, kMinus >= 0 with kPlus + kMinus <= ${n}, got ${kPlus}, ${kMinus}`);
   }
-  for (let i = 0; i < n; i++) if (Number.isNaN(scores[i]!)) throw new RangeError(`score ${i} is NaN`);
+  for (let i = 0; i < n; i++) if (Number.isNaN(scores[i]!)) throw new InvalidArgumentError(`score ${i} is NaN`);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]! || a - b);
   const guesses: Guess[] = new Array<Guess>(n).fill(0);
   for (let j = 0; j < kPlus; j++) guesses[order[j]!] = 1;
@@ -29,7 +30,7 @@ export function guessFromScores(scores: ArrayLike<number>, kPlus: number, kMinus
 
 /** Number of guesses (non-abstentions) and how many match the membership. */
 export function countCorrect(guesses: readonly Guess[], included: readonly boolean[]): { guesses: number; correct: number } {
-  if (guesses.length !== included.length) throw new RangeError('guesses and membership differ in length');
+  if (guesses.length !== included.length) throw new InvalidArgumentError('guesses and membership differ in length');
   let made = 0;
   let correct = 0;
   guesses.forEach((g, i) => {
@@ -82,12 +83,12 @@ export function auditScores(
   o: { confidence: number; delta: number; unitsPerCanary?: number; totals?: readonly number[] },
 ): AuditOutcome {
   const m = scores.length;
-  if (included.length !== m) throw new RangeError('scores and membership differ in length');
-  if (m === 0) throw new RangeError('an audit needs at least one canary');
-  if (!(o.confidence > 0 && o.confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${o.confidence}`);
+  if (included.length !== m) throw new InvalidArgumentError('scores and membership differ in length');
+  if (m === 0) throw new InvalidArgumentError('an audit needs at least one canary');
+  if (!(o.confidence > 0 && o.confidence < 1)) throw new InvalidArgumentError(`confidence must be in (0, 1), got ${o.confidence}`);
   const totals = o.totals ?? declaredGuessTotals(m);
   if (totals.length === 0 || totals.some((g) => !Number.isSafeInteger(g) || g < 1 || g > m)) {
-    throw new RangeError(`guess totals must be integers in [1, ${m}]`);
+    throw new InvalidArgumentError(`guess totals must be integers in [1, ${m}]`);
   }
   const beta = (1 - o.confidence) / totals.length;
   const units = o.unitsPerCanary ?? 1;

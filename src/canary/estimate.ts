@@ -10,7 +10,7 @@ import { type SkewNormal, fitSkewNormal, skewNormalLogCdf } from './skew-normal.
  */
 export function interpolationExposure(referenceBits: ArrayLike<number>, canaryBits: number): number {
   const n = referenceBits.length;
-  if (n === 0) throw new RangeError('interpolation needs at least one reference');
+  if (n === 0) throw new InvalidArgumentError('interpolation needs at least one reference');
   let below = 0;
   for (let i = 0; i < n; i++) if (referenceBits[i]! <= canaryBits) below++;
   return Math.log2(n) - Math.log2(1 + below);

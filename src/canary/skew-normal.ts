@@ -3,6 +3,7 @@ import { logNormalCdf, logNormalPdf, normalCdf } from './normal.js';
 import { owensT } from './owens-t.js';
 import { integrate } from './quadrature.js';
 import { nelderMead } from './nelder-mead.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /**
  * Skew-normal distribution (Azzalini 1985): density
@@ -116,7 +117,7 @@ const MAX_SHAPE = 1000;
  */
 export function fitSkewNormal(xs: ArrayLike<number>): SkewNormal {
   const { mean, sd } = moments(xs);
-  if (!(sd > 0)) throw new RangeError('skew-normal fit needs values with positive spread');
+  if (!(sd > 0)) throw new InvalidArgumentError('skew-normal fit needs values with positive spread');
   const n = xs.length;
   const ys = new Float64Array(n);
   for (let i = 0; i < n; i++) ys[i] = (xs[i]! - mean) / sd;

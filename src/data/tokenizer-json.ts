@@ -45,7 +45,7 @@ export function tokenizerFromJson(value: unknown): Tokenizer {
 /** The id of the newline token (every dp-canary tokenizer has one). */
 export function newlineId(tokenizer: Tokenizer): number {
   const id = tokenizer.idOf('\n');
-  if (id === undefined) throw new Error('tokenizer has no newline symbol');
+  if (id === undefined) throw new InvalidArgumentError('tokenizer has no newline symbol');
   return id;
 }
 

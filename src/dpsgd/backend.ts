@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { InvalidArgumentError } from '../util/errors.js';
+import { DpCanaryError, InvalidArgumentError } from '../util/errors.js';
 import { registerWasmKernelFixes } from './kernels/index.js';
 import { activateBackend, selfCheckBackend } from './backend-check.js';
 
@@ -112,7 +112,7 @@ async function select(choice: BackendName | undefined, source: string): Promise<
     }
     skipped.push(failure);
   }
-  throw new Error(`No TensorFlow.js backend could be initialised: ${skipped.join('; ')}.`);
+  throw new DpCanaryError(`No TensorFlow.js backend could be initialised: ${skipped.join('; ')}.`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../util/errors.js';
+import { InternalError, InvalidArgumentError } from '../util/errors.js';
 import type { RandomSource } from '../util/random.js';
 import { denseForward } from './layers/dense.js';
 import { embeddingForward } from './layers/embedding.js';
@@ -116,7 +116,7 @@ export class LanguageModel {
 
   param(name: string): tf.Variable {
     const v = this.params.get(name);
-    if (!v) throw new Error(`no parameter ${name}`);
+    if (!v) throw new InternalError(`no parameter ${name}`);
     return v;
   }
 

@@ -3,6 +3,7 @@ import type { Scorer, StateBatch, StepResult } from '../canary/scorer.js';
 import { gruCell } from './layers/gru.js';
 import { lstmCell } from './layers/lstm.js';
 import type { LanguageModel } from './model.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /** Recurrent state of a batch: h (and c for LSTM) per layer, [size, H] each. */
 interface LmStateBatch extends StateBatch {
@@ -59,15 +60,15 @@ export function languageModelScorer(model: LanguageModel): Scorer {
 
   const checkState = (s: StateBatch): LmStateBatch => {
     const st = s as LmStateBatch;
-    if (!Array.isArray(st.h) || st.h.length !== c.layers) throw new Error('state batch does not belong to this scorer');
-    if (st.disposed) throw new Error('state batch was disposed');
+    if (!Array.isArray(st.h) || st.h.length !== c.layers) throw new InvalidArgumentError('state batch does not belong to this scorer');
+    if (st.disposed) throw new InvalidArgumentError('state batch was disposed');
     return st;
   };
 
   return {
     vocabSize: V,
     async start(prefix: readonly number[]): Promise<StepResult> {
-      for (const t of prefix) if (!(Number.isInteger(t) && t >= 0 && t < V)) throw new RangeError(`token ${t} outside [0, ${V})`);
+      for (const t of prefix) if (!(Number.isInteger(t) && t >= 0 && t < V)) throw new InvalidArgumentError(`token ${t} outside [0, ${V})`);
       const out = tf.tidy(() => {
         let h = Array.from({ length: c.layers }, () => tf.zeros([1, H]) as tf.Tensor2D);
         let cs = isLstm ? Array.from({ length: c.layers }, () => tf.zeros([1, H]) as tf.Tensor2D) : null;
@@ -85,12 +86,12 @@ export function languageModelScorer(model: LanguageModel): Scorer {
     async advance(state: StateBatch, parents: Int32Array, tokens: Int32Array): Promise<StepResult> {
       const st = checkState(state);
       const n = parents.length;
-      if (tokens.length !== n) throw new RangeError('parents and tokens must have the same length');
+      if (tokens.length !== n) throw new InvalidArgumentError('parents and tokens must have the same length');
       for (let k = 0; k < n; k++) {
         const par = parents[k]!;
         const tok = tokens[k]!;
-        if (par < 0 || par >= st.size) throw new RangeError(`parent ${par} outside [0, ${st.size})`);
-        if (tok < 0 || tok >= V) throw new RangeError(`token ${tok} outside [0, ${V})`);
+        if (par < 0 || par >= st.size) throw new InvalidArgumentError(`parent ${par} outside [0, ${st.size})`);
+        if (tok < 0 || tok >= V) throw new InvalidArgumentError(`token ${tok} outside [0, ${V})`);
       }
       const out = tf.tidy(() => {
         const idx = tf.tensor1d(parents, 'int32');

@@ -24,6 +24,17 @@ export class InvalidArgumentError extends DpCanaryError {
 }
 
 /**
+ * A broken internal invariant: a bug in dp-canary, never the caller's mistake (bad arguments
+ * throw InvalidArgumentError). The CLI lets it show its stack.
+ */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(`internal error (a bug in dp-canary, please report it): ${message}`);
+    this.name = 'InternalError';
+  }
+}
+
+/**
  * Training met a non-finite loss or gradient (NaN or Infinity) and stopped before applying the
  * step, so the model, the ledger and the last checkpoint are as they were after the step before.
  * The message names the step; the CLI prints it as one line (exit 1).

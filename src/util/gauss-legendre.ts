@@ -8,8 +8,10 @@
  * @example
  * const { x, w } = gaussLegendre(12); // sum_i w[i] * f(x[i]) ~ integral of f over [-1, 1]
  */
+import { InternalError } from './errors.js';
+
 export function gaussLegendre(n: number): { readonly x: Float64Array; readonly w: Float64Array } {
-  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`the number of nodes must be an integer >= 1, got ${n}`);
+  if (!(Number.isInteger(n) && n >= 1)) throw new InternalError(`the number of nodes must be an integer >= 1, got ${n}`);
   const x = new Float64Array(n);
   const w = new Float64Array(n);
   for (let i = 0; i < Math.ceil(n / 2); i++) {

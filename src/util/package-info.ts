@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InternalError } from './errors.js';
 
 const PACKAGE_NAME = 'dp-canary';
 
@@ -18,7 +19,7 @@ export function packageVersion(): string {
       if (pkg.name === PACKAGE_NAME && typeof pkg.version === 'string') return pkg.version;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`package.json of ${PACKAGE_NAME} not found above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir) throw new InternalError(`package.json of ${PACKAGE_NAME} not found above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

@@ -1,5 +1,6 @@
 import seedrandom from 'seedrandom';
 import { randomInt, webcrypto } from 'node:crypto';
+import { InvalidArgumentError } from './errors.js';
 
 /**
  * Every random draw in dp-canary comes from a RandomSource passed in explicitly:
@@ -44,7 +45,7 @@ function fillNormalFrom(uniform: () => number, out: Float32Array | Float64Array)
 }
 
 function checkBound(n: number): void {
-  if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`int(n) needs a positive safe integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`int(n) needs a positive safe integer, got ${n}`);
 }
 
 class SeededSource implements RandomSource {

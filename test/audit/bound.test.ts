@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import { auditPValue, binomialPmfForEpsilon, epsilonLowerBound, groupDelta } from '../../src/audit/bound.js';
 import { auditScores, countCorrect, declaredGuessTotals, guessFromScores } from '../../src/audit/guess.js';
 import erfc from '@stdlib/math-base-special-erfc';
@@ -89,9 +90,9 @@ describe('p-value of the one-run audit (Steinke, Nasr, Jagielski 2023, Theorem 3
   });
 
   it('rejects impossible counts', () => {
-    expect(() => auditPValue({ canaries: 5, guesses: 6, correct: 1 }, 1, 0)).toThrow(RangeError);
-    expect(() => auditPValue({ canaries: 5, guesses: 3, correct: 4 }, 1, 0)).toThrow(RangeError);
-    expect(() => auditPValue({ canaries: 5, guesses: 3, correct: 2 }, 1, 2)).toThrow(RangeError);
+    expect(() => auditPValue({ canaries: 5, guesses: 6, correct: 1 }, 1, 0)).toThrow(InvalidArgumentError);
+    expect(() => auditPValue({ canaries: 5, guesses: 3, correct: 4 }, 1, 0)).toThrow(InvalidArgumentError);
+    expect(() => auditPValue({ canaries: 5, guesses: 3, correct: 2 }, 1, 2)).toThrow(InvalidArgumentError);
   });
 });
 
@@ -165,7 +166,7 @@ describe('guesses from scores', () => {
   it('guesses included for the k+ lowest and excluded for the k- highest, ties by index', () => {
     expect(guessFromScores([5, 1, 3, 1, 9, 7], 2, 1)).toEqual([0, 1, 0, 1, -1, 0]);
     expect(guessFromScores([2, 2, 2], 1, 1)).toEqual([1, 0, -1]);
-    expect(() => guessFromScores([1, 2], 2, 1)).toThrow(RangeError);
+    expect(() => guessFromScores([1, 2], 2, 1)).toThrow(InvalidArgumentError);
     expect(countCorrect([1, -1, 0, 1], [true, true, false, false])).toEqual({ guesses: 3, correct: 1 });
   });
 

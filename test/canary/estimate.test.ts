@@ -24,7 +24,7 @@ describe('interpolation exposure (TF Privacy secret_sharer definition)', () => {
     expect(interpolationExposure(refs, 2.999)).toBe(Math.log2(N) - Math.log2(1 + 1));
     // Equal to the worst reference: every reference counts.
     expect(interpolationExposure(refs, 9)).toBe(Math.log2(N) - Math.log2(N + 1));
-    expect(() => interpolationExposure([], 1)).toThrow(RangeError);
+    expect(() => interpolationExposure([], 1)).toThrow(InvalidArgumentError);
   });
 });
 

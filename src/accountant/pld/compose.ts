@@ -18,6 +18,7 @@ import expm1 from '@stdlib/math-base-special-expm1';
 import { fft, nextPowerOfTwo } from './fft.js';
 import { logAdd } from '../logmath.js';
 import type { DiscretePld } from './discretize.js';
+import { InternalError } from '../../util/errors.js';
 
 const U = 2 ** -53;
 /** Constant in the radix-2 FFT error bound ||fl(FFT x) - FFT x||_2 <= C u log2(N) ||FFT x||_2 (Higham Thm 24.2 gives about 5 with exact twiddles). */
@@ -84,9 +85,9 @@ const LAMBDAS = Array.from({ length: 31 }, (_, i) => 2 ** ((i - 15) / 1.5));
  * Returns null when the window would need more than `maxPoints` points.
  */
 export function composePhases(phases: readonly PldPhase[], tailBound = 1e-15, maxPoints = 1 << 22): ComposedPld | null {
-  if (phases.length === 0) throw new Error('composePhases: no phases');
+  if (phases.length === 0) throw new InternalError('composePhases: no phases');
   const h = phases[0]!.pld.interval;
-  for (const ph of phases) if (ph.pld.interval !== h) throw new Error('composePhases: phases on different grids');
+  for (const ph of phases) if (ph.pld.interval !== h) throw new InternalError('composePhases: phases on different grids');
   let minIdx = 0;
   let maxIdx = 0;
   for (const { pld, count } of phases) {

@@ -27,6 +27,7 @@ import expm1 from '@stdlib/math-base-special-expm1';
 import log1p from '@stdlib/math-base-special-log1p';
 import { logAdd } from '../logmath.js';
 import { gaussLegendre } from '../../util/gauss-legendre.js';
+import { InternalError } from '../../util/errors.js';
 
 /** Which neighbouring pair: the example removed from (remove) or added to (add) the data set. */
 export type Direction = 'remove' | 'add';
@@ -116,7 +117,7 @@ export function discretizeSampledGaussian(
   direction: Direction,
   tail = 1e-18,
 ): DiscretePld | null {
-  if (!(q > 0 && q <= 1) || !(sigma > 0) || !(interval > 0)) throw new Error('discretizeSampledGaussian: need 0 < q <= 1, sigma > 0, interval > 0');
+  if (!(q > 0 && q <= 1) || !(sigma > 0) || !(interval > 0)) throw new InternalError('discretizeSampledGaussian: need 0 < q <= 1, sigma > 0, interval > 0');
   const s2 = sigma * sigma;
   const z = Math.SQRT2 * erfcinv(2 * tail);
   const h = interval;

@@ -4,6 +4,7 @@
  * (not by recurrence), so the transform's relative L2 error stays near log2(N) * a few ulps
  * (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., Thm 24.2).
  */
+import { InternalError } from '../../util/errors.js';
 
 const tables = new Map<number, { cos: Float64Array; sin: Float64Array; rev: Uint32Array }>();
 
@@ -51,7 +52,7 @@ export function nextPowerOfTwo(n: number): number {
  */
 export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
   const n = re.length;
-  if (!isPowerOfTwo(n) || im.length !== n) throw new Error(`fft: length must be a power of two, got ${n}`);
+  if (!isPowerOfTwo(n) || im.length !== n) throw new InternalError(`fft: length must be a power of two, got ${n}`);
   if (n === 1) return;
   const { cos, sin, rev } = tableFor(n);
   for (let i = 0; i < n; i++) {

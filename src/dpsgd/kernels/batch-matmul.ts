@@ -19,6 +19,7 @@ import {
   releaseAlias,
   type WasmBackend,
 } from './wasm-internals.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 
 type WasmBatchMatMulFn = (
   aId: number,
@@ -186,7 +187,7 @@ function batchMatMul(args: MatMulArgs): TensorInfo {
   const transposeA = attrs['transposeA'] === true;
   const transposeB = attrs['transposeB'] === true;
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
-    throw new Error('BatchMatMul on wasm supports float32 only.');
+    throw new InvalidArgumentError('BatchMatMul on wasm supports float32 only.');
   }
   const aRank = a.shape.length;
   const bRank = b.shape.length;

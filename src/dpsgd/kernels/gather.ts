@@ -11,6 +11,7 @@
 import { backend_util, GatherV2, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './wasm-internals.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 
 interface GatherArgs {
   inputs: { x: TensorInfo; indices: TensorInfo };
@@ -26,7 +27,7 @@ function gatherOnHeap(args: GatherArgs, batchDims: number): TensorInfo {
   const idx = backend.readSync(indices.dataId) as ArrayLike<number>;
   for (let i = 0; i < idx.length; i++) {
     const v = idx[i];
-    if (!(v >= 0 && v < info.dimSize)) throw new Error(`GatherV2: the index value ${v} is not in [0, ${info.dimSize - 1}]`);
+    if (!(v >= 0 && v < info.dimSize)) throw new InvalidArgumentError(`GatherV2: the index value ${v} is not in [0, ${info.dimSize - 1}]`);
   }
   const out = backend.makeOutput(info.outputShape, x.dtype);
   if (util.sizeFromShape(info.outputShape) === 0) return out;

@@ -6,6 +6,7 @@
 import { Unpack, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './wasm-internals.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 
 interface UnpackArgs {
   inputs: { value: TensorInfo };
@@ -20,7 +21,7 @@ function unpack(args: UnpackArgs): TensorInfo[] {
   let axis = attrs['axis'] as number;
   if (axis < 0) axis += rank;
   util.assert(axis >= 0 && axis < rank, () => `Unpack: axis ${attrs['axis']} is out of range for rank ${rank}.`);
-  if (value.dtype === 'string') throw new Error('Unpack on wasm does not support string tensors.');
+  if (value.dtype === 'string') throw new InvalidArgumentError('Unpack on wasm does not support string tensors.');
   const count = value.shape[axis];
   const outShape = value.shape.filter((_, d) => d !== axis);
   const outer = util.sizeFromShape(value.shape.slice(0, axis));

@@ -7,6 +7,7 @@
 import { UnsortedSegmentSum, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './wasm-internals.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 
 interface SegmentSumArgs {
   inputs: { x: TensorInfo; segmentIds: TensorInfo };
@@ -19,7 +20,7 @@ function unsortedSegmentSum(args: SegmentSumArgs): TensorInfo {
   const { x, segmentIds } = inputs;
   const numSegments = attrs['numSegments'] as number;
   if (x.dtype !== 'float32' && x.dtype !== 'int32') {
-    throw new Error(`UnsortedSegmentSum on wasm supports float32 and int32, not ${x.dtype}.`);
+    throw new InvalidArgumentError(`UnsortedSegmentSum on wasm supports float32 and int32, not ${x.dtype}.`);
   }
   const idRank = segmentIds.shape.length;
   util.assert(

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './wasm-internals.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 
 /** Names under which the kernels are registered (our own ops, not tfjs kernels). */
 export const WEIGHTED_ROW_SUM = 'DpcWeightedRowSum';
@@ -48,9 +49,9 @@ export function weightedRowSumInto(x: ArrayLike<number>, c: ArrayLike<number>, r
 function weightedRowSum(args: WeightedRowSumArgs): TensorInfo {
   const { inputs, backend } = args;
   const { x, c } = inputs;
-  if (x.dtype !== 'float32' || c.dtype !== 'float32') throw new Error('WeightedRowSum supports float32 only.');
+  if (x.dtype !== 'float32' || c.dtype !== 'float32') throw new InvalidArgumentError('WeightedRowSum supports float32 only.');
   if (x.shape.length !== 2 || c.shape.length !== 1 || c.shape[0] !== x.shape[0]) {
-    throw new Error(`WeightedRowSum needs x [R, N] and c [R], got ${JSON.stringify(x.shape)} and ${JSON.stringify(c.shape)}.`);
+    throw new InvalidArgumentError(`WeightedRowSum needs x [R, N] and c [R], got ${JSON.stringify(x.shape)} and ${JSON.stringify(c.shape)}.`);
   }
   const [rows, n] = x.shape as [number, number];
   // Output first: a later allocation could grow the heap and detach the views.
@@ -91,7 +92,7 @@ export function rowSquaredNormsInto(x: ArrayLike<number>, rows: number, n: numbe
 function rowSquaredNorms(args: { inputs: { x: TensorInfo }; backend: WasmBackend }): TensorInfo {
   const { inputs, backend } = args;
   const { x } = inputs;
-  if (x.dtype !== 'float32' || x.shape.length !== 2) throw new Error(`RowSquaredNorms needs float32 x [R, N], got ${x.dtype} ${JSON.stringify(x.shape)}.`);
+  if (x.dtype !== 'float32' || x.shape.length !== 2) throw new InvalidArgumentError(`RowSquaredNorms needs float32 x [R, N], got ${x.dtype} ${JSON.stringify(x.shape)}.`);
   const [rows, n] = x.shape as [number, number];
   const out = backend.makeOutput([rows], 'float32');
   rowSquaredNormsInto(backend.typedArrayFromHeap(x), rows, n, backend.typedArrayFromHeap(out) as Float32Array);

@@ -60,7 +60,7 @@ export function layersModelScorer(model: LayersModel, o: LayersModelScorerOption
   };
   const check = (s: StateBatch): SequenceBatch => {
     const b = s as SequenceBatch;
-    if (b.disposed) throw new Error('this state batch was disposed');
+    if (b.disposed) throw new InvalidArgumentError('this state batch was disposed');
     return b;
   };
   return {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamUse, RuleContext } from './types.js';
+import { InternalError } from '../../util/errors.js';
 
 /**
  * Records one forward pass with captured pre-activations. Each captured z becomes z + s, where
@@ -38,14 +39,14 @@ export class TapSession implements RuleContext {
   /** Number of examples (rows) at a tap, read without creating a tensor. */
   batchSize(tap: number): number {
     const g = this.grads.get(tap);
-    if (!g) throw new Error(`no gradient reached tap ${tap}`);
+    if (!g) throw new InternalError(`no gradient reached tap ${tap}`);
     return g.shape[0];
   }
 
   /** The output gradient of a tap as [B, T, P] (a new tensor: call inside a tidy) (T = all middle axes, P = the last). */
   grad(tap: number): tf.Tensor3D {
     const g = this.grads.get(tap);
-    if (!g) throw new Error(`no gradient reached tap ${tap}`);
+    if (!g) throw new InternalError(`no gradient reached tap ${tap}`);
     const B = g.shape[0];
     const P = g.shape[g.shape.length - 1]!;
     return tf.reshape(g, [B, -1, P]) as tf.Tensor3D;

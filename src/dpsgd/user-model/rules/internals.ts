@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Layer } from '../types.js';
+import { InternalError } from '../../../util/errors.js';
 
 /** An activation object as tfjs-layers keeps it on a layer (identity when absent). */
 export interface Activation {
@@ -20,7 +21,7 @@ export function weightVariable(layer: Layer, short: string): tf.Variable | null 
 
 export function requireWeight(layer: Layer, short: string): tf.Variable {
   const v = weightVariable(layer, short);
-  if (!v) throw new Error(`layer ${layer.name} has no weight '${short}'`);
+  if (!v) throw new InternalError(`layer ${layer.name} has no weight '${short}'`);
   return v;
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Layer } from '../types.js';
 import { unsupported } from './internals.js';
+import { InvalidArgumentError } from '../../../util/errors.js';
 
 /** Padding before one spatial axis and the output length, as TensorFlow defines 'valid' and 'same'. */
 export function convGeometry(inLen: number, k: number, stride: number, dilation: number, padding: 'valid' | 'same'): { before: number; after: number; outLen: number } {
@@ -61,7 +62,7 @@ export function pair(v: unknown, n: number): number[] {
   if (typeof v === 'number') return Array.from({ length: n }, () => v);
   if (Array.isArray(v) && v.length === n) return v as number[];
   if (Array.isArray(v) && v.length === 1) return Array.from({ length: n }, () => v[0] as number);
-  throw new Error(`cannot read a convolution setting ${JSON.stringify(v)}`);
+  throw new InvalidArgumentError(`cannot read a convolution setting ${JSON.stringify(v)}`);
 }
 
 /** The convolution settings the rules reproduce: channels last, 'valid' or 'same' padding. */
