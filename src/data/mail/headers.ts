@@ -26,8 +26,8 @@ const HEADER_LINE = /^([!-9;-~]+)[ \t]*:(.*)$/;
  * Split text (lines separated by \n, \r\n or \r) into headers and body. The header block runs
  * from the first line to the first blank line; an mbox separator line ('From sender date',
  * no colon) at the very top belongs to it but is not a header. Lines starting with a space or
- * tab continue the previous header. When the text does not start with a header, it is all
- * body (no headers); a line inside the block that is neither a header nor a continuation ends
+ * tab continue the previous header. A blank first line is an empty block (the body follows
+ * it). When the text does not start with a header, it is all body (no headers); a line inside the block that is neither a header nor a continuation ends
  * the block, and it and what follows are the body.
  */
 export function splitHeaders(text: string): HeaderSplit {
@@ -38,8 +38,7 @@ export function splitHeaders(text: string): HeaderSplit {
   while (pos < text.length) {
     const { line, next } = readLine(text, pos);
     if (line.trim() === '') {
-      // The blank line ends the block (before any header it means: no headers at all).
-      if (headerLines.length === 0) return { headers, headerLines, body: text };
+      // The blank line ends the block; as the first line it means an empty block (a MIME part without headers).
       return { headers, headerLines, body: text.slice(next) };
     }
     if (first && line.startsWith('From ')) {

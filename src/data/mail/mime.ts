@@ -80,7 +80,25 @@ export function decodeBase64(binary: string): Buffer {
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
-const WINDOWS_1252 = new TextDecoder('windows-1252');
+
+// windows-1252 at 0x80-0x9F (0 where the code page has no character and the byte stays as is).
+// Node's TextDecoder('windows-1252') reads these bytes as latin1 control codes instead.
+const CP1252_HIGH = [
+  0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+  0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+];
+
+/** Bytes as windows-1252 (ISO-8859-1 with printable characters at 0x80-0x9F). */
+export function decodeWindows1252(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    const chunk = Array.from(bytes.subarray(i, i + 8192), (b) => (b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80] || b : b));
+    out += String.fromCharCode(...chunk);
+  }
+  return out;
+}
+
+const LATIN1_NAMES = new Set(['windows-1252', 'cp1252', 'iso-8859-1', 'iso8859-1', 'latin1', 'latin-1', 'l1', 'iso_8859-1', 'x-user-defined']);
 
 /**
  * Bytes to text in the named charset. UTF-8 (and ASCII, and a missing charset) is tried
@@ -93,13 +111,14 @@ export function decodeCharset(bytes: Uint8Array, charset?: string): string {
     try {
       return UTF8.decode(bytes);
     } catch {
-      return WINDOWS_1252.decode(bytes);
+      return decodeWindows1252(bytes);
     }
   }
+  if (LATIN1_NAMES.has(name)) return decodeWindows1252(bytes);
   try {
     return new TextDecoder(name).decode(bytes);
   } catch {
-    return WINDOWS_1252.decode(bytes);
+    return decodeWindows1252(bytes);
   }
 }
 
