@@ -12,9 +12,10 @@ export interface SecretsTableInfo {
 /** The table of a scan: kind, secret, occurrences, documents, users, log2|R|; then totals per kind. */
 export function formatSecretsTable(scan: SecretScan, info: SecretsTableInfo): string {
   const hasUsers = scan.users > 0;
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const out = [
-    `scanned ${info.source}: ${scan.documents} documents, ${hasUsers ? `${scan.users} users, ` : ''}${scan.lines} lines, ` +
-      `${scan.chars} characters in ${info.seconds.toFixed(1)} s`,
+    `scanned ${info.source}: ${count(scan.documents, 'document')}, ${hasUsers ? `${count(scan.users, 'user')}, ` : ''}` +
+      `${count(scan.lines, 'line')}, ${count(scan.chars, 'character')} in ${info.seconds.toFixed(1)} s`,
   ];
   const shown = new Map<string, number>();
   const rows = scan.secrets.filter((s) => {

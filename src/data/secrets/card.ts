@@ -5,9 +5,10 @@
  *
  * Most Luhn-valid digit runs in mail are not cards but timestamps and ids, so a run is
  * rejected when it is glued to letters or other digits, continues a longer number ('.', '-',
- * '/', ':' or ',' and a digit on either side; the same separator and more digits after a
- * grouped one), follows '#', '=', '+' or '$' (ids, URL parameters, phone numbers, amounts),
- * sits inside an e-mail address, Message-ID or URL, or is one digit repeated.
+ * '/', ':' or ',' and a digit on either side; the same separator and more digits on either
+ * side of a grouped one), follows '#', '=', '+' or '$' (ids, URL parameters, phone numbers,
+ * amounts), has a '/' on either side (paths), sits inside an e-mail address, Message-ID or
+ * URL, or is one digit repeated.
  * Format: each digit group is a {digits:N} slot, separators are literal.
  */
 import {
@@ -63,10 +64,10 @@ function acceptCard(line: string, m: RegExpExecArray): SecretMatch | undefined {
   const start = m.index;
   const end = start + text.length;
   const before = line[start - 1];
-  if (isWordChar(before) || (before !== undefined && '#=+$'.includes(before)) || continuesNumberLeft(line, start)) return undefined;
-  if (isWordChar(line[end]) || continuesNumberRight(line, end)) return undefined;
+  if (isWordChar(before) || (before !== undefined && '#=+$/'.includes(before)) || continuesNumberLeft(line, start)) return undefined;
+  if (isWordChar(line[end]) || line[end] === '/' || continuesNumberRight(line, end)) return undefined;
   const sep = m[1] ?? m[2];
-  if (sep !== undefined && line[end] === sep && isDigit(line[end + 1])) return undefined;
+  if (sep !== undefined && ((before === sep && isDigit(line[start - 2])) || (line[end] === sep && isDigit(line[end + 1])))) return undefined;
   if (insideAddressOrUrl(line, start, end)) return undefined;
   return digitMatch(text, start);
 }

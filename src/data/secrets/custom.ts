@@ -45,8 +45,11 @@ export function customFormatDetector(format: SlotFormat): SecretDetector {
         const afterOk = format.suffix !== '' || end === line.length || !symbols.has(String.fromCodePoint(line.codePointAt(end)!));
         if (beforeOk && afterOk) {
           out.push({ text: m[0], index: start, format: format.template, spaceBits });
-          re.lastIndex = end === start ? end + 1 : end;
-        } else re.lastIndex = start + 1;
+          re.lastIndex = end;
+        } else {
+          // Retry one code point later (a unicode regex moves an index inside a surrogate pair back to its start).
+          re.lastIndex = start + (line.codePointAt(start)! > 0xffff ? 2 : 1);
+        }
       }
       return out;
     },

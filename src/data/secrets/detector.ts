@@ -111,10 +111,13 @@ export function gluedToken(line: string, start: number, end: number): string {
   return line.slice(a, b);
 }
 
-/** True when a match is part of an e-mail address or Message-ID ('@') or a URL. */
+/**
+ * True when a match is part of an e-mail address or Message-ID ('@') or a URL (a scheme,
+ * 'www.', or a domain name followed by a path).
+ */
 export function insideAddressOrUrl(line: string, start: number, end: number): boolean {
   const token = gluedToken(line, start, end);
-  return token.includes('@') || token.includes('://') || /(^|[^A-Za-z])www\./i.test(token);
+  return token.includes('@') || token.includes('://') || /(^|[^A-Za-z])www\./i.test(token) || /[A-Za-z0-9-]\.[A-Za-z]{2,}\//.test(token);
 }
 
 /** Scan a line with a global regex, keeping the matches `accept` turns into secrets and retrying one character later after a rejection. */
