@@ -23,8 +23,9 @@ export interface SlotFormat {
   readonly length: number;
 }
 
+/** Escape the regex syntax characters (only those: a unicode regex rejects escapes of others, such as '\\-'). */
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A detector for one user format (kind 'custom'). */

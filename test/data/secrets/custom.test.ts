@@ -26,6 +26,8 @@ describe('custom formats (a parsed canary format)', () => {
   it('literal braces, regex metacharacters, and alphabets beyond one UTF-16 unit', () => {
     expect(find('code {{{digits:2}}}', 'the code {42} and code {7}')).toEqual([['code {42}', 4]]);
     expect(find('(a+b)*{lower:2}?', 'x (a+b)*qz? y')).toEqual([['(a+b)*qz?', 2]]);
+    expect(find('id-/{set:0123456789-/:5}$', 'id-/12-/3$ and id-/12345')).toEqual([['id-/12-/3$', 0]]);
+    expect(find('[x]{set:^]\\:2}|', '[x]^\\|')).toEqual([['[x]^\\|', 0]]);
     const d = customFormatDetector(parseFormat('key {set:\u{1F600}\u{1F601}:2}'));
     expect(d.find('key \u{1F600}\u{1F601}!').map((m) => m.text)).toEqual(['key \u{1F600}\u{1F601}']);
     expect(d.find('key \u{1F600}\u{1F601}')[0]!.spaceBits).toBeCloseTo(2, 12);
