@@ -92,11 +92,19 @@ describe('dp-canary secrets', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('as a process: bad input is one line and exit 2; --help explains the units', () => {
+  it('as a process: bad input is one line and exit 2; tfjs is never loaded; --help explains the units', () => {
     const bad = spawnSync(process.execPath, [main, 'secrets', '--corpus', MAIL, '--kinds', 'pin'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toBe("dp-canary: unknown secret kind 'pin' (choose from phone, card, ssn, ipv4; a format of your own goes in --format)\n");
+    // Scanning needs no tfjs: the command never loads it (about half a second and 100 MB saved).
+    const probe = `
+      import { createRequire } from 'node:module';
+      const { runCli } = await import(${JSON.stringify(join(root, 'dist', 'src', 'cli', 'program.js'))});
+      const code = await runCli(['secrets', '--corpus', ${JSON.stringify(MAIL)}, '--json'], { out() {}, err() {}, interactive: false });
+      const tfjs = Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('@tensorflow')) || '_tfengine' in globalThis;
+      process.stdout.write(JSON.stringify({ code, tfjs }));`;
+    expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }))).toEqual({ code: 0, tfjs: false });
     const help = execFileSync(process.execPath, [main, 'secrets', '--help'], { encoding: 'utf8' });
     for (const words of ['--context-chars', 'characters of text kept before each occurrence', '--min-occurrences', 'spam-assassin:ham', 'mail:DIR']) {
       expect(help).toContain(words);
