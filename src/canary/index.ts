@@ -8,7 +8,12 @@ export { DpCanaryError, InvalidArgumentError } from '../util/errors.js';
 export type { Scorer, StateBatch, StepResult } from './scorer.js';
 export {
   type CanaryFormat,
+  type FormatSlot,
+  type SecretFormat,
+  MAX_FORMAT_POSITIONS,
   parseFormat,
+  parseSecretFormat,
+  singleSlot,
   spaceSize,
   log2SpaceSize,
   fillFormat,
@@ -20,12 +25,25 @@ export {
 export { type Canary, generateCanaries } from './generate.js';
 export { type Insertion, insertCanaries } from './insert.js';
 export { type CanaryManifest, type ManifestCanary, manifestToJson, manifestFromJson } from './manifest.js';
-export { type CanaryTokens, canaryTokens } from './tokens.js';
+export {
+  type SecretSpace,
+  positionSizes,
+  productOfSizes,
+  spaceCount,
+  spaceText,
+  spaceSymbols,
+  spaceIndex,
+  symbolsAtIndex,
+  sampleSpace,
+} from './space.js';
+export { type CanaryTokens, type SecretTokens, canaryTokens, secretTokens } from './tokens.js';
 export {
   type SecretModel,
+  type SpaceModel,
   BITS_PER_NAT,
   DEFAULT_BATCH_ROWS,
   openSecretModel,
+  openSpaceModel,
   closeSecretModel,
   scoreSecrets,
   sampleSecrets,
