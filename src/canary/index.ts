@@ -82,3 +82,17 @@ export {
 } from './extract.js';
 export { type ScoresFile, parseScoresJson } from './scores-file.js';
 export { type AuditCanary, type AuditManifest, auditManifestFromValue } from './audit-manifest.js';
+export {
+  type NaturalExposureOptions,
+  type NaturalContextExposure,
+  type NaturalExtraction,
+  type NaturalSecretExposure,
+  type NaturalSecretUntestable,
+  type NaturalSecretResult,
+  NATURAL_MAX_EXACT_SPACE,
+  DEFAULT_NATURAL_CONTEXTS,
+  DEFAULT_NATURAL_REFERENCES,
+  DEFAULT_EXTRACTION_TOP_K,
+  measureNaturalSecret,
+} from './natural.js';
+export { type ScoringContext, type TestableSecret, type UntestableSecret, prepareSecret, scoringContexts, isUnknownToken } from './natural-context.js';
