@@ -55,6 +55,7 @@ export {
   enumerateLogPerplexities,
   exactExposures,
 } from './exact.js';
+export { type RankResult, POSITIVE_LOGPROB_NATS, SCORE_SLACK_BITS, exactRank } from './rank.js';
 export {
   type ExposureEstimates,
   MIN_REFERENCES,

@@ -3,13 +3,13 @@ import type { Tokenizer } from '../data/tokenizer.js';
 import { DpCanaryError, InvalidArgumentError } from '../util/errors.js';
 import { type RandomSource, seededRandom } from '../util/random.js';
 import { estimateExposures } from './estimate.js';
-import { enumerateLogPerplexities, exactExposures } from './exact.js';
 import { extractSecrets } from './extract.js';
 import { log2SpaceSize } from './format.js';
 import { type ScoringContext, type TestableSecret, prepareSecret, scoringContexts } from './natural-context.js';
+import { exactRank } from './rank.js';
 import type { Scorer } from './scorer.js';
 import { type SpaceModel, closeSecretModel, openSpaceModel, scoreSecrets } from './secret-model.js';
-import { positionSizes, sampleSpace, spaceCount, spaceIndex } from './space.js';
+import { positionSizes, sampleSpace, spaceCount } from './space.js';
 
 /**
  * Exposure and extraction of a natural secret (one found in the training text, not planted)
@@ -125,7 +125,7 @@ async function withModel<T>(scorer: Scorer, ctx: ScoringContext, prepared: Testa
 /**
  * Exposure of a natural secret in the contexts of its first occurrences, against every filling
  * of its own format, and (when asked) the extraction search from the best context. Exact rank
- * when |R| <= maxExactSpace, else estimated from the same uniform sample of R scored in each
+ * when |R| <= maxExactSpace (a pruned walk of the tree of candidates, exactRank), else estimated from the same uniform sample of R scored in each
  * context (skew-normal extrapolation; interpolation when no fit is possible), marked as
  * estimated. A secret the tokenizer cannot represent, or with no occurrence in `documents`, is
  * returned as not testable with the reason.
@@ -162,9 +162,9 @@ export async function measureNaturalSecret(
     results.push(
       await withModel(scorer, ctx, prepared, async (model) => {
         if (refs === null) {
-          const all = await enumerateLogPerplexities(model, { ...batch, maxSpace: Infinity });
-          const [ex] = exactExposures(all, [spaceIndex(sizes, prepared.symbols)]);
-          return { ...where, logPerplexityBits: ex!.logPerplexityBits, exposure: ex!.exposure, rank: ex!.rank };
+          const ex = await exactRank(model, prepared.symbols, batch);
+          if (ex.fullEnumeration) notes.add('the model gave a log-probability above 0, so the exact rank came from scoring every candidate');
+          return { ...where, logPerplexityBits: ex.logPerplexityBits, exposure: ex.exposure, rank: ex.rank };
         }
         const refBits = await scoreSecrets(model, refs, batch);
         const [bits] = await scoreSecrets(model, prepared.symbols, batch);

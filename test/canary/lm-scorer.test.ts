@@ -5,6 +5,7 @@ import { languageModelScorer } from '../../src/dpsgd/scorer.js';
 import { closeSecretModel, openSecretModel, openSpaceModel, scoreSecrets } from '../../src/canary/secret-model.js';
 import { enumerateLogPerplexities, exactExposures } from '../../src/canary/exact.js';
 import { extractSecrets } from '../../src/canary/extract.js';
+import { exactRank } from '../../src/canary/rank.js';
 import { parseFormat, parseSecretFormat, secretIndex, symbolsFromIndex } from '../../src/canary/format.js';
 import { spaceIndex, symbolsAtIndex } from '../../src/canary/space.js';
 import { seededRandom } from '../../src/util/random.js';
@@ -70,6 +71,14 @@ describe('canary code on a dp-canary LSTM', () => {
           scorer.dispose(step.state);
         }
         expect(Math.abs(all[idx]! - bits)).toBeLessThan(1e-4);
+      }
+      // The pruned walk's rank of one secret equals the enumeration's.
+      for (const idx of [0, 4321, 9999, all.indexOf(Math.min(...all))]) {
+        const one = await openSpaceModel(scorer, prefix, positions);
+        const r = await exactRank(one, symbolsAtIndex(sizes, idx));
+        closeSecretModel(one);
+        expect(r.fullEnumeration).toBe(false);
+        expect(r.rank).toBe(exactExposures(all, [idx])[0]!.rank);
       }
       const res = await extractSecrets(sm, format, { maxQueries: 1e6, maxCandidates: 50, batchNodes: 16 });
       const sorted = Array.from(all).sort((a, b) => a - b);

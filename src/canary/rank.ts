@@ -1,0 +1,122 @@
+import type { StateBatch } from './scorer.js';
+import { type ExactExposure, enumerateLogPerplexities, exactExposures } from './exact.js';
+import { BITS_PER_NAT, DEFAULT_BATCH_ROWS, type SpaceModel, advanceCounted, scoreSecrets } from './secret-model.js';
+import { productOfSizes, spaceIndex } from './space.js';
+
+/**
+ * Exact rank of ONE secret without scoring all of R: a depth-first walk of the tree of secrets
+ * that skips every subtree whose partial log-perplexity already exceeds the secret's. Edge
+ * weights -log2 Pr are >= 0, so no secret under such a subtree can rank at or above the secret:
+ * the count is the one a full enumeration gives, at a fraction of the cost when the secret is
+ * likely (a memorized secret visits little more than its own path).
+ *
+ * A model's float32 log-softmax can be a hair above 0, so a subtree is kept while its partial
+ * cost is within POSITIVE_LOGPROB_NATS per remaining position (plus SCORE_SLACK_BITS for
+ * batch-dependent rounding) of the secret's; the walk falls back to the full enumeration when a
+ * log-probability it sees is larger, or when its own value of the secret differs from a direct
+ * scoring by more than the slack.
+ */
+
+/** Largest log-probability (nats) assumed for any token: rounding of a log-softmax stays far below it. */
+export const POSITIVE_LOGPROB_NATS = 1e-4;
+/** Allowed difference (bits) between the walk's value of the secret and scoreSecrets'. */
+export const SCORE_SLACK_BITS = 1e-3;
+
+/** The walk's result: the exposure, and the rows it advanced (a full enumeration's count for comparison). */
+export interface RankResult extends ExactExposure {
+  /** True when the pruned walk was not safe and the full enumeration gave the answer. */
+  fullEnumeration: boolean;
+}
+
+class Values {
+  private buf = new Float64Array(1024);
+  size = 0;
+  push(v: number): void {
+    if (this.size === this.buf.length) {
+      const next = new Float64Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.size++] = v;
+  }
+  countAtMost(x: number): number {
+    let n = 0;
+    for (let i = 0; i < this.size; i++) if (this.buf[i]! <= x) n++;
+    return n;
+  }
+}
+
+/**
+ * The secret's exact rank among all of R (ties count against it) and its exposure
+ * log2 |R| - log2 rank, in bits, equal to exactExposures over enumerateLogPerplexities.
+ * `symbols` are the secret's symbol indices per position.
+ */
+export async function exactRank(model: SpaceModel, symbols: Int32Array, opts: { batchRows?: number } = {}): Promise<RankResult> {
+  const { positionIds, scorer } = model;
+  const L = model.length;
+  const sizes = positionIds.map((ids) => ids.length);
+  const [scored] = await scoreSecrets(model, symbols);
+  const stepSlack = POSITIVE_LOGPROB_NATS * BITS_PER_NAT;
+  const limit = (terms: number): number => scored! + SCORE_SLACK_BITS + (L - terms) * stepSlack;
+  const batchRows = Math.max(Math.max(...sizes), opts.batchRows ?? DEFAULT_BATCH_ROWS);
+  const V = scorer.vocabSize;
+  const leaves = new Values();
+  let own: number | undefined;
+  let maxLogProb = -Infinity;
+  const seen = (lp: number): number => {
+    if (lp > maxLogProb) maxLogProb = lp;
+    return lp;
+  };
+
+  // Rows of `state` are kept partial secrets of `depth` symbols with costs acc (bits); `path` is
+  // the row holding the secret's own prefix, or -1.
+  const descend = async (state: StateBatch, logProbs: Float32Array, n: number, depth: number, acc: Float64Array, path: number): Promise<void> => {
+    const ids = positionIds[depth]!;
+    const A = ids.length;
+    const keep = limit(depth + 1);
+    if (depth === L - 1) {
+      for (let i = 0; i < n; i++) {
+        for (let s = 0; s < A; s++) {
+          const v = acc[i]! - seen(logProbs[i * V + ids[s]!]!) * BITS_PER_NAT;
+          if (i === path && s === symbols[depth]) own = v;
+          if (v <= keep) leaves.push(v);
+        }
+      }
+      return;
+    }
+    const perChunk = Math.max(1, Math.floor(batchRows / A));
+    for (let p0 = 0; p0 < n; p0 += perChunk) {
+      const p1 = Math.min(n, p0 + perChunk);
+      const parents: number[] = [];
+      const tokens: number[] = [];
+      const childAcc: number[] = [];
+      let childPath = -1;
+      for (let i = p0; i < p1; i++) {
+        for (let s = 0; s < A; s++) {
+          const c = acc[i]! - seen(logProbs[i * V + ids[s]!]!) * BITS_PER_NAT;
+          const onPath = i === path && s === symbols[depth];
+          if (c > keep && !onPath) continue;
+          if (onPath) childPath = parents.length;
+          parents.push(i);
+          tokens.push(ids[s]!);
+          childAcc.push(c);
+        }
+      }
+      if (parents.length === 0) continue;
+      const next = await advanceCounted(model, state, Int32Array.from(parents), Int32Array.from(tokens));
+      try {
+        await descend(next.state, next.logProbs, parents.length, depth + 1, Float64Array.from(childAcc), childPath);
+      } finally {
+        scorer.dispose(next.state);
+      }
+    }
+  };
+  await descend(model.start.state, model.start.logProbs, 1, 0, new Float64Array(1), 0);
+  const safe = own !== undefined && Math.abs(own - scored!) <= SCORE_SLACK_BITS && maxLogProb <= POSITIVE_LOGPROB_NATS;
+  if (!safe) {
+    const all = await enumerateLogPerplexities(model, { maxSpace: Infinity, ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}) });
+    return { ...exactExposures(all, [spaceIndex(sizes, symbols)])[0]!, fullEnumeration: true };
+  }
+  const rank = leaves.countAtMost(own!);
+  return { logPerplexityBits: own!, rank, exposure: Math.log2(productOfSizes(sizes)) - Math.log2(rank), fullEnumeration: false };
+}
