@@ -28,20 +28,22 @@ export interface RankResult extends ExactExposure {
   fullEnumeration: boolean;
 }
 
-class Values {
-  private buf = new Float64Array(1024);
-  size = 0;
-  push(v: number): void {
-    if (this.size === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.size++] = v;
+/**
+ * Leaf values seen by the walk, counted without keeping them all: a value below `low` is
+ * certainly below the secret's own (which lies within the slack of the direct score), so only
+ * a count is kept; values in [low, high] are kept to be compared with the secret's at the end.
+ */
+class LeafCounter {
+  below = 0;
+  private band: number[] = [];
+  constructor(private readonly low: number, private readonly high: number) {}
+  add(v: number): void {
+    if (v < this.low) this.below++;
+    else if (v <= this.high) this.band.push(v);
   }
   countAtMost(x: number): number {
-    let n = 0;
-    for (let i = 0; i < this.size; i++) if (this.buf[i]! <= x) n++;
+    let n = this.below;
+    for (const v of this.band) if (v <= x) n++;
     return n;
   }
 }
@@ -60,7 +62,7 @@ export async function exactRank(model: SpaceModel, symbols: Int32Array, opts: { 
   const limit = (terms: number): number => scored! + SCORE_SLACK_BITS + (L - terms) * stepSlack;
   const batchRows = Math.max(Math.max(...sizes), opts.batchRows ?? DEFAULT_BATCH_ROWS);
   const V = scorer.vocabSize;
-  const leaves = new Values();
+  const leaves = new LeafCounter(scored! - SCORE_SLACK_BITS, limit(L));
   let own: number | undefined;
   let maxLogProb = -Infinity;
   const seen = (lp: number): number => {
@@ -79,7 +81,7 @@ export async function exactRank(model: SpaceModel, symbols: Int32Array, opts: { 
         for (let s = 0; s < A; s++) {
           const v = acc[i]! - seen(logProbs[i * V + ids[s]!]!) * BITS_PER_NAT;
           if (i === path && s === symbols[depth]) own = v;
-          if (v <= keep) leaves.push(v);
+          leaves.add(v);
         }
       }
       return;
