@@ -63,12 +63,8 @@ export async function exactRank(model: SpaceModel, symbols: Int32Array, opts: { 
   const batchRows = Math.max(Math.max(...sizes), opts.batchRows ?? DEFAULT_BATCH_ROWS);
   const V = scorer.vocabSize;
   const leaves = new LeafCounter(scored! - SCORE_SLACK_BITS, limit(L));
-  let own: number | undefined;
+  let ownValue: number | undefined;
   let maxLogProb = -Infinity;
-  const seen = (lp: number): number => {
-    if (lp > maxLogProb) maxLogProb = lp;
-    return lp;
-  };
 
   // Rows of `state` are kept partial secrets of `depth` symbols with costs acc (bits); `path` is
   // the row holding the secret's own prefix, or -1.
@@ -76,44 +72,52 @@ export async function exactRank(model: SpaceModel, symbols: Int32Array, opts: { 
     const ids = positionIds[depth]!;
     const A = ids.length;
     const keep = limit(depth + 1);
+    const own = symbols[depth]!;
     if (depth === L - 1) {
       for (let i = 0; i < n; i++) {
         for (let s = 0; s < A; s++) {
-          const v = acc[i]! - seen(logProbs[i * V + ids[s]!]!) * BITS_PER_NAT;
-          if (i === path && s === symbols[depth]) own = v;
+          const lp = logProbs[i * V + ids[s]!]!;
+          if (lp > maxLogProb) maxLogProb = lp;
+          const v = acc[i]! - lp * BITS_PER_NAT;
+          if (i === path && s === own) ownValue = v;
           leaves.add(v);
         }
       }
       return;
     }
     const perChunk = Math.max(1, Math.floor(batchRows / A));
+    const parents = new Int32Array(Math.min(n, perChunk) * A);
+    const tokens = new Int32Array(parents.length);
+    const childAcc = new Float64Array(parents.length);
     for (let p0 = 0; p0 < n; p0 += perChunk) {
       const p1 = Math.min(n, p0 + perChunk);
-      const parents: number[] = [];
-      const tokens: number[] = [];
-      const childAcc: number[] = [];
+      let m = 0;
       let childPath = -1;
       for (let i = p0; i < p1; i++) {
         for (let s = 0; s < A; s++) {
-          const c = acc[i]! - seen(logProbs[i * V + ids[s]!]!) * BITS_PER_NAT;
-          const onPath = i === path && s === symbols[depth];
+          const lp = logProbs[i * V + ids[s]!]!;
+          if (lp > maxLogProb) maxLogProb = lp;
+          const c = acc[i]! - lp * BITS_PER_NAT;
+          const onPath = i === path && s === own;
           if (c > keep && !onPath) continue;
-          if (onPath) childPath = parents.length;
-          parents.push(i);
-          tokens.push(ids[s]!);
-          childAcc.push(c);
+          if (onPath) childPath = m;
+          parents[m] = i;
+          tokens[m] = ids[s]!;
+          childAcc[m] = c;
+          m++;
         }
       }
-      if (parents.length === 0) continue;
-      const next = await advanceCounted(model, state, Int32Array.from(parents), Int32Array.from(tokens));
+      if (m === 0) continue;
+      const next = await advanceCounted(model, state, parents.slice(0, m), tokens.slice(0, m));
       try {
-        await descend(next.state, next.logProbs, parents.length, depth + 1, Float64Array.from(childAcc), childPath);
+        await descend(next.state, next.logProbs, m, depth + 1, childAcc.slice(0, m), childPath);
       } finally {
         scorer.dispose(next.state);
       }
     }
   };
   await descend(model.start.state, model.start.logProbs, 1, 0, new Float64Array(1), 0);
+  const own = ownValue;
   const safe = own !== undefined && Math.abs(own - scored!) <= SCORE_SLACK_BITS && maxLogProb <= POSITIVE_LOGPROB_NATS;
   if (!safe) {
     const all = await enumerateLogPerplexities(model, { maxSpace: Infinity, ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}) });
