@@ -6,7 +6,7 @@ import { estimateExposures } from './estimate.js';
 import { extractSecrets } from './extract.js';
 import { log2SpaceSize } from './format.js';
 import { type ScoringContext, type TestableSecret, prepareSecret, scoringContexts } from './natural-context.js';
-import { exactRank } from './rank.js';
+import { exactRank, exactRankWithin } from './rank.js';
 import type { Scorer } from './scorer.js';
 import { type SpaceModel, closeSecretModel, openSpaceModel, scoreSecrets } from './secret-model.js';
 import { positionSizes, sampleSpace, spaceCount } from './space.js';
@@ -23,6 +23,12 @@ export const NATURAL_MAX_EXACT_SPACE = 1e7;
 export const DEFAULT_NATURAL_CONTEXTS = 3;
 /** Random members of R scored per context when exposure is estimated, by default. */
 export const DEFAULT_NATURAL_REFERENCES = 2000;
+/**
+ * Rows the exact-rank walk may advance per context, by default, when |R| is above the exact
+ * limit: a memorized secret is then ranked exactly (an estimate from a sample of R cannot see
+ * far into its tail and under-reports it); a secret the walk cannot rank within it keeps the estimate.
+ */
+export const DEFAULT_EXACT_WALK_ROWS = 20_000;
 /** A secret counts as extracted when the search ranks it among this many candidates, by default. */
 export const DEFAULT_EXTRACTION_TOP_K = 10;
 
@@ -36,6 +42,8 @@ export interface NaturalExposureOptions {
   documents?: ReadonlySet<string>;
   /** Random members of R per context for an estimated exposure (default 2000). */
   references?: number;
+  /** Rows the exact-rank walk may advance per context above the exact limit (default 20000; 0: estimates only). */
+  exactWalkRows?: number;
   /** Source of the reference sample; default seeded by the secret's kind and text (reproducible). */
   random?: RandomSource;
   /** The extraction attack from the best context; omitted or null: not run. */
@@ -50,9 +58,11 @@ export interface NaturalContextExposure extends Omit<ScoringContext, 'prefixIds'
   logPerplexityBits: number;
   /** Exposure in bits, in [0, log2 |R|] when exact. */
   exposure: number;
+  /** 'exact' (rank known), else the estimate used: 'extrapolation' (skew-normal fit) or 'interpolation' (no fit possible). */
+  method: 'exact' | 'extrapolation' | 'interpolation';
   /** Exact rank in R (1 = most likely; ties count against the secret), when exact. */
   rank?: number;
-  /** The two estimates from the reference sample, when estimated (extrapolation null when no skew-normal fits). */
+  /** The two estimates from the reference sample, when |R| is above the exact limit (extrapolation null when no skew-normal fits). */
   interpolation?: number;
   extrapolation?: number | null;
 }
@@ -77,10 +87,10 @@ export interface NaturalSecretExposure {
   testable: true;
   /** log2 |R| of the secret's format, bits. */
   log2R: number;
-  /** 'exact' (all of R ranked), 'extrapolation' (skew-normal fit) or 'interpolation' (no fit possible). */
+  /** How the reported (best context's) exposure was computed; estimated = not exact. */
   method: 'exact' | 'extrapolation' | 'interpolation';
   estimated: boolean;
-  /** Reference sample size per context when estimated. */
+  /** Reference sample size per context when |R| is above the exact limit. */
   references: number | null;
   /** The largest exposure over the contexts (the attacker picks the best context), bits. */
   exposure: number;
@@ -111,6 +121,9 @@ function checkOptions(o: NaturalExposureOptions): void {
     positiveInt('the extraction top k', o.extraction.topK);
   }
   if (o.maxExactSpace !== undefined && !(o.maxExactSpace >= 0)) throw new InvalidArgumentError(`the exact-space limit must be >= 0, got ${o.maxExactSpace}`);
+  if (o.exactWalkRows !== undefined && !(Number.isSafeInteger(o.exactWalkRows) && o.exactWalkRows >= 0)) {
+    throw new InvalidArgumentError(`the exact-walk row budget must be an integer >= 0, got ${o.exactWalkRows}`);
+  }
 }
 
 async function withModel<T>(scorer: Scorer, ctx: ScoringContext, prepared: TestableSecret, run: (m: SpaceModel) => Promise<T>): Promise<T> {
@@ -125,9 +138,10 @@ async function withModel<T>(scorer: Scorer, ctx: ScoringContext, prepared: Testa
 /**
  * Exposure of a natural secret in the contexts of its first occurrences, against every filling
  * of its own format, and (when asked) the extraction search from the best context. Exact rank
- * when |R| <= maxExactSpace (a pruned walk of the tree of candidates, exactRank), else estimated from the same uniform sample of R scored in each
- * context (skew-normal extrapolation; interpolation when no fit is possible), marked as
- * estimated. A secret the tokenizer cannot represent, or with no occurrence in `documents`, is
+ * when |R| <= maxExactSpace (a pruned walk of the tree of candidates, exactRank); above it,
+ * estimated from the same uniform sample of R scored in each context (skew-normal
+ * extrapolation; interpolation when no fit is possible) and marked as estimated, unless a walk
+ * of at most exactWalkRows rows ranks the secret exactly (a memorized one). A secret the tokenizer cannot represent, or with no occurrence in `documents`, is
  * returned as not testable with the reason.
  */
 export async function measureNaturalSecret(
@@ -153,32 +167,34 @@ export async function measureNaturalSecret(
   const exact = spaceCount(prepared.tokens.space) <= BigInt(Math.floor(opts.maxExactSpace ?? NATURAL_MAX_EXACT_SPACE));
   const refCount = opts.references ?? DEFAULT_NATURAL_REFERENCES;
   const refs = exact ? null : sampleSpace(opts.random ?? seededRandom('natural-references').fork(`${secret.kind}:${secret.text}`), sizes, refCount);
+  const walkRows = opts.exactWalkRows ?? DEFAULT_EXACT_WALK_ROWS;
   const batch = opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {};
   const notes = new Set<string>();
   const results: NaturalContextExposure[] = [];
   for (const ctx of contexts) {
     const { prefixIds: _ids, ...where } = ctx;
-    if (ctx.unknownTokens > 0) notes.add('some context characters are outside the tokenizer\'s vocabulary and were scored as its unknown token');
+    if (ctx.unknownTokens > 0) notes.add("some context characters are outside the tokenizer's vocabulary and were scored as its unknown token");
     results.push(
-      await withModel(scorer, ctx, prepared, async (model) => {
+      await withModel(scorer, ctx, prepared, async (model): Promise<NaturalContextExposure> => {
         if (refs === null) {
           const ex = await exactRank(model, prepared.symbols, batch);
           if (ex.fullEnumeration) notes.add('the model gave a log-probability above 0, so the exact rank came from scoring every candidate');
-          return { ...where, logPerplexityBits: ex.logPerplexityBits, exposure: ex.exposure, rank: ex.rank };
+          return { ...where, method: 'exact', logPerplexityBits: ex.logPerplexityBits, exposure: ex.exposure, rank: ex.rank };
         }
         const refBits = await scoreSecrets(model, refs, batch);
         const [bits] = await scoreSecrets(model, prepared.symbols, batch);
         const est = estimateExposures({ secret: [bits!] }, refBits);
-        if (est.warning) notes.add(est.warning);
         const e = est.exposures.secret!;
-        const extrapolation = e.extrapolation ? e.extrapolation[0]! : null;
-        return { ...where, logPerplexityBits: bits!, exposure: extrapolation ?? e.interpolation[0]!, interpolation: e.interpolation[0]!, extrapolation };
+        const estimates = { interpolation: e.interpolation[0]!, extrapolation: e.extrapolation ? e.extrapolation[0]! : null };
+        // A likely secret is ranked exactly by a short walk; the estimates stay beside it.
+        const ex = walkRows > 0 ? await exactRankWithin(model, prepared.symbols, walkRows, batch) : null;
+        if (ex) return { ...where, method: 'exact', logPerplexityBits: ex.logPerplexityBits, exposure: ex.exposure, rank: ex.rank, ...estimates };
+        if (est.warning) notes.add(est.warning);
+        const method = estimates.extrapolation === null ? 'interpolation' : 'extrapolation';
+        return { ...where, method, logPerplexityBits: bits!, exposure: estimates.extrapolation ?? estimates.interpolation, ...estimates };
       }),
     );
   }
-  // When one context cannot be extrapolated (no skew-normal fit), every context is interpolated.
-  const method: NaturalSecretExposure['method'] = refs === null ? 'exact' : results.some((r) => r.extrapolation === null) ? 'interpolation' : 'extrapolation';
-  if (method === 'interpolation') for (const r of results) r.exposure = r.interpolation!;
   let best = 0;
   results.forEach((r, i) => {
     if (r.exposure > results[best]!.exposure) best = i;
@@ -187,8 +203,8 @@ export async function measureNaturalSecret(
   return {
     testable: true,
     log2R: log2SpaceSize(prepared.format),
-    method,
-    estimated: refs !== null,
+    method: results[best]!.method,
+    estimated: results[best]!.method !== 'exact',
     references: refs === null ? null : refCount,
     exposure: results[best]!.exposure,
     bestContext: best,

@@ -12,9 +12,9 @@ import { productOfSizes, spaceIndex } from './space.js';
  *
  * A model's float32 log-softmax can be a hair above 0, so a subtree is kept while its partial
  * cost is within POSITIVE_LOGPROB_NATS per remaining position (plus SCORE_SLACK_BITS for
- * batch-dependent rounding) of the secret's; the walk falls back to the full enumeration when a
- * log-probability it sees is larger, or when its own value of the secret differs from a direct
- * scoring by more than the slack.
+ * batch-dependent rounding) of the secret's. The walk is not trusted when a log-probability it
+ * sees is larger, or when its own value of the secret differs from a direct scoring by more
+ * than the slack: exactRank then enumerates all of R, exactRankWithin gives up.
  */
 
 /** Largest log-probability (nats) assumed for any token: rounding of a log-softmax stays far below it. */
@@ -48,19 +48,48 @@ class LeafCounter {
   }
 }
 
+/** Thrown inside the walk when it would pass its row budget. */
+class OverBudget extends Error {}
+
 /**
  * The secret's exact rank among all of R (ties count against it) and its exposure
  * log2 |R| - log2 rank, in bits, equal to exactExposures over enumerateLogPerplexities.
  * `symbols` are the secret's symbol indices per position.
  */
 export async function exactRank(model: SpaceModel, symbols: Int32Array, opts: { batchRows?: number } = {}): Promise<RankResult> {
+  const r = await walk(model, symbols, Infinity, opts.batchRows);
+  if (r !== null) return r;
+  const sizes = model.positionIds.map((ids) => ids.length);
+  const all = await enumerateLogPerplexities(model, { maxSpace: Infinity, ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}) });
+  return { ...exactExposures(all, [spaceIndex(sizes, symbols)])[0]!, fullEnumeration: true };
+}
+
+/**
+ * exactRank within a budget of `maxRows` rows advanced (the secret's own scoring included),
+ * for spaces too large to enumerate: a likely (memorized) secret is ranked exactly at little
+ * cost, whatever |R|; null when the walk would pass the budget or was not safe (see above).
+ */
+export async function exactRankWithin(model: SpaceModel, symbols: Int32Array, maxRows: number, opts: { batchRows?: number } = {}): Promise<RankResult | null> {
+  if (!(maxRows >= 0)) throw new RangeError(`the row budget must be >= 0, got ${maxRows}`);
+  if (maxRows < model.length - 1) return null;
+  try {
+    return await walk(model, symbols, maxRows, opts.batchRows);
+  } catch (err) {
+    if (err instanceof OverBudget) return null;
+    throw err;
+  }
+}
+
+/** The pruned walk; null when its result is not safe. Throws OverBudget past maxRows. */
+async function walk(model: SpaceModel, symbols: Int32Array, maxRows: number, batchRowsOpt: number | undefined): Promise<RankResult | null> {
   const { positionIds, scorer } = model;
+  const rowsAtStart = model.rowsAdvanced;
   const L = model.length;
   const sizes = positionIds.map((ids) => ids.length);
   const [scored] = await scoreSecrets(model, symbols);
   const stepSlack = POSITIVE_LOGPROB_NATS * BITS_PER_NAT;
   const limit = (terms: number): number => scored! + SCORE_SLACK_BITS + (L - terms) * stepSlack;
-  const batchRows = Math.max(Math.max(...sizes), opts.batchRows ?? DEFAULT_BATCH_ROWS);
+  const batchRows = Math.max(Math.max(...sizes), batchRowsOpt ?? DEFAULT_BATCH_ROWS);
   const V = scorer.vocabSize;
   const leaves = new LeafCounter(scored! - SCORE_SLACK_BITS, limit(L));
   let ownValue: number | undefined;
@@ -108,6 +137,7 @@ export async function exactRank(model: SpaceModel, symbols: Int32Array, opts: { 
         }
       }
       if (m === 0) continue;
+      if (model.rowsAdvanced - rowsAtStart + m > maxRows) throw new OverBudget();
       const next = await advanceCounted(model, state, parents.slice(0, m), tokens.slice(0, m));
       try {
         await descend(next.state, next.logProbs, m, depth + 1, childAcc.slice(0, m), childPath);
@@ -119,10 +149,7 @@ export async function exactRank(model: SpaceModel, symbols: Int32Array, opts: { 
   await descend(model.start.state, model.start.logProbs, 1, 0, new Float64Array(1), 0);
   const own = ownValue;
   const safe = own !== undefined && Math.abs(own - scored!) <= SCORE_SLACK_BITS && maxLogProb <= POSITIVE_LOGPROB_NATS;
-  if (!safe) {
-    const all = await enumerateLogPerplexities(model, { maxSpace: Infinity, ...(opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {}) });
-    return { ...exactExposures(all, [spaceIndex(sizes, symbols)])[0]!, fullEnumeration: true };
-  }
+  if (!safe) return null;
   const rank = leaves.countAtMost(own!);
   return { logPerplexityBits: own!, rank, exposure: Math.log2(productOfSizes(sizes)) - Math.log2(rank), fullEnumeration: false };
 }

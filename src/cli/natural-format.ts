@@ -41,7 +41,7 @@ export function formatNaturalReport(report: NaturalSecretsReport): string {
   const s = report.settings;
   let out =
     `natural secrets of run ${report.run} (${report.tokenizer} tokenizer): exposure in bits against each secret's own format, ` +
-    `exact up to |R| = ${s.maxExactSpace} (else estimated from ${s.references} references per context, marked ~), ` +
+    `exact up to |R| = ${s.maxExactSpace} (above: exact when a walk of ${s.exactWalkRows} queries ranks it, else estimated from ${s.references} references per context, marked ~), ` +
     `best of the first ${s.contexts} contexts; extracted = among the top ${s.extractTop} of the search ` +
     (s.maxQueries > 0 ? `(budget ${s.maxQueries} queries)\n` : '(extraction not run)\n');
   if (report.secrets.length === 0) return out + 'no secrets of the kinds asked\n';

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_EXACT_WALK_ROWS,
   DEFAULT_EXTRACTION_TOP_K,
   DEFAULT_NATURAL_CONTEXTS,
   DEFAULT_NATURAL_REFERENCES,
@@ -36,7 +37,7 @@ export interface NaturalSecretRecord {
   reason?: string;
   /** Largest exposure over the contexts scored, bits (null when not testable). */
   exposure: number | null;
-  /** 'exact', 'extrapolation' or 'interpolation' (null when not testable). */
+  /** How the reported exposure (the best context's) was computed: 'exact', 'extrapolation' or 'interpolation' (null when not testable). */
   method: 'exact' | 'extrapolation' | 'interpolation' | null;
   estimated: boolean;
   /** The context with the largest exposure (index into `contexts`), and every context scored. */
@@ -61,6 +62,8 @@ export interface NaturalSecretsOptions {
   contexts?: number;
   /** Reference sample per context when estimated (default 2000). */
   references?: number;
+  /** Rows the exact-rank walk may advance per context above the exact limit (default 20000; 0: estimates only). */
+  exactWalkRows?: number;
   /** Extraction: top k (default 10) and query budget (default: the run's extractionMaxQueries; 0 skips extraction). */
   extractTop?: number;
   maxQueries?: number;
@@ -78,7 +81,15 @@ export interface NaturalSecretsReport {
   schema: 'dp-canary/natural-exposure@1';
   run: string;
   tokenizer: 'char' | 'word';
-  settings: { kinds: SecretKind[] | null; maxExactSpace: number; contexts: number; references: number; extractTop: number; maxQueries: number };
+  settings: {
+    kinds: SecretKind[] | null;
+    maxExactSpace: number;
+    contexts: number;
+    references: number;
+    exactWalkRows: number;
+    extractTop: number;
+    maxQueries: number;
+  };
   secrets: NaturalSecretRecord[];
   summary: KindSummary[];
 }
@@ -99,6 +110,7 @@ export async function measureNaturalSecretsOfRun(dir: string, secrets: readonly 
       maxExactSpace: opts.maxExactSpace ?? NATURAL_MAX_EXACT_SPACE,
       contexts: opts.contexts ?? DEFAULT_NATURAL_CONTEXTS,
       references: opts.references ?? DEFAULT_NATURAL_REFERENCES,
+      exactWalkRows: opts.exactWalkRows ?? DEFAULT_EXACT_WALK_ROWS,
       extractTop: opts.extractTop ?? DEFAULT_EXTRACTION_TOP_K,
       maxQueries,
     };
@@ -111,6 +123,7 @@ export async function measureNaturalSecretsOfRun(dir: string, secrets: readonly 
         maxExactSpace: settings.maxExactSpace,
         contexts: settings.contexts,
         references: settings.references,
+        exactWalkRows: settings.exactWalkRows,
         random: random.fork(`${secret.kind}:${secret.text}`),
         extraction: maxQueries > 0 ? { maxQueries, topK: settings.extractTop } : null,
         ...(opts.documents ? { documents: opts.documents } : {}),

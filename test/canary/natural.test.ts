@@ -97,7 +97,7 @@ describe('exposure of a natural secret in its contexts', () => {
     const scorer = memorizing(0.5);
     const secret = natural('30-85', FORMAT, [occ('call me at ', 'm1'), occ('my pin:', 'm2')]);
     const N = 3000;
-    const r = (await measureNaturalSecret(scorer, char, secret, { maxExactSpace: 9999, references: N, random: seededRandom('refs') })) as NaturalSecretExposure;
+    const r = (await measureNaturalSecret(scorer, char, secret, { maxExactSpace: 9999, references: N, random: seededRandom('refs'), exactWalkRows: 0 })) as NaturalSecretExposure;
     expect(r).toMatchObject({ testable: true, estimated: true, method: 'extrapolation', references: N });
     const f = parseSecretFormat(FORMAT);
     const sizes = positionSizes(f);
@@ -109,12 +109,32 @@ describe('exposure of a natural secret in its contexts', () => {
       for (let i = 0; i < N; i++) if (scorer.bits(prefix, char.encode(spaceText(f, refs.subarray(i * 5, i * 5 + 5)))) <= mine) below++;
       expect(c.interpolation).toBeCloseTo(Math.log2(N) - Math.log2(1 + below), 12);
       expect(c.exposure).toBe(c.extrapolation);
+      expect(c.method).toBe('extrapolation');
       expect(c.rank).toBeUndefined();
       // Both estimates land near the exact exposure of this unremarkable secret.
       const exact = Math.log2(1e4) - Math.log2(bruteRank(scorer, c.text, '30-85').rank);
       expect(Math.abs(c.interpolation! - exact)).toBeLessThan(0.3);
       expect(Math.abs(c.extrapolation! - exact)).toBeLessThan(1);
     }
+  });
+
+  it('above the exact limit, a short walk ranks a memorized secret exactly; an unremarkable one keeps its estimate', async () => {
+    const scorer = memorizing(1.5, 4);
+    const opts = { maxExactSpace: 100, references: 500, exactWalkRows: 300 };
+    const memorized = (await measureNaturalSecret(scorer, char, natural(SECRET, FORMAT, [occ('my pin:', 'm1')]), opts)) as NaturalSecretExposure;
+    expect(memorized).toMatchObject({ method: 'exact', estimated: false, references: 500 });
+    const c = memorized.contexts[0]!;
+    expect(c.rank).toBe(bruteRank(scorer, 'my pin:', SECRET).rank);
+    expect(c.exposure).toBeCloseTo(Math.log2(1e4) - Math.log2(c.rank!), 12);
+    // The estimates are kept beside the exact value; the sample of 500 caps interpolation at log2 500.
+    expect(c.interpolation).toBeLessThanOrEqual(Math.log2(500));
+    expect(c.extrapolation).not.toBeNull();
+    const plain = (await measureNaturalSecret(scorer, char, natural('30-85', FORMAT, [occ('my pin:', 'm1')]), opts)) as NaturalSecretExposure;
+    expect(plain).toMatchObject({ method: 'extrapolation', estimated: true });
+    expect(plain.contexts[0]!.rank).toBeUndefined();
+    // With a budget large enough for the whole tree (1210 rows), every secret is ranked exactly.
+    const all = (await measureNaturalSecret(scorer, char, natural('30-85', FORMAT, [occ('my pin:', 'm1')]), { ...opts, exactWalkRows: 1210 + 4 })) as NaturalSecretExposure;
+    expect(all.contexts[0]!.rank).toBe(bruteRank(scorer, 'my pin:', '30-85').rank);
   });
 
   it('extraction fails for a secret the model has not memorized, within the budget', async () => {

@@ -3,7 +3,7 @@ import { ToyScorer } from './toy-scorer.js';
 import { BigramScorer } from './bigram-scorer.js';
 import { closeSecretModel, openSecretModel, openSpaceModel } from '../../src/canary/secret-model.js';
 import { enumerateLogPerplexities, exactExposures } from '../../src/canary/exact.js';
-import { exactRank } from '../../src/canary/rank.js';
+import { exactRank, exactRankWithin } from '../../src/canary/rank.js';
 import { productOfSizes, symbolsAtIndex } from '../../src/canary/space.js';
 import type { Scorer, StateBatch, StepResult } from '../../src/canary/scorer.js';
 
@@ -77,5 +77,26 @@ describe('exact rank of one secret by a pruned walk', () => {
     expect(r.fullEnumeration).toBe(true);
     expect(r.rank).toBe(exactExposures(all, [3 * 125 + 0 + 4 * 5 + 4])[0]!.rank);
     closeSecretModel(sm);
+  });
+
+  it('within a row budget: the same answer when the walk fits, null (and never more rows) when it does not', async () => {
+    const scorer = new BigramScorer(13, (p, v) => 5 * Math.sin(1.9 * p + 0.7 * v * v + 0.3 * v));
+    const digits = Int32Array.from({ length: 10 }, (_, i) => i + 1);
+    const positions = [digits, Int32Array.of(11), digits, digits, Int32Array.of(12), digits];
+    const sizes = positions.map((p) => p.length);
+    for (const idx of [0, 777, 5555, 9999]) {
+      const a = await openSpaceModel(scorer, [0], positions);
+      const full = await exactRank(a, symbolsAtIndex(sizes, idx));
+      const needed = a.rowsAdvanced;
+      closeSecretModel(a);
+      const b = await openSpaceModel(scorer, [0], positions);
+      expect(await exactRankWithin(b, symbolsAtIndex(sizes, idx), needed)).toEqual(full);
+      closeSecretModel(b);
+      const c = await openSpaceModel(scorer, [0], positions);
+      expect(await exactRankWithin(c, symbolsAtIndex(sizes, idx), needed - 1)).toBeNull();
+      expect(c.rowsAdvanced).toBeLessThanOrEqual(needed - 1);
+      closeSecretModel(c);
+    }
+    expect(scorer.live).toBe(0);
   });
 });

@@ -21,10 +21,16 @@ describe('natural secrets of a trained run', () => {
     report = await measureNaturalSecretsOfRun(run, [...secrets, untestable], { references: 500, maxQueries: 3000 });
   }, 120_000);
 
-  it('measures every secret in input order: estimated above 10^7 candidates, exact below', () => {
+  it('measures every secret in input order: exact below 10^7 candidates, estimated above unless a short walk ranks it', () => {
     expect(report.secrets.map((r) => r.text)).toEqual([SIGNATURE_PHONE, ONCE_PHONE, '10.4.7', '555#1212']);
     const [sig, once, ip, bad] = report.secrets;
-    expect(sig).toMatchObject({ kind: 'phone', testable: true, estimated: true, method: 'extrapolation', occurrences: 40, users: 1 });
+    // The memorized number is ranked exactly by the walk, with the estimates beside it.
+    expect(sig).toMatchObject({ kind: 'phone', testable: true, estimated: false, method: 'exact', occurrences: 40, users: 1 });
+    const best = sig!.contexts[sig!.bestContext!]!;
+    expect(best.exposure).toBeCloseTo(10 * Math.log2(10) - Math.log2(best.rank!), 12);
+    expect(best.extrapolation).toEqual(expect.any(Number));
+    expect(once).toMatchObject({ testable: true, estimated: true, method: 'extrapolation' });
+    expect(once!.contexts[0]!.rank).toBeUndefined();
     expect(sig!.spaceBits).toBeCloseTo(10 * Math.log2(10), 12);
     expect(sig!.contexts.length).toBe(3);
     expect(once!.contexts.length).toBe(1);
@@ -32,7 +38,7 @@ describe('natural secrets of a trained run', () => {
     expect(ip!.contexts.every((c) => Number.isInteger(c.rank) && c.rank! >= 1 && c.rank! <= 10_000)).toBe(true);
     expect(ip!.exposure).toBeCloseTo(Math.log2(1e4) - Math.log2(Math.min(...ip!.contexts.map((c) => c.rank!))), 12);
     expect(bad).toMatchObject({ testable: false, exposure: null, extracted: false, reason: expect.stringMatching(/cannot represent the character '#'/) });
-    expect(report.settings).toEqual({ kinds: null, maxExactSpace: 1e7, contexts: 3, references: 500, extractTop: 10, maxQueries: 3000 });
+    expect(report.settings).toEqual({ kinds: null, maxExactSpace: 1e7, contexts: 3, references: 500, exactWalkRows: 20_000, extractTop: 10, maxQueries: 3000 });
   });
 
   it('the phone number written 40 times is memorized far above the one written once, and extracted', () => {
@@ -41,6 +47,8 @@ describe('natural secrets of a trained run', () => {
     expect(once!.exposure!).toBeLessThan(8);
     expect(sig!.extracted).toBe(true);
     expect(sig!.extractionRank!).toBeLessThanOrEqual(10);
+    // Best-first search finds candidates in rank order: the search's position is the exact rank (no ties here).
+    expect(sig!.extractionRank).toBe(sig!.contexts[sig!.bestContext!]!.rank);
     expect(sig!.extractionQueries!).toBeLessThanOrEqual(3000);
     expect(once!.extracted).toBe(false);
   });

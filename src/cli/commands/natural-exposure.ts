@@ -19,6 +19,7 @@ interface NaturalExposureFlags {
   maxExact?: string;
   contexts?: string;
   references?: string;
+  exactWalk?: string;
   extractTop?: string;
   maxQueries?: string;
   backend?: string;
@@ -43,6 +44,7 @@ function optionsOf(f: NaturalExposureFlags): NaturalSecretsOptions {
     ...(maxExact !== undefined ? { maxExactSpace: maxExact } : {}),
     ...(f.contexts !== undefined ? { contexts: parseInteger('--contexts', f.contexts, { min: 1 }) } : {}),
     ...(f.references !== undefined ? { references: parseInteger('--references', f.references, { min: 1 }) } : {}),
+    ...(f.exactWalk !== undefined ? { exactWalkRows: parseInteger('--exact-walk', f.exactWalk) } : {}),
     ...(f.extractTop !== undefined ? { extractTop: parseInteger('--extract-top', f.extractTop, { min: 1 }) } : {}),
     ...(f.maxQueries !== undefined ? { maxQueries: parseInteger('--max-queries', f.maxQueries) } : {}),
     ...(f.backend !== undefined ? { backend: parseBackendName(f.backend, '--backend') } : {}),
@@ -64,6 +66,11 @@ export function register(program: Command, io: CliIO): void {
     .option('--max-exact <n>', 'largest candidate space |R| ranked exactly by scoring every candidate (default 1e7); larger spaces are estimated')
     .option('--contexts <k>', "contexts scored per secret: its first k occurrences; the largest exposure counts (the attacker's best context) (default 3)")
     .option('--references <n>', 'random candidates scored per context for an estimated exposure (default 2000)')
+    .option(
+      '--exact-walk <rows>',
+      'above --max-exact: model queries a pruned walk of the candidates may spend per context to rank a secret exactly ' +
+        '(a memorized secret needs few; an estimate cannot see far into the tail and under-reports it); 0: estimates only (default 20000)',
+    )
     .option('--extract-top <k>', 'a secret is extracted when the search ranks it among its first k candidates (default 10)')
     .option('--max-queries <n>', "model queries (next-token distributions) the extraction search may spend per secret; 0 skips it (default: the run's budget)")
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu')
