@@ -117,12 +117,6 @@ export function parseFormat(template: string): CanaryFormat {
   return { template, prefix: literals[0]!, suffix: literals[1]!, ...slot, slots: [slot], separators: [], positions };
 }
 
-/** The format's single slot, or an InvalidArgumentError saying `purpose` needs one. */
-export function singleSlot(format: SecretFormat, purpose: string): FormatSlot {
-  if (format.slots.length !== 1) throw new InvalidArgumentError(`${purpose} needs a format with one secret slot; '${format.template}' has ${format.slots.length}`);
-  return format.slots[0]!;
-}
-
 function parseSlot(template: string, body: string): FormatSlot {
   const first = body.indexOf(':');
   const last = body.lastIndexOf(':');

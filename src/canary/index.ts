@@ -13,7 +13,6 @@ export {
   MAX_FORMAT_POSITIONS,
   parseFormat,
   parseSecretFormat,
-  singleSlot,
   spaceSize,
   log2SpaceSize,
   fillFormat,

@@ -9,7 +9,7 @@ import { type ScoringContext, type TestableSecret, prepareSecret, scoringContext
 import { exactRank, exactRankWithin } from './rank.js';
 import type { Scorer } from './scorer.js';
 import { type SpaceModel, closeSecretModel, openSpaceModel, scoreSecrets } from './secret-model.js';
-import { positionSizes, sampleSpace, spaceCount } from './space.js';
+import { positionSizes, productOfSizes, sampleSpace, spaceCount } from './space.js';
 
 /**
  * Exposure and extraction of a natural secret (one found in the training text, not planted)
@@ -168,6 +168,8 @@ export async function measureNaturalSecret(
   const refCount = opts.references ?? DEFAULT_NATURAL_REFERENCES;
   const refs = exact ? null : sampleSpace(opts.random ?? seededRandom('natural-references').fork(`${secret.kind}:${secret.text}`), sizes, refCount);
   const walkRows = opts.exactWalkRows ?? DEFAULT_EXACT_WALK_ROWS;
+  const spaceSize = productOfSizes(sizes);
+  const maxAlphabet = Math.max(...sizes);
   const batch = opts.batchRows !== undefined ? { batchRows: opts.batchRows } : {};
   const notes = new Set<string>();
   const results: NaturalContextExposure[] = [];
@@ -186,8 +188,13 @@ export async function measureNaturalSecret(
         const est = estimateExposures({ secret: [bits!] }, refBits);
         const e = est.exposures.secret!;
         const estimates = { interpolation: e.interpolation[0]!, extrapolation: e.extrapolation ? e.extrapolation[0]! : null };
-        // A likely secret is ranked exactly by a short walk; the estimates stay beside it.
-        const ex = walkRows > 0 ? await exactRankWithin(model, prepared.symbols, walkRows, batch) : null;
+        // A likely secret is ranked exactly by a short walk; the estimates stay beside it. The
+        // walk is tried only when the sample puts the rank within its reach (each row it advances
+        // yields at most max_i A_i candidates; 10x slack for the sample's error).
+        let below = 0;
+        for (const b of refBits) if (b <= bits!) below++;
+        const reachable = (spaceSize * below) / refCount <= 10 * walkRows * maxAlphabet;
+        const ex = walkRows > 0 && reachable ? await exactRankWithin(model, prepared.symbols, walkRows, batch) : null;
         if (ex) return { ...where, method: 'exact', logPerplexityBits: ex.logPerplexityBits, exposure: ex.exposure, rank: ex.rank, ...estimates };
         if (est.warning) notes.add(est.warning);
         const method = estimates.extrapolation === null ? 'interpolation' : 'extrapolation';

@@ -132,6 +132,12 @@ describe('exposure of a natural secret in its contexts', () => {
     const plain = (await measureNaturalSecret(scorer, char, natural('30-85', FORMAT, [occ('my pin:', 'm1')]), opts)) as NaturalSecretExposure;
     expect(plain).toMatchObject({ method: 'extrapolation', estimated: true });
     expect(plain.contexts[0]!.rank).toBeUndefined();
+    // When the sample puts the rank far out of the walk's reach, no walk is tried: only the
+    // references and the secret are scored (5 positions: 4 rows each).
+    const before = scorer.rows;
+    const far = (await measureNaturalSecret(scorer, char, natural('30-85', FORMAT, [occ('my pin:', 'm1')]), { ...opts, exactWalkRows: 5 })) as NaturalSecretExposure;
+    expect(far.method).toBe('extrapolation');
+    expect(scorer.rows - before).toBe((500 + 1) * 4);
     // With a budget large enough for the whole tree (1210 rows), every secret is ranked exactly.
     const all = (await measureNaturalSecret(scorer, char, natural('30-85', FORMAT, [occ('my pin:', 'm1')]), { ...opts, exactWalkRows: 1210 + 4 })) as NaturalSecretExposure;
     expect(all.contexts[0]!.rank).toBe(bruteRank(scorer, 'my pin:', '30-85').rank);
