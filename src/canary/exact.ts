@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../util/errors.js';
 import type { StateBatch } from './scorer.js';
-import { BITS_PER_NAT, DEFAULT_BATCH_ROWS, type SecretModel, advanceCounted } from './secret-model.js';
+import { BITS_PER_NAT, DEFAULT_BATCH_ROWS, type SpaceModel, advanceCounted } from './secret-model.js';
+import { productOfSizes } from './space.js';
 
 /** Default largest |R| enumerated exactly (|R| float64 values = 800 MB at this size). */
 export const DEFAULT_MAX_EXACT_SPACE = 1e8;
@@ -22,41 +23,51 @@ export interface EnumerateOptions {
 }
 
 /**
- * Log-perplexity in bits of EVERY secret of R given the prefix, indexed lexicographically
- * (index = sum_i s_i * A^(L-1-i), see secretIndex). The tree of secrets is walked depth first
- * in chunks of subtrees: each call advances at most `batchRows` rows, so at most about
- * length * batchRows states are alive at once, whatever |R| is. Leaves need no state: their
- * last term comes from their parent's log-probabilities, so only sum_{k=1}^{L-1} A^k rows are
- * advanced in total (|R|/(A-1) for large R).
+ * Log-perplexity in bits of EVERY secret of R given the prefix, indexed in mixed radix, first
+ * position most significant (index = sum_i s_i * prod_{j>i} A_j: lexicographic for a single
+ * slot, see secretIndex and spaceIndex). The tree of secrets is walked depth first in chunks of
+ * subtrees: each call advances at most `batchRows` rows, so at most about length * batchRows
+ * states are alive at once, whatever |R| is. Leaves need no state: their last term comes from
+ * their parent's log-probabilities, so only sum_{k=1}^{L-1} prod_{i<k} A_i rows are advanced in
+ * total (|R|/(A-1) for a large single-slot R). A one-symbol position (a literal separator)
+ * advances its nodes without branching.
  */
-export async function enumerateLogPerplexities(model: SecretModel, opts: EnumerateOptions = {}): Promise<Float64Array> {
-  const A = model.symbolIds.length;
+export async function enumerateLogPerplexities(model: SpaceModel, opts: EnumerateOptions = {}): Promise<Float64Array> {
+  const { positionIds } = model;
   const L = model.length;
+  const sizes = positionIds.map((ids) => ids.length);
+  const A0 = sizes[0]!;
   const from = opts.firstSymbols?.from ?? 0;
-  const to = opts.firstSymbols?.to ?? A;
-  if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= A)) {
-    throw new RangeError(`first symbols [${from}, ${to}) must be a non-empty range within [0, ${A})`);
+  const to = opts.firstSymbols?.to ?? A0;
+  if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= A0)) {
+    throw new RangeError(`first symbols [${from}, ${to}) must be a non-empty range within [0, ${A0})`);
   }
-  const total = A ** L;
-  const blockSize = (to - from) * A ** (L - 1);
-  const base = from * A ** (L - 1);
+  const total = productOfSizes(sizes);
+  const below = productOfSizes(sizes.slice(1)); // secrets under one first symbol
+  const blockSize = (to - from) * below;
+  const base = from * below;
   const maxSpace = opts.maxSpace ?? DEFAULT_MAX_EXACT_SPACE;
   if (total > maxSpace) {
+    const uniform = sizes.every((a) => a === A0);
+    const shape = uniform ? `${A0}^${L}` : sizes.filter((a) => a > 1).join('*');
+    const log2 = uniform ? L * Math.log2(A0) : sizes.reduce((b, a) => b + Math.log2(a), 0);
     throw new InvalidArgumentError(
-      `exact exposure would enumerate |R| = ${A}^${L} = 2^${(L * Math.log2(A)).toFixed(1)} secrets, above the limit of ${maxSpace}; ` +
+      `exact exposure would enumerate |R| = ${shape} = 2^${log2.toFixed(1)} secrets, above the limit of ${maxSpace}; ` +
         `use estimated exposure (a random sample of R with interpolation and skew-normal extrapolation) or raise the limit`,
     );
   }
-  const batchRows = Math.max(A, opts.batchRows ?? DEFAULT_BATCH_ROWS);
+  const batchRows = Math.max(Math.max(...sizes), opts.batchRows ?? DEFAULT_BATCH_ROWS);
   const out = new Float64Array(blockSize);
-  const { scorer, symbolIds } = model;
+  const { scorer } = model;
   const V = scorer.vocabSize;
   let done = 0;
 
   // Rows of `state` are the tree nodes first .. first+n-1 of depth `depth` (contiguous in
-  // lexicographic order), with accumulated log-perplexities acc (bits). Only the root's
+  // mixed-radix order), with accumulated log-perplexities acc (bits). Only the root's
   // children are restricted (to the block's first symbols); deeper levels take every symbol.
   const descend = async (state: StateBatch, logProbs: Float32Array, n: number, depth: number, acc: Float64Array, first: number): Promise<void> => {
+    const symbolIds = positionIds[depth]!;
+    const A = symbolIds.length;
     const sLo = depth === 0 ? from : 0;
     const sHi = depth === 0 ? to : A;
     const width = sHi - sLo;

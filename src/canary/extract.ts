@@ -1,7 +1,7 @@
 import type { StateBatch } from './scorer.js';
-import { type CanaryFormat, secretFromSymbols } from './format.js';
 import { MinHeap } from './binary-heap.js';
-import { BITS_PER_NAT, type SecretModel, advanceCounted } from './secret-model.js';
+import { BITS_PER_NAT, type SpaceModel, advanceCounted } from './secret-model.js';
+import { type SecretSpace, positionSizes, productOfSizes, spaceText } from './space.js';
 
 /** A complete secret found by the search. */
 export interface ExtractionCandidate {
@@ -19,7 +19,7 @@ export interface ExtractionOptions {
    * Budget of model queries: one query = one row passed to scorer.advance, i.e. one
    * next-token distribution for one partial secret (the prefix run is not counted). The
    * search never exceeds it. Brute force in these units costs sum_{k=1}^{L-1} A^k (a shared
-   * tree) or |R| candidate scorings.
+   * tree; prod_{i<k} A_i for a space with several alphabets) or |R| candidate scorings.
    */
   maxQueries: number;
   /** Partial secrets expanded per scorer.advance call (default 256). */
@@ -51,10 +51,15 @@ interface LiveBatch {
  * candidate is the k-th most likely secret. Up to `batchNodes` partial secrets are popped
  * together and expanded with one scorer.advance per state batch their parents live in;
  * children ending the secret need no state (their cost comes from the parent's log-probs).
+ * `space` gives the text of each position's symbols (a canary format, or a secret's token-level
+ * space); its positions must match the model's. A one-symbol position (a literal separator)
+ * has one child, so it costs a query but never branches.
  */
-export async function extractSecrets(model: SecretModel, format: CanaryFormat, opts: ExtractionOptions): Promise<ExtractionResult> {
-  const { scorer, symbolIds, length: L } = model;
-  const A = symbolIds.length;
+export async function extractSecrets(model: SpaceModel, space: SecretSpace, opts: ExtractionOptions): Promise<ExtractionResult> {
+  const { scorer, positionIds, length: L } = model;
+  if (space.positions.length !== L || space.positions.some((p, i) => p.length !== positionIds[i]!.length)) {
+    throw new RangeError(`the text space (${space.positions.length} positions) does not match the model's ${L} positions and their alphabets`);
+  }
   const V = scorer.vocabSize;
   const k = Math.max(1, opts.batchNodes ?? 256);
   const maxCandidates = opts.maxCandidates ?? Infinity;
@@ -76,9 +81,10 @@ export async function extractSecrets(model: SecretModel, format: CanaryFormat, o
 
   const pushChildren = (node: number, logProbs: Float32Array, row: number, batchId: number): number => {
     let internal = 0;
-    for (let s = 0; s < A; s++) {
+    const d = (node < 0 ? 0 : depth[node]!) + 1;
+    const symbolIds = positionIds[d - 1]!;
+    for (let s = 0; s < symbolIds.length; s++) {
       const id = cost.length;
-      const d = (node < 0 ? 0 : depth[node]!) + 1;
       cost.push((node < 0 ? 0 : cost[node]!) - logProbs[row * V + symbolIds[s]!]! * BITS_PER_NAT);
       depth.push(d);
       parent.push(node);
@@ -112,7 +118,7 @@ export async function extractSecrets(model: SecretModel, format: CanaryFormat, o
       while (heap.size > 0 && depth[heap.peek()]! === L) {
         const node = heap.pop();
         const symbols = symbolsOf(node);
-        const secret = secretFromSymbols(format, symbols);
+        const secret = spaceText(space, symbols);
         candidates.push({ secret, symbols, logPerplexityBits: cost[node]!, queries: used() });
         missing.delete(secret);
         if (wanted && wanted.size > 0 && missing.size === 0) {
@@ -142,7 +148,7 @@ export async function extractSecrets(model: SecretModel, format: CanaryFormat, o
       for (const [src, nodes] of bySource) {
         const state = src === -1 ? model.start.state : batches.get(src)!.state;
         const parents = Int32Array.from(nodes, (n) => srcRow[n]!);
-        const tokens = Int32Array.from(nodes, (n) => symbolIds[symbol[n]!]!);
+        const tokens = Int32Array.from(nodes, (n) => positionIds[depth[n]! - 1]![symbol[n]!]!);
         const res = await advanceCounted(model, state, parents, tokens);
         const id = nextBatch++;
         let refs = 0;
@@ -175,12 +181,12 @@ export interface ExtractionOutcome {
 }
 
 /** Whether `secret` was extracted, at which position and after how many queries, against brute force. */
-export function extractionOutcome(result: ExtractionResult, secret: string, format: CanaryFormat): ExtractionOutcome {
-  const A = format.alphabet.length;
-  const L = format.length;
+export function extractionOutcome(result: ExtractionResult, secret: string, space: SecretSpace): ExtractionOutcome {
+  const sizes = positionSizes(space);
+  const L = sizes.length;
   let treeQueries = 0;
-  for (let k = 1; k < L; k++) treeQueries += A ** k;
-  const base = { spaceSize: A ** L, treeQueries };
+  for (let k = 1; k < L; k++) treeQueries += productOfSizes(sizes.slice(0, k));
+  const base = { spaceSize: productOfSizes(sizes), treeQueries };
   const i = result.candidates.findIndex((c) => c.secret === secret);
   return i < 0
     ? { found: false, queries: result.queries, ...base }

@@ -1,46 +1,68 @@
 import { InvalidArgumentError } from '../util/errors.js';
+import { type SecretSpace, spaceSymbols, spaceText } from './space.js';
 
-/**
- * A canary format: fixed text around exactly one secret slot.
- *
- * Syntax (one slot per format):
- *   `{digits:N}`      N symbols from 0-9
- *   `{lower:N}`       N symbols from a-z
- *   `{set:CHARS:N}`   N symbols from the characters of CHARS (Unicode code points; CHARS may
- *                     contain ':' but not '{' or '}'; every character must be distinct)
- *   `{{` and `}}`     a literal '{' and '}' outside the slot
- * Example: `the random number is {digits:9}` has |R| = 10^9.
- */
-export interface CanaryFormat {
-  /** The format as the user wrote it. */
-  readonly template: string;
-  /** Text before the secret (braces unescaped). */
-  readonly prefix: string;
-  /** Text after the secret (braces unescaped). */
-  readonly suffix: string;
+/** One secret slot of a format: `length` symbols, each from `alphabet`. */
+export interface FormatSlot {
   /** 'digits', 'lower' or 'set'. */
   readonly alphabetName: 'digits' | 'lower' | 'set';
   /** The distinct symbols of the slot, in order; symbol index i means alphabet[i]. */
   readonly alphabet: readonly string[];
-  /** Number of symbols in the secret (>= 1). */
+  /** Number of symbols in the slot (>= 1). */
   readonly length: number;
 }
+
+/**
+ * A secret format: fixed text around one or more secret slots, with literal text between them.
+ *
+ * Syntax:
+ *   `{digits:N}`      N symbols from 0-9
+ *   `{lower:N}`       N symbols from a-z
+ *   `{set:CHARS:N}`   N symbols from the characters of CHARS (Unicode code points; CHARS may
+ *                     contain ':' but not '{' or '}'; every character must be distinct)
+ *   `{{` and `}}`     a literal '{' and '}' outside a slot
+ * Example: `({digits:3}) {digits:3}-{digits:4}` (a phone number) has |R| = 10^10.
+ *
+ * The secret is the text from the first slot to the end of the last, separators included
+ * ('617) 555-1212' above); the prefix before it and the suffix after it are fixed. As a
+ * {@link SecretSpace} its positions are the slots' symbols and, between slots, each character
+ * of the separator as a one-symbol position.
+ */
+export interface SecretFormat extends SecretSpace {
+  /** The format as the user wrote it. */
+  readonly template: string;
+  /** Text before the first slot (braces unescaped). */
+  readonly prefix: string;
+  /** Text after the last slot (braces unescaped). */
+  readonly suffix: string;
+  /** The slots, in order (at least one). */
+  readonly slots: readonly FormatSlot[];
+  /** separators[i] = the literal text between slot i and slot i+1 (possibly empty). */
+  readonly separators: readonly string[];
+}
+
+/**
+ * A canary format: a secret format with exactly one slot, the kind planted canaries use. Its
+ * slot's fields are repeated at the top level; its positions all share the slot's alphabet.
+ * Example: `the random number is {digits:9}` has |R| = 10^9.
+ */
+export interface CanaryFormat extends SecretFormat, FormatSlot {}
 
 const DIGITS = [...'0123456789'];
 const LOWER = [...'abcdefghijklmnopqrstuvwxyz'];
 
-/** Parse a format string; throws InvalidArgumentError for a missing or second slot, empty alphabet, zero length, duplicates. */
-export function parseFormat(template: string): CanaryFormat {
-  let prefix = '';
-  let suffix = '';
-  let slot: string | undefined;
+/** Most positions a format may have (slots' symbols and separator characters together). */
+export const MAX_FORMAT_POSITIONS = 1000;
+
+/** A template cut into literal texts and slot bodies: literals[i] precedes bodies[i]; one more literal ends it. */
+function splitTemplate(template: string): { literals: string[]; bodies: string[] } {
+  const literals: string[] = [''];
+  const bodies: string[] = [];
   let i = 0;
   while (i < template.length) {
     const c = template[i]!;
     const next = template[i + 1];
     if ((c === '{' && next === '{') || (c === '}' && next === '}')) {
-      if (slot === undefined) prefix += c;
-      else suffix += c;
+      literals[literals.length - 1] += c;
       i += 2;
       continue;
     }
@@ -50,23 +72,52 @@ export function parseFormat(template: string): CanaryFormat {
       if (close < 0) throw new InvalidArgumentError(`canary format '${template}' has an unclosed '{' (write '{{' for a literal brace)`);
       const body = template.slice(i + 1, close);
       if (body.includes('{')) throw new InvalidArgumentError(`canary format '${template}': a secret slot cannot contain '{'`);
-      if (slot !== undefined) throw new InvalidArgumentError(`canary format '${template}' has two secret slots; exactly one is allowed`);
-      slot = body;
+      bodies.push(body);
+      literals.push('');
       i = close + 1;
       continue;
     }
-    if (slot === undefined) prefix += c;
-    else suffix += c;
+    literals[literals.length - 1] += c;
     i += 1;
   }
-  if (slot === undefined) {
+  if (bodies.length === 0) {
     throw new InvalidArgumentError(`canary format '${template}' has no secret slot (write e.g. {digits:9}, {lower:6} or {set:abc:4})`);
   }
-  const { alphabetName, alphabet, length } = parseSlot(template, slot);
-  return { template, prefix, suffix, alphabetName, alphabet, length };
+  return { literals, bodies };
 }
 
-function parseSlot(template: string, body: string): Pick<CanaryFormat, 'alphabetName' | 'alphabet' | 'length'> {
+/**
+ * Parse a format with one or more slots (natural secrets: a phone number's digit groups and
+ * their separators). Throws InvalidArgumentError for a missing slot, empty alphabet, zero
+ * length, duplicates, or more than MAX_FORMAT_POSITIONS positions.
+ */
+export function parseSecretFormat(template: string): SecretFormat {
+  const { literals, bodies } = splitTemplate(template);
+  const slots = bodies.map((b) => parseSlot(template, b));
+  const separators = literals.slice(1, -1);
+  const positions: (readonly string[])[] = [];
+  slots.forEach((slot, i) => {
+    if (i > 0) for (const ch of separators[i - 1]!) positions.push([ch]);
+    for (let k = 0; k < slot.length && positions.length <= MAX_FORMAT_POSITIONS; k++) positions.push(slot.alphabet);
+  });
+  if (positions.length > MAX_FORMAT_POSITIONS) {
+    throw new InvalidArgumentError(`canary format '${template}' has more than ${MAX_FORMAT_POSITIONS} positions (slot symbols and separator characters)`);
+  }
+  return { template, prefix: literals[0]!, suffix: literals[literals.length - 1]!, slots, separators, positions };
+}
+
+/** Parse a format string with exactly one slot (a planted canary's); throws InvalidArgumentError for a missing or second slot, empty alphabet, zero length, duplicates. */
+export function parseFormat(template: string): CanaryFormat {
+  const { literals, bodies } = splitTemplate(template);
+  if (bodies.length > 1) {
+    throw new InvalidArgumentError(`canary format '${template}' has two secret slots; exactly one is allowed for a planted canary`);
+  }
+  const slot = parseSlot(template, bodies[0]!);
+  const positions = new Array<readonly string[]>(slot.length).fill(slot.alphabet);
+  return { template, prefix: literals[0]!, suffix: literals[1]!, ...slot, slots: [slot], separators: [], positions };
+}
+
+function parseSlot(template: string, body: string): FormatSlot {
   const first = body.indexOf(':');
   const last = body.lastIndexOf(':');
   if (first < 0) throw new InvalidArgumentError(`canary format '${template}': slot {${body}} needs a length, e.g. {digits:9}`);
@@ -99,37 +150,47 @@ function parseSlot(template: string, body: string): Pick<CanaryFormat, 'alphabet
   return { alphabetName: kind, alphabet, length };
 }
 
-/** |R| = |alphabet|^length, exactly. */
-export function spaceSize(format: CanaryFormat): bigint {
-  return BigInt(format.alphabet.length) ** BigInt(format.length);
+/** |R| = the product over slots of |alphabet|^length, exactly. */
+export function spaceSize(format: SecretFormat): bigint {
+  let n = 1n;
+  for (const slot of format.slots) n *= BigInt(slot.alphabet.length) ** BigInt(slot.length);
+  return n;
 }
 
 /** log2 |R| in bits (finite even when |R| exceeds 2^53). */
-export function log2SpaceSize(format: CanaryFormat): number {
-  return format.length * Math.log2(format.alphabet.length);
+export function log2SpaceSize(format: SecretFormat): number {
+  let bits = 0;
+  for (const slot of format.slots) bits += slot.length * Math.log2(slot.alphabet.length);
+  return bits;
 }
 
-/** The full canary text for a secret (a string of alphabet symbols). */
-export function fillFormat(format: CanaryFormat, secret: string): string {
+/** The full text for a secret (the text from the first slot to the end of the last, separators included). */
+export function fillFormat(format: SecretFormat, secret: string): string {
   return format.prefix + secret + format.suffix;
 }
 
-/** Secret string of symbol indices (each in [0, |alphabet|)). */
-export function secretFromSymbols(format: CanaryFormat, symbols: ArrayLike<number>): string {
+/** Secret string of symbol indices, one per position (each in [0, |alphabet of that position|)). */
+export function secretFromSymbols(format: SecretFormat, symbols: ArrayLike<number>): string {
+  if (format.slots.length > 1) return spaceText(format, symbols);
   let s = '';
-  for (let i = 0; i < symbols.length; i++) s += format.alphabet[symbols[i]!]!;
+  for (let i = 0; i < symbols.length; i++) s += format.positions[0]![symbols[i]!]!;
   return s;
 }
 
-/** Symbol indices of a secret string; throws InvalidArgumentError if it is not a secret of this format. */
-export function symbolsFromSecret(format: CanaryFormat, secret: string): Int32Array {
+/**
+ * Symbol indices of a secret string, one per position (separator positions get index 0);
+ * throws InvalidArgumentError if it is not a secret of this format.
+ */
+export function symbolsFromSecret(format: SecretFormat, secret: string): Int32Array {
+  if (format.slots.length > 1) return spaceSymbols(format, secret, `format '${format.template}'`);
+  const { alphabet, length } = format.slots[0]!;
   const chars = [...secret];
-  if (chars.length !== format.length) {
-    throw new InvalidArgumentError(`secret '${secret}' has ${chars.length} symbols; format '${format.template}' needs ${format.length}`);
+  if (chars.length !== length) {
+    throw new InvalidArgumentError(`secret '${secret}' has ${chars.length} symbols; format '${format.template}' needs ${length}`);
   }
   const out = new Int32Array(chars.length);
   chars.forEach((c, i) => {
-    const k = format.alphabet.indexOf(c);
+    const k = alphabet.indexOf(c);
     if (k < 0) throw new InvalidArgumentError(`secret '${secret}' has '${c}', which is not in the alphabet of format '${format.template}'`);
     out[i] = k;
   });

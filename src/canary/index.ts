@@ -8,7 +8,11 @@ export { DpCanaryError, InvalidArgumentError } from '../util/errors.js';
 export type { Scorer, StateBatch, StepResult } from './scorer.js';
 export {
   type CanaryFormat,
+  type FormatSlot,
+  type SecretFormat,
+  MAX_FORMAT_POSITIONS,
   parseFormat,
+  parseSecretFormat,
   spaceSize,
   log2SpaceSize,
   fillFormat,
@@ -20,12 +24,25 @@ export {
 export { type Canary, generateCanaries } from './generate.js';
 export { type Insertion, insertCanaries } from './insert.js';
 export { type CanaryManifest, type ManifestCanary, manifestToJson, manifestFromJson } from './manifest.js';
-export { type CanaryTokens, canaryTokens } from './tokens.js';
+export {
+  type SecretSpace,
+  positionSizes,
+  productOfSizes,
+  spaceCount,
+  spaceText,
+  spaceSymbols,
+  spaceIndex,
+  symbolsAtIndex,
+  sampleSpace,
+} from './space.js';
+export { type CanaryTokens, type SecretTokens, canaryTokens, secretTokens } from './tokens.js';
 export {
   type SecretModel,
+  type SpaceModel,
   BITS_PER_NAT,
   DEFAULT_BATCH_ROWS,
   openSecretModel,
+  openSpaceModel,
   closeSecretModel,
   scoreSecrets,
   sampleSecrets,
@@ -37,6 +54,7 @@ export {
   enumerateLogPerplexities,
   exactExposures,
 } from './exact.js';
+export { type RankResult, POSITIVE_LOGPROB_NATS, SCORE_SLACK_BITS, exactRank } from './rank.js';
 export {
   type ExposureEstimates,
   MIN_REFERENCES,
@@ -64,3 +82,17 @@ export {
 } from './extract.js';
 export { type ScoresFile, parseScoresJson } from './scores-file.js';
 export { type AuditCanary, type AuditManifest, auditManifestFromValue } from './audit-manifest.js';
+export {
+  type NaturalExposureOptions,
+  type NaturalContextExposure,
+  type NaturalExtraction,
+  type NaturalSecretExposure,
+  type NaturalSecretUntestable,
+  type NaturalSecretResult,
+  NATURAL_MAX_EXACT_SPACE,
+  DEFAULT_NATURAL_CONTEXTS,
+  DEFAULT_NATURAL_REFERENCES,
+  DEFAULT_EXTRACTION_TOP_K,
+  measureNaturalSecret,
+} from './natural.js';
+export { type ScoringContext, type TestableSecret, type UntestableSecret, prepareSecret, scoringContexts, isUnknownToken } from './natural-context.js';

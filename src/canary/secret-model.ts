@@ -7,20 +7,37 @@ export const BITS_PER_NAT = 1 / Math.LN2;
 export const DEFAULT_BATCH_ROWS = 4096;
 
 /**
- * A scorer positioned after a canary's fixed prefix: the prefix has been run once and its
- * state is reused by every scoring, enumeration and extraction. Secrets are given as symbol
- * indices (0..alphabetSize-1), mapped to token ids through `symbolIds`.
+ * A scorer positioned after a secret's fixed prefix: the prefix has been run once and its
+ * state is reused by every scoring, enumeration and extraction. A secret is one symbol index
+ * per position; position i maps symbol k to token id positionIds[i][k] (a literal separator is
+ * a position with one symbol).
  */
-export interface SecretModel {
+export interface SpaceModel {
   readonly scorer: Scorer;
   /** State and next-token log-probabilities (nats) after the prefix; one row. */
   readonly start: StepResult;
-  /** symbolIds[k] = token id of alphabet symbol k. */
-  readonly symbolIds: Int32Array;
-  /** Secret length in symbols. */
+  /** positionIds[i][k] = token id of symbol k at position i; every alphabet is non-empty. */
+  readonly positionIds: readonly Int32Array[];
+  /** Secret length in positions (= tokens). */
   readonly length: number;
   /** Number of rows passed to scorer.advance so far (model queries; the prefix run is not counted). */
   rowsAdvanced: number;
+}
+
+/**
+ * A space model of a single-slot canary: every position has the same alphabet, whose token
+ * ids are `symbolIds` (symbol k = token symbolIds[k]).
+ */
+export interface SecretModel extends SpaceModel {
+  /** symbolIds[k] = token id of alphabet symbol k. */
+  readonly symbolIds: Int32Array;
+}
+
+function checkIds(scorer: Scorer, ids: Int32Array): void {
+  if (ids.length === 0) throw new RangeError('a secret position needs at least one symbol');
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0 || id >= scorer.vocabSize) throw new RangeError(`symbol token id ${id} outside the scorer's vocabulary`);
+  }
 }
 
 /** Run the prefix once and return a model positioned there. Call closeSecretModel when done. */
@@ -30,22 +47,32 @@ export async function openSecretModel(
   symbolIds: Int32Array,
   length: number,
 ): Promise<SecretModel> {
-  for (const id of symbolIds) {
-    if (!Number.isInteger(id) || id < 0 || id >= scorer.vocabSize) throw new RangeError(`symbol token id ${id} outside the scorer's vocabulary`);
-  }
+  checkIds(scorer, symbolIds);
   if (!Number.isSafeInteger(length) || length < 1) throw new RangeError(`secret length must be >= 1, got ${length}`);
   const start = await scorer.start(prefixIds);
-  return { scorer, start, symbolIds, length, rowsAdvanced: 0 };
+  const positionIds = new Array<Int32Array>(length).fill(symbolIds);
+  return { scorer, start, symbolIds, positionIds, length, rowsAdvanced: 0 };
+}
+
+/**
+ * Run the prefix once and return a model of a space with one alphabet per position (a
+ * multi-slot secret). Call closeSecretModel when done.
+ */
+export async function openSpaceModel(scorer: Scorer, prefixIds: readonly number[], positionIds: readonly Int32Array[]): Promise<SpaceModel> {
+  if (positionIds.length < 1) throw new RangeError('a secret needs at least one position');
+  for (const ids of positionIds) checkIds(scorer, ids);
+  const start = await scorer.start(prefixIds);
+  return { scorer, start, positionIds: [...positionIds], length: positionIds.length, rowsAdvanced: 0 };
 }
 
 /** Free the prefix state. */
-export function closeSecretModel(model: SecretModel): void {
+export function closeSecretModel(model: SpaceModel): void {
   model.scorer.dispose(model.start.state);
 }
 
 /** scorer.advance that counts rows. */
 export async function advanceCounted(
-  model: SecretModel,
+  model: SpaceModel,
   state: StepResult['state'],
   parents: Int32Array,
   tokens: Int32Array,
@@ -57,25 +84,26 @@ export async function advanceCounted(
 /**
  * Log-perplexity in bits of each secret given the prefix:
  * sum_i -log2 Pr(secret_i | prefix, secret_<i). `secrets` is row-major [n x length] symbol
- * indices. Scored in chunks of `batchRows` secrets, each advanced length-1 times from the
- * shared prefix state (the last symbol needs no state, only the previous step's log-probs).
+ * indices (position i's index into positionIds[i]). Scored in chunks of `batchRows` secrets,
+ * each advanced length-1 times from the shared prefix state (the last symbol needs no state,
+ * only the previous step's log-probs).
  */
 export async function scoreSecrets(
-  model: SecretModel,
+  model: SpaceModel,
   secrets: Int32Array,
   opts: { batchRows?: number } = {},
 ): Promise<Float64Array> {
   const L = model.length;
   if (secrets.length % L !== 0) throw new RangeError('secrets must hold n * length symbols');
   const n = secrets.length / L;
-  const A = model.symbolIds.length;
+  const { scorer, positionIds, start } = model;
   for (let i = 0; i < secrets.length; i++) {
     const k = secrets[i]!;
+    const A = positionIds[i % L]!.length;
     if (!(k >= 0 && k < A)) throw new RangeError(`secret symbol index ${k} outside [0, ${A})`);
   }
   const batch = Math.max(1, opts.batchRows ?? DEFAULT_BATCH_ROWS);
   const out = new Float64Array(n);
-  const { scorer, symbolIds, start } = model;
   const V = scorer.vocabSize;
   for (let lo = 0; lo < n; lo += batch) {
     const m = Math.min(batch, n - lo);
@@ -86,8 +114,9 @@ export async function scoreSecrets(
     try {
       for (let pos = 0; pos < L; pos++) {
         const tokens = new Int32Array(m);
+        const ids = positionIds[pos]!;
         for (let r = 0; r < m; r++) {
-          const tok = symbolIds[secrets[(lo + r) * L + pos]!]!;
+          const tok = ids[secrets[(lo + r) * L + pos]!]!;
           tokens[r] = tok;
           acc[r] = acc[r]! - logProbs[parents[r]! * V + tok]! * BITS_PER_NAT;
         }

@@ -21,6 +21,7 @@ export const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise
   ['rdp', () => import('./rdp.js')],
   ['exposure', () => import('./exposure.js')],
   ['extract', () => import('./extract.js')],
+  ['natural-exposure', () => import('./natural-exposure.js')],
   ['audit', () => import('./audit.js')],
   ['secrets', () => import('./secrets.js')],
 ];
