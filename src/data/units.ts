@@ -81,24 +81,3 @@ export function splitDocuments(documents: readonly CorpusDocument[], fraction: n
   documents.forEach((d, i) => (isVal[i] ? validation : train).push(d));
   return { train, validation };
 }
-
-/**
- * Unit index (0-based, in groupIntoUnits order) of each line of the corpus, for a corpus whose
- * lines are its documents' lines in order. For group-privacy figures of window-level runs.
- */
-export function unitOfLines(corpus: Corpus, unit: DocumentUnit): { lineUnit: Int32Array; keys: string[] } {
-  const docs = documentsOf(corpus);
-  const lineUnit = new Int32Array(corpus.lines.length);
-  const index = new Map<string, number>();
-  let at = 0;
-  for (const d of docs) {
-    const key = unit === 'document' ? d.id : d.user;
-    if (key === undefined) throw new InvalidArgumentError(`document '${d.id}' has no user`);
-    let u = index.get(key);
-    if (u === undefined) index.set(key, (u = index.size));
-    lineUnit.fill(u, at, at + d.lines.length);
-    at += d.lines.length;
-  }
-  if (at !== corpus.lines.length) throw new Error(`the documents of '${corpus.source}' hold ${at} lines, the corpus ${corpus.lines.length}`);
-  return { lineUnit, keys: [...index.keys()] };
-}
