@@ -80,6 +80,9 @@ async function trainAndMeasure(point: StudyPoint, ctx: PointContext, config: Run
       // The public model never touched the private text: with respect to it, it is 0-DP (a constant).
       epsilon: point.mode === 'public' ? 0 : metrics.epsilon,
       epsilonPld: point.mode === 'public' ? 0 : metrics.epsilonPld,
+      privacyUnit: metrics.privacyUnit,
+      ...(metrics.trainUnits !== undefined ? { trainUnits: metrics.trainUnits } : {}),
+      ...(metrics.groupPrivacy ? { groupPrivacy: metrics.groupPrivacy } : {}),
       delta: metrics.delta,
       noiseMultiplier: metrics.noiseMultiplier,
       steps: metrics.steps,
