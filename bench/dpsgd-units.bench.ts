@@ -5,8 +5,9 @@
  * 256 rows, noise included, no optimizer. For U units of m windows each, the unit step (taps
  * regrouped [T, U m, P] -> [m T, U, P], every unit's norm and clipped sum) is timed against a
  * window-level step over the same U m rows; a third kind has units of 1..m windows (mean m/2 + 1/2),
- * padded to the most windows in each pass. Medians of interleaved repetitions (2 shared cores:
- * expect noise).
+ * most first as a step's draw orders them, each pass padded to its largest unit. Medians of interleaved repetitions of the process's
+ * CPU time per step (wasm runs in this one thread, so CPU time is the step's compute even on a
+ * shared, loaded machine) and of wall time.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/dpsgd/backend.js';
@@ -24,13 +25,24 @@ interface Row {
   units: number;
   windowsPerUnit: number;
   rows: number;
+  /** CPU ms per step (medians). */
   windowMs: number;
   unitMs: number;
   ratio: number;
-  /** Units of 1..m windows: real rows, and the step's time. */
+  /** Units of 1..m windows: real rows, and the step's CPU ms. */
   mixedRows: number;
   mixedMs: number;
+  /** Wall ms per step (medians; inflated when the machine is shared). */
+  wallMs: { window: number; unit: number; mixed: number };
   repetitions: number;
+}
+
+/** CPU ms (user + system) of this process while f runs. */
+function cpuMs(f: () => void): number {
+  const t0 = process.cpuUsage();
+  f();
+  const d = process.cpuUsage(t0);
+  return (d.user + d.system) / 1000;
 }
 
 async function measure(U: number, m: number, reps: number): Promise<Row> {
@@ -38,7 +50,8 @@ async function measure(U: number, m: number, reps: number): Promise<Row> {
   const rows = U * m;
   const windows = Array.from({ length: rows }, () => Int32Array.from({ length: SEQ + 1 }, () => data.int(CONFIG.vocabSize)));
   const all = Int32Array.from({ length: rows }, (_, i) => i);
-  const mixedSizes = Int32Array.from({ length: U }, () => 1 + data.int(m));
+  // Sorted, most windows first, as drawUnitExamples hands them to the step.
+  const mixedSizes = Int32Array.from({ length: U }, () => 1 + data.int(m)).sort().reverse();
   const mixedRows = mixedSizes.reduce((a, b) => a + b, 0);
   const model = LanguageModel.create(CONFIG, seededRandom('bench-units-model'));
   const noise = secureRandom();
@@ -55,11 +68,25 @@ async function measure(U: number, m: number, reps: number): Promise<Row> {
     unit: () => step(all, { ...options(U), unitSizes: new Int32Array(U).fill(m) }),
     mixed: () => step(all.subarray(0, mixedRows), { ...options(U), unitSizes: mixedSizes }),
   };
-  const times = await timeInterleaved(kinds, reps, () => model.param('output/b').dataSync());
+  // Each timed call records its own CPU time too (reading a weight waits for queued work).
+  const cpu = { window: [] as number[], unit: [] as number[], mixed: [] as number[] };
+  const settled = (k: keyof typeof kinds) => (): void => {
+    cpu[k].push(cpuMs(() => {
+      kinds[k]();
+      model.param('output/b').dataSync();
+    }));
+  };
+  const timed = { window: settled('window'), unit: settled('unit'), mixed: settled('mixed') };
+  const wall = await timeInterleaved(timed, reps);
   model.dispose();
-  const windowMs = median(times.window);
-  const unitMs = median(times.unit);
-  return { units: U, windowsPerUnit: m, rows, windowMs, unitMs, ratio: unitMs / windowMs, mixedRows, mixedMs: median(times.mixed), repetitions: reps };
+  // The warm-up call is the first of each CPU list.
+  const med = (xs: number[]): number => median(xs.slice(1));
+  const windowMs = med(cpu.window);
+  const unitMs = med(cpu.unit);
+  return {
+    units: U, windowsPerUnit: m, rows, windowMs, unitMs, ratio: unitMs / windowMs, mixedRows, mixedMs: med(cpu.mixed),
+    wallMs: { window: median(wall.window), unit: median(wall.unit), mixed: median(wall.mixed) }, repetitions: reps,
+  };
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -70,8 +97,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const row = await measure(U, m, reps);
     out[`u${U}m${m}`] = row;
     console.log(
-      `${U} units x ${m} windows (${row.rows} rows): unit step ${row.unitMs.toFixed(0)} ms, window step over the same rows ${row.windowMs.toFixed(0)} ms, ` +
-        `ratio ${row.ratio.toFixed(2)}; units of 1..${m} windows (${row.mixedRows} real rows, padded): ${row.mixedMs.toFixed(0)} ms`,
+      `${U} units x ${m} windows (${row.rows} rows), CPU ms per step: unit step ${row.unitMs.toFixed(0)}, window step over the same rows ${row.windowMs.toFixed(0)}, ` +
+        `ratio ${row.ratio.toFixed(2)}; units of 1..${m} windows (${row.mixedRows} real rows, padded): ${row.mixedMs.toFixed(0)} ` +
+        `(wall ms ${row.wallMs.unit.toFixed(0)} / ${row.wallMs.window.toFixed(0)} / ${row.wallMs.mixed.toFixed(0)})`,
     );
   }
   return out;

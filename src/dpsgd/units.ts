@@ -60,39 +60,47 @@ export function indexUnits(unitIds: ArrayLike<number | string>, numExamples: num
 
 /** The examples one step's sampled units contribute, unit after unit. */
 export interface UnitDraw {
-  /** Example indices: those of the j-th sampled unit are the next sizes[j] entries. */
+  /** Example indices: those of the j-th unit of `units` are the next sizes[j] entries. */
   readonly rows: Int32Array;
-  /** Examples of each sampled unit in this step, each in 1..m. */
+  /** Examples of each unit in this step, each in 1..m. */
   readonly sizes: Int32Array;
+  /** The sampled units in the order of rows and sizes: most examples first (ties by unit index). */
+  readonly units: Int32Array;
 }
 
 /**
  * For each sampled unit (indices into the UnitIndex), min(m, k_u) of its k_u examples drawn
  * uniformly without replacement from `random` (Floyd's algorithm; all of them when k_u <= m,
- * with no draw), in increasing example order.
+ * with no draw), in increasing example order; draws are made in the order of `units`. The
+ * result lists the units with the most examples first, so that passes of whole units, each
+ * padded to its largest unit, waste few rows (the order changes only summation order).
  */
 export function drawUnitExamples(index: UnitIndex, units: ArrayLike<number>, m: number, random: RandomSource): UnitDraw {
   checkWindowsPerStep(m);
-  const sizes = new Int32Array(units.length);
-  const out: number[] = [];
+  const chosen: Int32Array[] = [];
   for (let j = 0; j < units.length; j++) {
     const u = units[j]!;
     const from = index.starts[u]!;
     const k = index.starts[u + 1]! - from;
     if (k <= m) {
-      for (let i = 0; i < k; i++) out.push(index.members[from + i]!);
-      sizes[j] = k;
+      chosen.push(index.members.slice(from, from + k));
       continue;
     }
-    const chosen = new Set<number>();
+    const picked = new Set<number>();
     for (let t = k - m; t < k; t++) {
       const r = random.int(t + 1);
-      chosen.add(chosen.has(r) ? t : r);
+      picked.add(picked.has(r) ? t : r);
     }
-    for (const i of [...chosen].sort((a, b) => a - b)) out.push(index.members[from + i]!);
-    sizes[j] = m;
+    chosen.push(Int32Array.from([...picked].sort((a, b) => a - b), (i) => index.members[from + i]!));
   }
-  return { rows: Int32Array.from(out), sizes };
+  const order = Array.from(chosen.keys()).sort((a, b) => chosen[b]!.length - chosen[a]!.length || a - b);
+  const rows = new Int32Array(chosen.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const j of order) {
+    rows.set(chosen[j]!, at);
+    at += chosen[j]!.length;
+  }
+  return { rows, sizes: Int32Array.from(order, (j) => chosen[j]!.length), units: Int32Array.from(order, (j) => units[j]!) };
 }
 
 /** InvalidArgumentError unless m is an integer >= 1. */

@@ -208,17 +208,19 @@ describe('drawing windows of sampled units', () => {
     expect(() => indexUnits([1, 2], 3)).toThrow(InvalidArgumentError);
   });
 
-  it('takes min(m, k) distinct windows of the unit, each m-subset equally likely', () => {
+  it('takes min(m, k) distinct windows of the unit, each m-subset equally likely; units with the most windows first', () => {
     const idx = indexUnits([0, 0, 0, 0, 1, 2, 2], 7);
     const random = seededRandom('draws');
     const counts = new Map<string, number>();
     const n = 6000;
     for (let i = 0; i < n; i++) {
-      const d = drawUnitExamples(idx, [0, 1, 2], 2, random);
-      expect(Array.from(d.sizes)).toEqual([2, 1, 2]);
+      const d = drawUnitExamples(idx, [1, 0, 2], 2, random);
+      expect(Array.from(d.units)).toEqual([0, 2, 1]);
+      expect(Array.from(d.sizes)).toEqual([2, 2, 1]);
       const first = Array.from(d.rows.subarray(0, 2));
       expect(first[0]).toBeLessThan(first[1]!);
-      expect(Array.from(d.rows.subarray(2))).toEqual([4, 5, 6]);
+      expect(first.every((r) => r >= 0 && r < 4)).toBe(true);
+      expect(Array.from(d.rows.subarray(2))).toEqual([5, 6, 4]);
       counts.set(first.join(','), (counts.get(first.join(',')) ?? 0) + 1);
     }
     // C(4, 2) = 6 pairs, each with probability 1/6: a chi-square test with 5 degrees of freedom.

@@ -16,7 +16,7 @@ export interface UnitPass {
  * once each is padded to the pass's most rows (at least one unit per pass). Unit u's rows are
  * u k .. u k + k - 1; a unit with n < k rows repeats its first row with weight 0.
  */
-export function unitPasses(draw: UnitDraw, physical: number): UnitPass[] {
+export function unitPasses(draw: Pick<UnitDraw, 'rows' | 'sizes'>, physical: number): UnitPass[] {
   const { rows, sizes } = draw;
   const out: UnitPass[] = [];
   let at = 0;
