@@ -165,6 +165,13 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   const start: StartingPoint | null = config.initFrom !== undefined ? loadStartingPoint(config.initFrom) : null;
   if (start) checkStartingShape(config, start);
   const units = resolveUnits(config);
+  // Ledgers of different units do not compose (a per-window epsilon says nothing per user).
+  if (start?.ledger && config.mitigation === 'dp' && (start.record.privacyUnit ?? 'window') !== units.privacyUnit) {
+    start.model.dispose();
+    throw new InvalidArgumentError(
+      `--init-from ${start.record.run}: its epsilon is per ${start.record.privacyUnit ?? 'window'}, this run's per ${units.privacyUnit}; a private starting run must use the same privacy unit`,
+    );
+  }
   const data = prepareRunData(config, start?.tokenizer);
   const isPrivate = config.mitigation === 'dp';
   const unitRun = units.privacyUnit !== 'window' && data.units ? data.units : null;

@@ -188,5 +188,8 @@ describe('trainRun over users', () => {
     const k = w.data.largestUnit!.windows;
     expect(w.metrics.groupPrivacy).toEqual(groupPrivacy(w.metrics.epsilon, w.metrics.delta, w.data.largestUnit!));
     expect(w.metrics.groupPrivacy!.epsilon).toBeCloseTo(k * w.metrics.epsilon, 10);
+    // A per-window ledger does not compose into a per-user run (it would under-report).
+    const ft = config({ privacyUnit: 'user', userPattern: '^(u\\d)-', mode: 'fine-tune', initFrom: join(dir, 'window') });
+    await expect(trainRun(ft, join(dir, 'ft'))).rejects.toThrow(/its epsilon is per window, this run's per user/);
   });
 });

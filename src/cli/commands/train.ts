@@ -224,7 +224,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--sampling-rate <q>', 'Poisson sampling rate per step, in (0, 1] (of windows, or of units with --privacy-unit document or user)')
     .option('--batch-size <B>', 'expected batch size: windows per step (q = B / training windows); with --privacy-unit document or user, UNITS per step (q = B / training units)')
     .option('--epochs <E>', 'passes over the training data (steps = ceil(E / q))')
-    .option('--delta <delta>', 'delta of (epsilon, delta)-DP, should be below 1 / training windows (or units); default: the power of ten below it')
+    .option('--delta <delta>', 'delta of (epsilon, delta)-DP (default 1e-5), should be below 1 / training windows (or units with --privacy-unit)')
     .option('--optimizer <name>', `${OPTIMIZER_NAMES.slice(0, -1).join(', ')} or ${OPTIMIZER_NAMES.at(-1)!}`)
     .option('--learning-rate <lr>', 'optimizer learning rate')
     .option('--dropout <rate>', 'dropout rate in [0, 1)')
