@@ -152,7 +152,10 @@ export function howToRead(report: StudyReport): string {
     `the same format: a canary the model did not memorize has exposure near 1-2 bits, a fully memorized one reaches ${max}. ` +
     `The column "exposure r=N" is for the canary inserted N times. "extracted" lists the canaries that a best-first search ` +
     `over the model's predictions (the Secret Sharer's attack) ranked among its 10 most likely secrets. DP bounds what one ` +
-    `training window reveals; a canary inserted r times is covered only by group privacy of size r. "ε (PLD)" is the privacy ` +
+    `privacy unit reveals, the unit the ε column names: one training window, or one whole document or user (each sampled ` +
+    `unit's mean gradient clipped as one example); at window level a canary inserted r times is covered only by group privacy ` +
+    `of size r, and "ε for the largest user or document" says what a window-level ε gives the unit of the corpus that spans the ` +
+    `most windows (k ε, or no guarantee once the group's δ reaches 1). "ε (PLD)" is the privacy ` +
     `loss distribution accountant's certified figure for the same run (tighter than RDP's; the run was budgeted with RDP). ` +
     `"ε lower bound (audit)" is what the one-run audit (Steinke, Nasr and Jagielski 2023) proves about one training window at ` +
     `95% confidence from audit canaries: a lower bound above ε would prove a bug; a bound far below ε says the attack found little, ` +

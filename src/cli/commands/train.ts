@@ -328,7 +328,7 @@ async function trainAndReport(
     const sp = metrics.startingPoint;
     io.out(
       sp.private
-        ? `starting point: ${sp.run} (private, epsilon ${sp.epsilon.toFixed(3)}; its ledger is composed into this run's)\n`
+        ? `starting point: ${sp.run} (private, epsilon ${sp.epsilon.toFixed(3)} per ${sp.privacyUnit ?? 'window'}; its ledger is composed into this run's)\n`
         : `starting point: ${sp.run} (non-private: treated as trained on public data, which is your claim to make)\n`,
     );
   }
