@@ -1,11 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
 import { bufferIO } from '../../src/cli/io.js';
 import { PrivacyLedger } from '../../src/accountant/index.js';
 import { tinyCorpus } from '../helpers/tiny-corpus.js';
+import { buildGrid, resolveStudyConfig } from '../../src/study/grid.js';
+import { runStudy } from '../../src/study/runner.js';
+import { runStudyPoint } from '../../src/study/run-point.js';
+import { renderMarkdown } from '../../src/study/markdown.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = bufferIO();
@@ -77,4 +81,31 @@ describe('train with a privacy unit larger than a window', () => {
     expect(r.out).toBe('');
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
   });
+
+  it('a study holds a window-level and a user-level DP point side by side on the same data', async () => {
+    const cfg = resolveStudyConfig('quick', {
+      corpus, corpusMaxChars: 1e9, modes: ['scratch'], mitigations: ['none', 'dp'], dpEpsilons: [8], privacyUnits: ['window', 'user'],
+      userPattern: '^([^/]+)/', unitWindows: 2, dpRecipe: { batchSize: 3, learningRate: 0.02, epochs: 1, clip: 0.5 }, epochs: 1,
+      insertions: [1, 4], canaryFormat: 'my pin is {digits:3}', hiddenSize: 12, embeddingDim: 6, seqLength: 24, exposureEachEpoch: false,
+    });
+    const points = buildGrid(cfg);
+    expect(points.map((p) => p.id)).toEqual(['none-seed1', 'dp-eps8-seed1', 'dp-eps8-user-seed1']);
+    const report = await runStudy(points, runStudyPoint, { outDir: join(dir, 'study') });
+    const byId = new Map(report.points.map((r) => [r.id, r]));
+    for (const r of report.points) expect(r.status, r.status === 'failed' ? r.error : r.id).toBe('ok');
+    const user = byId.get('dp-eps8-user-seed1')!;
+    const window = byId.get('dp-eps8-seed1')!;
+    if (user.status !== 'ok' || window.status !== 'ok') return;
+    expect(user.privacyUnit).toBe('user');
+    expect(window.privacyUnit).toBe('window');
+    expect(window.groupPrivacy?.unit).toBe('user');
+    expect(user.groupPrivacy).toBeUndefined();
+    // Same data for every point: the canaries sit in the same users.
+    const manifest = (id: string): unknown => JSON.parse(readFileSync(join(dir, 'study', 'runs', id, 'manifest.json'), 'utf8'));
+    expect(manifest('dp-eps8-user-seed1')).toEqual(manifest('dp-eps8-seed1'));
+    expect(manifest('none-seed1')).toEqual(manifest('dp-eps8-seed1'));
+    const md = renderMarkdown(report);
+    expect(md).toMatch(/\| dp-eps8-user-seed1 \| scratch \| DP-SGD ε=8 per user \|.*\| [\d.]+ per user \| [\d.]+ \(the unit\) \|/);
+    expect(md).toMatch(/\| dp-eps8-seed1 \| scratch \| DP-SGD ε=8 per window \|.*\| [\d.]+ per window \| no guarantee \(user of \d+ windows\) \|/);
+  }, 300_000);
 });
