@@ -281,6 +281,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     order: eps ? eps.order : null,
     epsilonPld: Number.isFinite(pld.epsilon) ? pld.epsilon : 'Infinity',
     epsilonPldDetail: pldDetail,
+    privacyUnit: units.privacyUnit,
     adjacency: unitRun ? `add/remove one ${units.privacyUnit} (all its training windows; at most ${units.unitWindows} of them in one step)` : 'add/remove one training window',
     sampling: 'Poisson',
     ...(start ? { startingPoint: start.record } : {}),

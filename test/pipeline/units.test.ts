@@ -177,8 +177,10 @@ describe('trainRun over users', () => {
     const want = PrivacyLedger.empty().compose({ samplingRate: 2 / U, noiseMultiplier: 1.5, count: metrics.steps }).epsilon(metrics.delta).epsilon;
     expect(metrics.epsilon).toBe(want);
     expect(metrics.groupPrivacy).toBeUndefined();
-    const ledger = JSON.parse(readFileSync(runPath(join(dir, 'user'), 'ledger'), 'utf8')) as { adjacency: string };
+    const ledger = JSON.parse(readFileSync(runPath(join(dir, 'user'), 'ledger'), 'utf8')) as { adjacency: string; privacyUnit: string; epsilon: number };
     expect(ledger.adjacency).toMatch(/one user/);
+    expect(ledger.privacyUnit).toBe('user');
+    expect(ledger.epsilon).toBe(metrics.epsilon);
     const manifest = JSON.parse(readFileSync(runPath(join(dir, 'user'), 'manifest'), 'utf8')) as { canaries: Array<{ unit?: string }> };
     expect(manifest.canaries.every((x) => typeof x.unit === 'string')).toBe(true);
 
