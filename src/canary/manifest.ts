@@ -10,6 +10,8 @@ export interface ManifestCanary {
   readonly insertions: number;
   /** 0-based line/document indices of the copies in the corpus after insertion, increasing. */
   readonly positions: readonly number[];
+  /** Runs over privacy units: the key of the one unit (a user, a document id) that holds every copy. */
+  readonly unit?: string;
 }
 
 /** What a run records about its canaries (stored as JSON beside the run). */
@@ -69,7 +71,7 @@ export function manifestFromJson(text: string): CanaryManifest {
   const taken = new Set<number>();
   const canaries = list.map((c: unknown, i): ManifestCanary => {
     if (!isRecord(c)) fail(`canary ${i} is not an object`);
-    const { name, secret, text: ctext, insertions, positions } = c;
+    const { name, secret, text: ctext, insertions, positions, unit } = c;
     if (typeof name !== 'string' || name === '') fail(`canary ${i} has no name`);
     if (names.has(name)) fail(`two canaries are named '${name}'`);
     names.add(name);
@@ -91,7 +93,8 @@ export function manifestFromJson(text: string): CanaryManifest {
       taken.add(p);
       prev = p;
     }
-    return { name, secret, text: ctext, insertions, positions: positions as number[] };
+    if (unit !== undefined && (typeof unit !== 'string' || unit === '')) fail(`canary '${name}' unit must be a non-empty string`);
+    return { name, secret, text: ctext, insertions, positions: positions as number[], ...(unit !== undefined ? { unit } : {}) };
   });
   const audit = raw['audit'] === undefined ? undefined : auditManifestFromValue(raw['audit']);
   return { format: formatText, randomSource, corpusUnits: units, canaries, ...(audit ? { audit } : {}) };

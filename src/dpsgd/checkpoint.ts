@@ -39,6 +39,8 @@ export interface RunSettings {
   readonly maxEpsilon: number | null;
   /** The accountant that calibrated and budgets the run (absent in older checkpoints: 'rdp'). */
   readonly accountant?: AccountantName;
+  /** Runs over privacy units: most windows of a unit per step (numExamples then counts units). Absent: one window per unit. */
+  readonly windowsPerStep?: number;
 }
 
 export interface CheckpointJson {

@@ -8,7 +8,9 @@ import { sequenceCrossEntropy } from './layers/loss.js';
 import type { DropoutMasks } from './layers/types.js';
 import type { LanguageModel } from './model.js';
 import { privatizeGradient } from './noise.js';
-import { forwardWithTaps } from './taps.js';
+import type { UnitRows } from './parallel/shard.js';
+import { forwardWithTaps, groupTapsByUnit } from './taps.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /** A gradient ready for the optimizer, plus what the step reports. */
 export interface StepGradient {
@@ -67,7 +69,7 @@ export interface ClippedSum {
   /** Number of predicted tokens in the batch (T * B). */
   readonly tokens: number;
   readonly batchSize: number;
-  /** Per-example gradient norms before clipping. */
+  /** Per-example (per-unit, for a pass of units) gradient norms before clipping. */
   readonly norms: Float32Array;
 }
 
@@ -75,14 +77,19 @@ export interface ClippedSum {
  * sum_i clip_C(grad_i) over one (physical) batch: one forward/backward with taps -> per-example
  * norms -> clip factors -> clipped sum by one weighted contraction. No noise: sums of several
  * chunks of one logical batch add up to the sum over the whole batch.
+ * With `units` (a pass of privacy units, rows laid out as UnitRows says) each UNIT is one
+ * example: its gradient is the weighted sum of its rows' gradients (the mean of its windows),
+ * clipped as a whole; norms and batchSize are per unit, lossSum and tokens count real rows only.
  */
 export function clippedSum(
   model: LanguageModel,
   batch: Batch,
-  o: { readonly clipNorm: number; readonly normMethod?: NormMethod | 'reference'; readonly dropout?: DropoutMasks },
+  o: { readonly clipNorm: number; readonly normMethod?: NormMethod | 'reference'; readonly dropout?: DropoutMasks; readonly units?: UnitRows },
 ): ClippedSum {
   const [T, B] = batch.inputs.shape;
-  const pass = forwardWithTaps(model, batch.inputs, batch.targets, o.dropout);
+  if (o.units && o.dropout && o.dropout.size > 0) throw new InvalidArgumentError('dropout is not supported with privacy units larger than one window.');
+  const rowPass = forwardWithTaps(model, batch.inputs, batch.targets, o.dropout, o.units?.weights);
+  const pass = o.units ? groupTapsByUnit(rowPass, o.units.count) : rowPass;
   try {
     let sums: Map<string, tf.Tensor>;
     let sq: tf.Tensor1D;
@@ -99,10 +106,25 @@ export function clippedSum(
     }
     const norms = Float32Array.from(sq.dataSync(), Math.sqrt);
     sq.dispose();
-    const lossSum = tf.tidy(() => tf.sum(pass.perExampleLoss).dataSync()[0]!);
-    return { sums, lossSum, tokens: T * B, batchSize: B, norms };
+    if (!o.units) {
+      const lossSum = tf.tidy(() => tf.sum(pass.perExampleLoss).dataSync()[0]!);
+      return { sums, lossSum, tokens: T * B, batchSize: B, norms };
+    }
+    // Padding rows (weight 0) are not data: leave them out of the reported loss.
+    const rowLoss = rowPass.perExampleLoss.dataSync();
+    const w = o.units.weights;
+    let lossSum = 0;
+    let rows = 0;
+    for (let i = 0; i < B; i++) {
+      if (w[i]! > 0) {
+        lossSum += rowLoss[i]!;
+        rows++;
+      }
+    }
+    return { sums, lossSum, tokens: T * rows, batchSize: o.units.count, norms };
   } finally {
-    pass.dispose();
+    if (pass !== rowPass) pass.dispose();
+    rowPass.dispose();
   }
 }
 

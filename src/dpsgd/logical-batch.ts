@@ -6,7 +6,8 @@ import { clippedSum, dropoutMasks, nonPrivateGradient, zeroGrads, type StepGradi
 import type { DropoutMasks } from './layers/types.js';
 import type { LanguageModel } from './model.js';
 import { privatizeGradient } from './noise.js';
-import { shardBatch, type Pass } from './parallel/shard.js';
+import { shardBatch, shardUnits, type Pass } from './parallel/shard.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { concatTyped } from '../util/typed-arrays.js';
 
 /** How one logical step treats privacy: DP-SGD (clip + noise) or a plain minibatch step. */
@@ -25,6 +26,12 @@ export interface LogicalStepOptions {
   readonly step: number;
   /** The run's root random source (noise: fork("step-t/param-p"); dropout: fork("step-t/dropout[-c]")). */
   readonly random: RandomSource;
+  /**
+   * A step of privacy units (DP only): the j-th sampled unit's examples are the next unitSizes[j]
+   * entries of the indices; each unit is clipped as one example (units.ts) and expectedBatchSize
+   * counts units. Absent: every index is its own unit.
+   */
+  readonly unitSizes?: Int32Array;
 }
 
 /** Physical chunks of a logical batch: consecutive slices of at most `size` indices. */
@@ -116,13 +123,14 @@ export function accumulateParts(
       const masks = passMasks(model, batch.inputs.shape[0], pass, o, drawn);
       try {
         if (o.privacy.kind === 'dp') {
-          const r = clippedSum(model, batch, { clipNorm: o.privacy.clipNorm, normMethod: o.privacy.normMethod, dropout: masks });
+          const r = clippedSum(model, batch, { clipNorm: o.privacy.clipNorm, normMethod: o.privacy.normMethod, dropout: masks, ...(pass.units ? { units: pass.units } : {}) });
           acc = addInto(acc, r.sums);
           lossSum += r.lossSum;
           tokens += r.tokens;
           batchSize += r.batchSize;
           norms.push(r.norms);
         } else {
+          if (pass.units) throw new InvalidArgumentError('privacy units apply to DP-SGD steps only.');
           const g = nonPrivateGradient(model, batch, o.expectedBatchSize, masks);
           acc = addInto(acc, g.grads);
           lossSum += g.lossSum;
@@ -172,6 +180,6 @@ export function logicalBatchGradient(
   indices: Int32Array,
   o: LogicalStepOptions,
 ): StepGradient {
-  const passes = shardBatch(indices, o.physicalBatchSize, 1)[0]!;
+  const passes = (o.unitSizes ? shardUnits(indices, o.unitSizes, o.physicalBatchSize, 1) : shardBatch(indices, o.physicalBatchSize, 1))[0]!;
   return finishLogicalStep(model, accumulateParts(model, examples, passes, o), o);
 }

@@ -3,6 +3,8 @@
  * - Your own tf.LayersModel: `fitPrivately` (model.fit-shaped DP-SGD), `validateModel`
  *   (checks that every trainable layer can be clipped per example), `perExampleLoss`,
  *   `layersModelScorer` (the canary Scorer for a next-token model), `supportedLayers`.
+ * - Privacy units larger than one example (a user, a document): `train({ units })` and
+ *   `fitPrivately(..., { unitIds })` sample units and clip each unit's whole contribution.
  * - dp-canary's own recurrent language models: `train`, `LanguageModel`, `languageModelScorer`;
  *   data-parallel training on worker threads: `train({ threads })`, or a `ParallelSession` /
  *   `DataParallelPool` kept open across runs (`GradientEngine` is the seam).
@@ -40,6 +42,7 @@ export {
   type LengthOption,
   type TrainResult,
   type StepReport,
+  type TrainingUnits,
 } from './trainer.js';
 export { LanguageModel, type LanguageModelConfig } from './model.js';
 export { localEngine, type GradientEngine } from './gradient-engine.js';

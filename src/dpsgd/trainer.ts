@@ -16,6 +16,7 @@ import { Optimizer, type OptimizerConfig } from './optimizers.js';
 import { checkPositive, resolveDelta, resolveNoise } from './run-settings.js';
 import { resumeLedger, runStepLoop, settingsDiff, stepBudget, warnIfSeeded } from './step-loop.js';
 import { evaluate, perExampleLosses, type Evaluation } from './evaluate.js';
+import { checkWindowsPerStep, drawUnitExamples, indexUnits, type UnitIndex } from './units.js';
 
 export { defaultDelta } from './run-settings.js';
 
@@ -84,11 +85,29 @@ export type LengthOption =
   /** Epochs (> 0): steps = ceil(epochs / q). */
   | { readonly epochs: number; readonly steps?: never };
 
+/**
+ * Privacy units larger than one example (DP-SGD only; see units.ts): Poisson sampling picks
+ * units (q = expected units per step / units), each sampled unit contributes the mean gradient
+ * of at most `windowsPerStep` of its examples, clipped to C as one example, and epsilon is per unit.
+ */
+export interface TrainingUnits {
+  /** One unit id per example (numbers or strings); examples with the same id form one unit. */
+  readonly ids: ArrayLike<number | string>;
+  /** m (integer >= 1): most examples of a sampled unit in one step, drawn uniformly without replacement. */
+  readonly windowsPerStep: number;
+}
+
 export interface TrainOptions {
   /** A model to train in place, or a config for a fresh one (initialised from the run's random source). */
   readonly model: LanguageModel | LanguageModelConfig;
-  /** Training examples: windows of seqLen+1 token ids (makeWindows). One window = the privacy unit. */
+  /** Training examples: windows of seqLen+1 token ids (makeWindows). One window = the privacy unit unless `units`. */
   readonly examples: readonly (Int32Array | readonly number[])[];
+  /**
+   * Group the examples into privacy units (documents, users): sampling, clipping, delta's
+   * default and epsilon are then per unit, and sampling.batchSize counts units. DP only; the
+   * model must have no dropout. Default: one example per unit.
+   */
+  readonly units?: TrainingUnits;
   /** DP-SGD or the non-private baseline (no clipping, no noise, no ledger). */
   readonly privacy: TrainPrivacy;
   readonly sampling: SamplingOption;
@@ -155,8 +174,11 @@ export interface TrainResult {
 
 /** Resolve and check the run's settings (InvalidArgumentError on contradictions and out-of-range values, also for JS callers). */
 export function resolveSettings(o: TrainOptions, warn: (m: string) => void): RunSettings & { targetEpsilon: number | null } {
-  const N = o.examples.length;
-  if (N === 0) throw new InvalidArgumentError('there are no training examples.');
+  if (o.examples.length === 0) throw new InvalidArgumentError('there are no training examples.');
+  const index = unitIndexOf(o);
+  // The sampling population: examples, or units.
+  const N = index ? index.count : o.examples.length;
+  const what = index ? 'units' : 'examples';
   // Loose views of the unions: a JS caller may give any combination, which is checked here.
   const privacy = o.privacy as Partial<DpSgdPrivacy> | { kind?: unknown } | undefined;
   if (!privacy || (privacy.kind !== 'none' && privacy.kind !== 'dp')) throw new InvalidArgumentError("privacy must be { kind: 'none' } or { kind: 'dp', clipNorm, noise }.");
@@ -166,13 +188,14 @@ export function resolveSettings(o: TrainOptions, warn: (m: string) => void): Run
   if (sampling.rate === undefined && sampling.batchSize === undefined) throw new InvalidArgumentError('give a sampling rate or a batch size.');
   checkPositive(sampling.batchSize, 'batch size');
   const q = sampling.rate ?? sampling.batchSize! / N;
-  if (!(q > 0 && q <= 1)) throw new InvalidArgumentError(`sampling rate must be in (0, 1], got ${q} (batch size may exceed the ${N} examples).`);
+  if (!(q > 0 && q <= 1)) throw new InvalidArgumentError(`sampling rate must be in (0, 1], got ${q} (batch size may exceed the ${N} ${what}).`);
   const length = (o.length ?? {}) as { steps?: number; epochs?: number };
   if (length.steps !== undefined && length.epochs !== undefined) throw new InvalidArgumentError('give either steps or epochs, not both.');
   if (length.steps !== undefined && !(Number.isInteger(length.steps) && length.steps >= 0)) throw new InvalidArgumentError(`steps must be a non-negative integer, got ${length.steps}.`);
   checkPositive(length.epochs, 'epochs');
   const totalSteps = length.steps ?? Math.ceil((length.epochs ?? 1) / q);
   const delta = resolveDelta(o.delta, N, isPrivate, warn);
+  if (index && !isPrivate) throw new InvalidArgumentError('privacy units apply to DP-SGD: give privacy { kind: \'dp\' } or leave units out.');
   if (!isPrivate) {
     const dpOnly = ['clipNorm', 'noise', 'maxEpsilon', 'accountant', 'priorLedger', 'normMethod'].filter((k) => k in privacy);
     if (dpOnly.length > 0) throw new InvalidArgumentError(`a non-private run takes no ${dpOnly.join(', ')} (those are DP-SGD settings).`);
@@ -190,12 +213,24 @@ export function resolveSettings(o: TrainOptions, warn: (m: string) => void): Run
   return {
     private: true, numExamples: N, samplingRate: q, noiseMultiplier: r.noiseMultiplier, clipNorm, delta, totalSteps, maxEpsilon: r.maxEpsilon,
     ...(r.accountant === 'pld' ? { accountant: 'pld' as const } : {}),
+    ...(o.units ? { windowsPerStep: o.units.windowsPerStep } : {}),
     targetEpsilon: r.targetEpsilon,
   };
 }
 
+/** The examples grouped by o.units (checked), or null without units. */
+function unitIndexOf(o: TrainOptions): UnitIndex | null {
+  if (o.units === undefined) return null;
+  const u = o.units as Partial<TrainingUnits>;
+  if (typeof u !== 'object' || u === null || u.ids === undefined) throw new InvalidArgumentError('units must be { ids, windowsPerStep }.');
+  checkWindowsPerStep(u.windowsPerStep as number);
+  const dropout = o.model instanceof LanguageModel ? o.model.config.dropout : o.model.dropout;
+  if (dropout) throw new InvalidArgumentError('dropout is not supported with privacy units larger than one window.');
+  return indexUnits(u.ids, o.examples.length);
+}
+
 function sameSettings(a: RunSettings, b: RunSettings): string | null {
-  const keys: (keyof RunSettings)[] = ['private', 'numExamples', 'samplingRate', 'noiseMultiplier', 'clipNorm', 'delta', 'totalSteps', 'maxEpsilon'];
+  const keys: (keyof RunSettings)[] = ['private', 'numExamples', 'samplingRate', 'noiseMultiplier', 'clipNorm', 'delta', 'totalSteps', 'maxEpsilon', 'windowsPerStep'];
   const diff = settingsDiff(a, b, keys);
   if (diff !== null) return diff;
   if ((a.accountant ?? 'rdp') !== (b.accountant ?? 'rdp')) return 'accountant';
@@ -262,7 +297,7 @@ function startOrResume(o: TrainOptions, s: RunSettings, event: SampledGaussianEv
  * factors -> clipped sum + N(0, sigma^2 C^2) -> / (qN) (or the plain gradient), computed by the
  * gradient engine (this thread or data-parallel workers) -> optimizer step. Around it the loop
  * checks the budget, samples, charges the ledger, checkpoints and calls onStep.
- * Privacy unit: one example (window). The per-step loss in StepReport is computed on the
+ * Privacy unit: one example (window), or with `units` one unit (units.ts). The per-step loss in StepReport is computed on the
  * private batch without noise: it is for monitoring and is NOT covered by the DP guarantee.
  */
 export async function train(o: TrainOptions): Promise<TrainResult> {
@@ -298,13 +333,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const N = s.numExamples;
   const expected = s.samplingRate * N;
+  const units = unitIndexOf(o);
+  const m = o.units?.windowsPerStep ?? 1;
   const privacy: LogicalStepPrivacy = dp ? { kind: 'dp', clipNorm: s.clipNorm, noiseMultiplier: s.noiseMultiplier, normMethod: dp.normMethod } : { kind: 'none' };
   const nonFinite = o.nonFinite ?? 'stop';
   if (!NON_FINITE_POLICIES.includes(nonFinite)) throw new InvalidArgumentError(`nonFinite must be 'stop' or 'skip', got ${JSON.stringify(nonFinite)}.`);
   let skipped = 0;
   const session = o.engine === undefined && threads > 1 ? new ParallelSession(threads) : null;
   try {
-    const engine = o.engine ?? (session ? session.engineFor(model.config, o.examples, expected) : localEngine);
+    // Rows per step (for 'auto' threads): at most m windows of each expected unit.
+    const engine = o.engine ?? (session ? session.engineFor(model.config, o.examples, expected * Math.min(m, units?.largest ?? 1)) : localEngine);
     const run = await runStepLoop<StepGradient>({
       numExamples: N, samplingRate: s.samplingRate, totalSteps: s.totalSteps, startStep: step, random: root,
       privacy: ledger ? { event, delta: s.delta, ledger, budget: stepBudget(s.accountant ?? 'rdp', event, s.totalSteps, s.maxEpsilon, s.delta) } : null,
@@ -312,12 +350,20 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       checkpointEvery: every,
       // The language model's part of a step: the engine's gradient (this thread or workers), then the update.
       takeStep: async (t, indices) => {
-        const { result: g, skipped: left } = await guardNonFinite(
-          indices, t, nonFinite,
-          (idx) => engine.gradient(model, o.examples, idx, { privacy, physicalBatchSize, expectedBatchSize: expected, step: t, random: root }),
-          (idx, first) => [...new Set([...nonFinitePositions(first.norms ?? []), ...nonFinitePositions(perExampleLosses(model, o.examples, idx))])],
-          (first) => tf.dispose([...first.grads.values()]),
-        );
+        const base = { privacy, physicalBatchSize, expectedBatchSize: expected, step: t, random: root };
+        // `idx` are examples, or units whose windows (at most m of each) come from the step's own stream.
+        const gradient = async (idx: Int32Array): Promise<StepGradient> => {
+          if (!units) return engine.gradient(model, o.examples, idx, base);
+          const draw = drawUnitExamples(units, idx, m, root.fork(`step-${t}/windows`));
+          return engine.gradient(model, o.examples, draw.rows, { ...base, unitSizes: draw.sizes });
+        };
+        // Offending examples (or units: their norms are per unit) are found by their norms, and
+        // for window runs also by their own losses (a non-private step has no norms).
+        const bad = (idx: Int32Array, first: StepGradient): number[] => {
+          const byNorm = first.norms && first.norms.length === idx.length ? nonFinitePositions(first.norms) : [];
+          return units ? byNorm : [...new Set([...byNorm, ...nonFinitePositions(perExampleLosses(model, o.examples, idx))])];
+        };
+        const { result: g, skipped: left } = await guardNonFinite(indices, t, nonFinite, gradient, bad, (first) => tf.dispose([...first.grads.values()]));
         skipped += left;
         optimizer.apply(model.params, g.grads);
         tf.dispose([...g.grads.values()]);

@@ -1,6 +1,7 @@
 import type { NonFinitePolicy } from '../dpsgd/non-finite.js';
 import type { AccountantName } from '../accountant/accountant.js';
 import type { OptimizerName } from '../dpsgd/optimizer-names.js';
+import type { DocumentUnit, PrivacyUnit } from '../data/units.js';
 
 /**
  * How a run tries to prevent memorization, defined once (in report order): the type, the
@@ -92,6 +93,24 @@ export interface RunSettings {
   auditRepeats?: number;
   /** Format of the audit canaries (default src/audit/plant.ts DEFAULT_AUDIT_FORMAT); must differ from canaryFormat. */
   auditFormat?: string;
+  /**
+   * What DP-SGD protects (src/data/units.ts): 'window' (default: one training window), 'document'
+   * or 'user'. Larger units need mitigation 'dp' and data grouped by the same unit (dataUnit).
+   */
+  privacyUnit?: PrivacyUnit;
+  /**
+   * How the training data is grouped: windows cut from each unit's own text (none spans two
+   * units), the split by document, all copies of a canary in one unit. Default: the privacy unit
+   * ('window': none, the corpus as one stream). A window-level run with a data unit reports the
+   * group privacy of its largest unit exactly. Ignored by 'public' runs.
+   */
+  dataUnit?: DocumentUnit;
+  /** m: most windows a sampled unit contributes to one DP-SGD step (integer >= 1; default DEFAULT_UNIT_WINDOWS). */
+  unitWindows?: number;
+  /** A user map file (JSON object or TSV `document-id<TAB>user`) giving each document's user. */
+  userMap?: string;
+  /** A regular expression whose first capture group on a document id is its user. */
+  userPattern?: string;
   /** What the run trains on and from where (see {@link RUN_MODES}). */
   mode: RunMode;
   mitigation: Mitigation;
@@ -133,5 +152,6 @@ export interface RunConfig extends RunSettings {
 /** The part of a config that fixes the data and the canaries (shared by all points of a study). */
 export function dataKey(c: RunConfig): string {
   return JSON.stringify([c.corpus, c.corpusMaxChars, c.validationFraction, c.dataSeed, c.tokenizer, c.lowercase, c.maxVocab,
-    c.canaryFormat, c.insertions, c.seqLength, c.auditCanaries ?? 0, c.auditRepeats ?? 1, c.auditFormat ?? null]);
+    c.canaryFormat, c.insertions, c.seqLength, c.auditCanaries ?? 0, c.auditRepeats ?? 1, c.auditFormat ?? null,
+    c.dataUnit ?? (c.privacyUnit === 'window' ? null : (c.privacyUnit ?? null)), c.userMap ?? null, c.userPattern ?? null]);
 }

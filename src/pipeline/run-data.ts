@@ -4,11 +4,15 @@ import { generateCanaries } from '../canary/generate.js';
 import { insertCanaries } from '../canary/insert.js';
 import type { CanaryManifest } from '../canary/manifest.js';
 import { canaryTokens } from '../canary/tokens.js';
-import { prepareData } from '../data/prepare.js';
+import { prepareData, tokenizerFor } from '../data/prepare.js';
+import type { DocumentUnit } from '../data/units.js';
+import { assignUsers } from '../data/users.js';
+import { largestOfUnits, largestUnitInStream, prepareUnitText, unitTrainingWindows, unitValidationWindows, type WindowUnits } from './unit-data.js';
+import { resolveUnits, type LargestUnit } from './units.js';
 import { sanitizeLines } from '../data/sanitize.js';
 import { loadBrownCorpus, loadBrownPublicPart } from '../data/brown.js';
 import type { Corpus } from '../data/corpus.js';
-import { loadTextCorpus } from '../data/text-corpus.js';
+import { loadCorpus, loadTextCorpus } from '../data/text-corpus.js';
 import { linesToTokens } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { makeWindows } from '../dpsgd/data.js';
@@ -36,6 +40,13 @@ export interface RunData {
   sanitizedLines: number;
   /** Characters of corpus text used. */
   corpusChars: number;
+  /** Runs with a data unit: the unit of each training window (see unit-data.ts). */
+  units?: WindowUnits;
+  /**
+   * The document or user with the most training windows, when the corpus tells: the group a
+   * window-level guarantee must cover for it. Absent for corpora without documents.
+   */
+  largestUnit?: LargestUnit;
 }
 
 /**
@@ -46,6 +57,8 @@ export interface RunData {
  */
 export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData {
   if (c.mode === 'public') return preparePublicData(c);
+  const { dataUnit } = resolveUnits(c);
+  if (dataUnit) return prepareUnitRunData(c, dataUnit, useTokenizer);
   const format = parseFormat(c.canaryFormat);
   const auditCount = c.auditCanaries ?? 0;
   if (!Number.isSafeInteger(auditCount) || auditCount < 0) throw new InvalidArgumentError(`the number of audit canaries must be an integer >= 0, got ${auditCount}`);
@@ -63,6 +76,7 @@ export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData 
       maxVocab: c.maxVocab,
       requiredText: [format.prefix, format.suffix, format.alphabet.join(''), ...(auditFormat ? [auditFormat.prefix, auditFormat.suffix, auditFormat.alphabet.join('')] : [])],
       ...(useTokenizer ? { useTokenizer } : {}),
+      corpusOverride: loadPrivateCorpus(c),
     },
     c.dataSeed,
   );
@@ -82,6 +96,12 @@ export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData 
   if (train.length === 0) {
     throw new InvalidArgumentError(`the training text is shorter than one sequence of ${c.seqLength + 1} tokens; use more text or a shorter --seq-length`);
   }
+  const largestUnit = data.trainLineDocuments
+    ? largestUnitInStream({
+        corpus: data.corpus, lineDocuments: data.trainLineDocuments, lines: inserted.corpus, manifest: inserted.manifest, format,
+        sanitize: c.mitigation === 'sanitize', tokenizer: data.tokenizer, seqLength: c.seqLength,
+      })
+    : undefined;
   let manifest = inserted.manifest;
   let samplingPopulation = train.length;
   if (auditFormat) {
@@ -115,6 +135,43 @@ export function prepareRunData(c: RunConfig, useTokenizer?: Tokenizer): RunData 
     validation,
     sanitizedLines,
     corpusChars: data.corpus.chars,
+    ...(largestUnit ? { largestUnit } : {}),
+  };
+}
+
+/** The private corpus of a run, with users from --user-map or --user-pattern when given. */
+function loadPrivateCorpus(c: RunConfig): Corpus {
+  return assignUsers(loadCorpus({ corpus: c.corpus, maxChars: c.corpusMaxChars }), c);
+}
+
+/**
+ * A run whose data is grouped by unit: the split by document, the tokenizer from the training
+ * units, every copy of a canary in one unit (seeded by dataSeed, or node:crypto), sanitisation
+ * when asked, and windows cut per unit (none spans two units).
+ */
+function prepareUnitRunData(c: RunConfig, unit: DocumentUnit, useTokenizer?: Tokenizer): RunData {
+  const format = parseFormat(c.canaryFormat);
+  const corpus = loadPrivateCorpus(c);
+  const text = prepareUnitText({
+    corpus, unit, validationFraction: c.validationFraction, splitRandom: seededRandom(c.dataSeed).fork('split'),
+    tokenizerFor: (lines) => tokenizerFor({ ...c, requiredText: [format.prefix, format.suffix, format.alphabet.join('')], ...(useTokenizer ? { useTokenizer } : {}) }, lines),
+  });
+  canaryTokens(format, text.tokenizer);
+  const canaryRandom = c.secureRandom ? secureRandom() : seededRandom(c.dataSeed).fork('canaries');
+  const canaries = generateCanaries(format, c.insertions, canaryRandom, { corpus: corpus.lines, namePrefix: 'canary' });
+  const t = unitTrainingWindows(text, { format, canaries, random: canaryRandom.fork('insert'), seqLength: c.seqLength, sanitize: c.mitigation === 'sanitize', kind: unit });
+  if (t.windows.length === 0) {
+    throw new InvalidArgumentError(`no training ${unit} holds a sequence of ${c.seqLength + 1} tokens; use more text or a shorter --seq-length`);
+  }
+  const validation = unitValidationWindows(text, c.seqLength);
+  if (validation.length === 0) {
+    throw new InvalidArgumentError(`no validation ${unit} holds a sequence of ${c.seqLength + 1} tokens; use more text or a larger validation fraction`);
+  }
+  const isUnitPrivate = (c.privacyUnit ?? 'window') !== 'window';
+  return {
+    tokenizer: text.tokenizer, format, manifest: t.manifest, train: t.windows,
+    samplingPopulation: isUnitPrivate ? t.units.keys.length : t.windows.length,
+    validation, sanitizedLines: t.sanitizedLines, corpusChars: corpus.chars, units: t.units, largestUnit: largestOfUnits(t.units),
   };
 }
 

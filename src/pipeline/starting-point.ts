@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PrivacyLedger } from '../accountant/index.js';
 import type { Tokenizer } from '../data/tokenizer.js';
+import type { PrivacyUnit } from '../data/units.js';
 import type { LanguageModel } from '../dpsgd/model.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { loadRun } from './run-folder.js';
@@ -15,6 +16,8 @@ export interface StartingPointRecord {
   private: boolean;
   /** Its epsilon (nats) at its own delta; Infinity for a non-private run. */
   epsilon: number;
+  /** What its epsilon is per (absent in records written before units: window). */
+  privacyUnit?: PrivacyUnit;
   /**
    * How its privacy enters this run: 'composed' (a private run's ledger is added to this one, as
    * its data may overlap) or 'treated-as-public' (a non-private run: the user asserts that its
@@ -57,6 +60,9 @@ export function loadStartingPoint(dir: string): StartingPoint {
     model: run.model,
     tokenizer: run.tokenizer,
     ledger,
-    record: { run: abs, private: ledger !== null, epsilon, privacy: ledger ? 'composed' : 'treated-as-public' },
+    record: {
+      run: abs, private: ledger !== null, epsilon, privacy: ledger ? 'composed' : 'treated-as-public',
+      ...(ledger ? { privacyUnit: run.record.config.privacyUnit ?? 'window' } : {}),
+    },
   };
 }

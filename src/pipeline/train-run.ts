@@ -18,6 +18,8 @@ import { localEngine } from '../dpsgd/gradient-engine.js';
 import type { ParallelSession } from '../dpsgd/parallel/session.js';
 import { epochExposureProbe, type EpochProbe, type ExposureMethod } from './measure.js';
 import { loadStartingPoint, type StartingPoint, type StartingPointRecord } from './starting-point.js';
+import { groupPrivacy, resolveUnits, type GroupPrivacy, type LargestUnit } from './units.js';
+import type { PrivacyUnit } from '../data/units.js';
 
 /** One epoch's figures. */
 export interface EpochRecord {
@@ -40,7 +42,9 @@ export interface EpochRecord {
 export interface RunMetrics {
   schema: 'dp-canary/metrics@1';
   private: boolean;
-  /** Epsilon (nats) at `delta`; Infinity for non-private runs. */
+  /** What epsilon is per: one training window, one document or one user (absent in older runs: window). */
+  privacyUnit: PrivacyUnit;
+  /** Epsilon (nats) at `delta` per privacy unit; Infinity for non-private runs. */
   epsilon: number;
   delta: number;
   /** RDP order at which epsilon was attained (null for non-private runs). */
@@ -61,7 +65,19 @@ export interface RunMetrics {
   stopReason: 'completed' | 'epsilon-budget';
   /** Examples left out of their step because their loss or gradient was not finite (--non-finite skip). */
   skippedExamples: number;
+  /** Training windows. */
   trainExamples: number;
+  /** Runs whose data is grouped by unit: training units (documents or users) with at least one window. */
+  trainUnits?: number;
+  /** Unit runs: the most windows of one unit in one step (m). */
+  unitWindows?: number;
+  /** The document or user with the most training windows, when the corpus tells. */
+  largestUnit?: LargestUnit;
+  /**
+   * Private window-level runs with a largestUnit: what the per-window guarantee gives that unit
+   * by group privacy ((k eps, delta_k), delta null when >= 1: no guarantee).
+   */
+  groupPrivacy?: GroupPrivacy;
   validationExamples: number;
   /** Mean validation cross-entropy, nats per token; perplexity = exp(loss). */
   validationLoss: number;
@@ -150,8 +166,17 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   const backend = await initBackend(hooks.backend);
   const start: StartingPoint | null = config.initFrom !== undefined ? loadStartingPoint(config.initFrom) : null;
   if (start) checkStartingShape(config, start);
+  const units = resolveUnits(config);
+  // Ledgers of different units do not compose (a per-window epsilon says nothing per user).
+  if (start?.ledger && config.mitigation === 'dp' && (start.record.privacyUnit ?? 'window') !== units.privacyUnit) {
+    start.model.dispose();
+    throw new InvalidArgumentError(
+      `--init-from ${start.record.run}: its epsilon is per ${start.record.privacyUnit ?? 'window'}, this run's per ${units.privacyUnit}; a private starting run must use the same privacy unit`,
+    );
+  }
   const data = prepareRunData(config, start?.tokenizer);
   const isPrivate = config.mitigation === 'dp';
+  const unitRun = units.privacyUnit !== 'window' && data.units ? data.units : null;
   const randomSource = config.secureRandom ? 'secure' : 'seeded';
   const record: RunRecord = { schema: 'dp-canary/run@1', config, backend: backend.name, randomSource };
   if (hooks.resume) checkResumable(dir, record);
@@ -170,13 +195,17 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   }
   const N = data.train.length;
   // With audit canaries the rate comes from a count that does not depend on their coin flips.
+  // In unit runs the population is the units: q = expected units per step / units.
   const q = config.samplingRate ?? config.batchSize / data.samplingPopulation;
   if (!(q > 0 && q <= 1)) {
-    throw new InvalidArgumentError(`the sampling rate must be in (0, 1]; batch size ${config.batchSize} over ${N} training windows gives ${q}`);
+    const what = unitRun ? `${unitRun.keys.length} training ${units.privacyUnit}s` : `${N} training windows`;
+    throw new InvalidArgumentError(`the sampling rate must be in (0, 1]; batch size ${config.batchSize} over ${what} gives ${q}`);
   }
   const stepsPerEpoch = Math.ceil(1 / q);
   const eachEpoch = hooks.exposureEachEpoch ?? config.exposureEachEpoch;
-  const engine = hooks.parallel ? hooks.parallel.engineFor(model.config, data.train, q * N) : localEngine;
+  // Rows per step, for the thread count: at most m windows of each expected unit.
+  const expectedRows = unitRun ? q * unitRun.keys.length * Math.min(units.unitWindows, data.largestUnit?.windows ?? 1) : q * N;
+  const engine = hooks.parallel ? hooks.parallel.engineFor(model.config, data.train, expectedRows) : localEngine;
   const probe: EpochProbe | null = eachEpoch ? await epochExposureProbe(model, data, config, hooks.parallel?.enumeratorFor(model.config)) : null;
   const epochs: EpochRecord[] = hooks.resume ? historyUpToCheckpoint(dir) : [];
 
@@ -187,6 +216,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   const result = await train({
     model,
     examples: data.train,
+    ...(unitRun ? { units: { ids: unitRun.ids, windowsPerStep: units.unitWindows } } : {}),
     engine,
     privacy: isPrivate
       ? {
@@ -255,16 +285,19 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     order: eps ? eps.order : null,
     epsilonPld: Number.isFinite(pld.epsilon) ? pld.epsilon : 'Infinity',
     epsilonPldDetail: pldDetail,
-    adjacency: 'add/remove one training window',
+    privacyUnit: units.privacyUnit,
+    adjacency: unitRun ? `add/remove one ${units.privacyUnit} (all its training windows; at most ${units.unitWindows} of them in one step)` : 'add/remove one training window',
     sampling: 'Poisson',
     ...(start ? { startingPoint: start.record } : {}),
   });
   // The last epoch record was evaluated on these very weights; evaluate only if it is older.
   const last = epochs[epochs.length - 1];
   const validationLoss = last && last.step === result.steps ? last.validationLoss : evaluate(model, data.validation).loss;
+  const group = isPrivate && !unitRun && data.largestUnit && eps ? groupPrivacy(eps.epsilon, result.delta, data.largestUnit) : null;
   const metrics: RunMetrics = {
     schema: 'dp-canary/metrics@1',
     private: isPrivate,
+    privacyUnit: units.privacyUnit,
     epsilon: eps ? eps.epsilon : Infinity,
     delta: result.delta,
     order: eps ? eps.order : null,
@@ -278,6 +311,10 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     stopReason: result.stopReason,
     skippedExamples: result.skippedExamples,
     trainExamples: N,
+    ...(data.units ? { trainUnits: data.units.keys.length } : {}),
+    ...(unitRun ? { unitWindows: units.unitWindows } : {}),
+    ...(data.largestUnit ? { largestUnit: data.largestUnit } : {}),
+    ...(group ? { groupPrivacy: group } : {}),
     validationExamples: data.validation.length,
     validationLoss,
     validationPerplexity: Math.exp(validationLoss),

@@ -3,6 +3,7 @@ import { validateStudyPoint } from './json.js';
 import { ACCOUNTANT_NAMES, isAccountantName } from '../accountant/accountant.js';
 import { parseFormat } from '../canary/format.js';
 import { canaryFormatPattern } from '../data/sanitize.js';
+import { PRIVACY_UNITS, isPrivacyUnit, type DocumentUnit, type PrivacyUnit } from '../data/units.js';
 import { MITIGATIONS, STUDY_MODES, isMitigation, type Mitigation, type PointMode, type PresetName, type SharedSettings, type StudyMode, type StudyPoint, type TrainingRecipe } from './types.js';
 
 /** Which mitigations the grid holds and at which strengths. */
@@ -25,6 +26,12 @@ export interface GridAxes {
    */
   scratchMitigations?: Mitigation[];
   scratchDpEpsilons?: number[];
+  /**
+   * Privacy units of the DP points (default ['window']): one DP point per unit at every target
+   * epsilon. Units other than window group the data of EVERY point by that unit (shared
+   * dataUnit), so all points see the same windows and canaries.
+   */
+  privacyUnits?: PrivacyUnit[];
 }
 
 /** A fully resolved study: shared settings plus grid axes. */
@@ -139,9 +146,9 @@ const PRESETS: Record<PresetName, StudyConfig> = { quick: QUICK, default: DEFAUL
 export const PRESET_NAMES: readonly PresetName[] = ['default', 'quick', 'paper'];
 
 /** Shared settings that presets leave unset (the one-run audit is off unless asked for). */
-const OPTIONAL_SHARED_KEYS = new Set(['auditCanaries', 'auditRepeats', 'auditFormat', 'accountant']);
+const OPTIONAL_SHARED_KEYS = new Set(['auditCanaries', 'auditRepeats', 'auditFormat', 'accountant', 'dataUnit', 'unitWindows', 'userMap', 'userPattern']);
 
-const AXIS_KEYS = new Set(['mitigations', 'dpEpsilons', 'dropoutRates', 'weightDecays', 'seeds', 'modes', 'scratchMitigations', 'scratchDpEpsilons']);
+const AXIS_KEYS = new Set(['mitigations', 'dpEpsilons', 'dropoutRates', 'weightDecays', 'seeds', 'modes', 'scratchMitigations', 'scratchDpEpsilons', 'privacyUnits']);
 
 /**
  * A preset with overrides applied and checked. Unknown keys and out-of-range values are
@@ -164,7 +171,38 @@ export function resolveStudyConfig(preset: PresetName = 'default', overrides: St
     else throw new InvalidArgumentError(`unknown study setting '${k}'`);
   }
   checkConfig(shared, axes);
+  checkUnits(shared, axes);
   return { preset, shared, axes };
+}
+
+/**
+ * The units of a study: a known list of privacy units, at most one unit larger than a window
+ * (the data is grouped one way for all points), and the shared dataUnit set to it (or checked
+ * against it); m an integer >= 1; the per-window audit only without such units.
+ */
+function checkUnits(shared: SharedSettings, axes: GridAxes): void {
+  const units = axes.privacyUnits;
+  if (units !== undefined) {
+    if (!Array.isArray(units) || units.length === 0 || units.some((u) => !isPrivacyUnit(u)) || new Set(units).size !== units.length) {
+      throw new InvalidArgumentError(`privacy units must be a non-empty list of ${PRIVACY_UNITS.join(', ')} without repeats`);
+    }
+    const larger = units.filter((u): u is DocumentUnit => u !== 'window');
+    if (larger.length > 1) throw new InvalidArgumentError(`one study groups its data one way: give window and at most one of document, user (got ${units.join(', ')})`);
+    if (larger.length === 1) {
+      if (shared.dataUnit !== undefined && shared.dataUnit !== larger[0]) {
+        throw new InvalidArgumentError(`--privacy-unit ${larger[0]} needs the data grouped by ${larger[0]} (--data-unit ${shared.dataUnit} was given)`);
+      }
+      shared.dataUnit = larger[0];
+      if (shared.auditCanaries !== undefined) throw new InvalidArgumentError(`the one-run audit is per window: use it without --privacy-unit ${larger[0]}`);
+    }
+  }
+  if (shared.dataUnit !== undefined && shared.dataUnit !== 'document' && shared.dataUnit !== 'user') {
+    throw new InvalidArgumentError(`--data-unit must be document or user; got '${String(shared.dataUnit)}'`);
+  }
+  if (shared.unitWindows !== undefined && !(Number.isSafeInteger(shared.unitWindows) && shared.unitWindows >= 1)) {
+    throw new InvalidArgumentError(`--unit-windows must be an integer >= 1, got ${shared.unitWindows}`);
+  }
+  if (shared.userMap !== undefined && shared.userPattern !== undefined) throw new InvalidArgumentError('give --user-map or --user-pattern, not both');
 }
 
 function checkConfig(shared: SharedSettings, axes: GridAxes): void {
@@ -243,11 +281,11 @@ function idNumber(x: number): string {
   return String(x).replace('+', '');
 }
 
-/** Id of a configuration (without the seed), e.g. "dp-eps3", "dropout0.5", "wd0.001". */
-function configId(m: Mitigation, strength?: number): string {
+/** Id of a configuration (without the seed), e.g. "dp-eps3", "dp-eps3-user", "dropout0.5", "wd0.001". */
+function configId(m: Mitigation, strength?: number, unit: PrivacyUnit = 'window'): string {
   switch (m) {
     case 'dp':
-      return `dp-eps${idNumber(strength!)}`;
+      return `dp-eps${idNumber(strength!)}${unit === 'window' ? '' : `-${unit}`}`;
     case 'dropout':
       return `dropout${idNumber(strength!)}`;
     case 'weight-decay':
@@ -293,8 +331,8 @@ export function publicPoint(shared: SharedSettings): StudyPoint {
 
 /** The public point a fine-tune point starts from, rebuilt from the settings it carries. */
 export function publicPointFor(point: StudyPoint): StudyPoint {
-  const { id: _i, mode: _m, initFromPoint: _f, mitigation: _g, dropout: _d, weightDecay: _w, seed: _s, targetEpsilon: _t, ...shared } = point;
-  void [_i, _m, _f, _g, _d, _w, _s, _t];
+  const { id: _i, mode: _m, initFromPoint: _f, mitigation: _g, dropout: _d, weightDecay: _w, seed: _s, targetEpsilon: _t, privacyUnit: _u, ...shared } = point;
+  void [_i, _m, _f, _g, _d, _w, _s, _t, _u];
   return publicPoint(shared);
 }
 
@@ -310,7 +348,7 @@ export function buildGrid(config: StudyConfig): StudyPoint[] {
     const point: StudyPoint = {
       ...structuredClone(shared),
       ...recipeOf(shared, mode, m),
-      id: `${mode === 'fine-tune' ? 'ft-' : ''}${configId(m, strength)}-seed${seed}`,
+      id: `${mode === 'fine-tune' ? 'ft-' : ''}${configId(m, strength, extra.privacyUnit)}-seed${seed}`,
       mode,
       ...(mode === 'fine-tune' ? { initFromPoint: PUBLIC_POINT_ID } : {}),
       mitigation: m,
@@ -332,7 +370,12 @@ export function buildGrid(config: StudyConfig): StudyPoint[] {
       for (const x of strengths) {
         const extra: Partial<StudyPoint> =
           m === 'dp' ? { targetEpsilon: x } : m === 'dropout' ? { dropout: x } : m === 'weight-decay' ? { weightDecay: x } : {};
-        for (const seed of axes.seeds) add(mode, m, seed, extra, x);
+        // DP points: one per privacy unit (a window point carries no privacyUnit, as before units existed).
+        const units: PrivacyUnit[] = m === 'dp' ? (axes.privacyUnits ?? ['window']) : ['window'];
+        for (const unit of units) {
+          const own: Partial<StudyPoint> = unit === 'window' ? extra : { ...extra, privacyUnit: unit };
+          for (const seed of axes.seeds) add(mode, m, seed, own, x);
+        }
       }
     }
   }

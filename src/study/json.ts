@@ -4,6 +4,7 @@ import { toPrettyJson } from '../util/json.js';
 import { ACCOUNTANT_NAMES } from '../accountant/accountant.js';
 import { OPTIMIZER_NAMES } from '../dpsgd/optimizer-names.js';
 import { RUN_MODES } from '../pipeline/run-config.js';
+import { PRIVACY_UNITS } from '../data/units.js';
 import {
   MITIGATIONS,
   POINT_AUDIT_FIELDS,
@@ -116,6 +117,14 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   c.num(o, 'seed', { integer: true });
   if (mitigation === 'dp') c.num(o, 'targetEpsilon', { min: 0 });
   else if (o.targetEpsilon !== undefined) c.fail('"targetEpsilon" is only for dp points');
+  if (o.privacyUnit !== undefined) {
+    const unit = c.str(o, 'privacyUnit', PRIVACY_UNITS);
+    if (unit !== 'window' && mitigation !== 'dp') c.fail(`"privacyUnit" ${unit} is only for dp points`);
+  }
+  if (o.dataUnit !== undefined) c.str(o, 'dataUnit', ['document', 'user']);
+  if (o.unitWindows !== undefined) c.num(o, 'unitWindows', { min: 1, integer: true });
+  if (o.userMap !== undefined) c.str(o, 'userMap');
+  if (o.userPattern !== undefined) c.str(o, 'userPattern');
   return o as unknown as StudyPoint;
 }
 
@@ -181,6 +190,16 @@ export function validatePointResult(value: unknown, where: string): PointResult 
   if (o.recipe !== undefined) {
     const r = c.obj(o.recipe, '"recipe"');
     for (const k of ['batchSize', 'learningRate', 'epochs', 'clip']) c.num(r, k, { min: 0 });
+  }
+  if (o.privacyUnit !== undefined) c.str(o, 'privacyUnit', PRIVACY_UNITS);
+  if (o.trainUnits !== undefined) c.num(o, 'trainUnits', { min: 0, integer: true });
+  if (o.groupPrivacy !== undefined) {
+    const g = c.obj(o.groupPrivacy, '"groupPrivacy"');
+    c.str(g, 'unit', ['document', 'user']);
+    c.str(g, 'key');
+    c.num(g, 'windows', { min: 1, integer: true });
+    c.num(g, 'epsilon', { min: 0 });
+    if (g.delta !== null) c.num(g, 'delta', { min: 0 });
   }
   if (o.audit !== undefined) {
     const a = c.obj(o.audit, '"audit"');

@@ -1,6 +1,7 @@
 import { formatEpsilon, formatExposure, formatFixed, formatLoss, formatPerplexity } from './format.js';
 import { insertionCounts, orderedResults, seedSpread, summaryRows, type SummaryRow } from './summary.js';
 import type { StudyReport } from './types.js';
+import type { PrivacyUnit } from '../data/units.js';
 
 /** Column headers and cell texts of the comparison table (shared by markdown and HTML). */
 export interface ComparisonTable {
@@ -14,12 +15,15 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
   const ok = report.points.flatMap((r) => (r.status === 'ok' ? [r] : []));
   const withPld = ok.some((r) => r.epsilonPld !== undefined && r.point.mitigation === 'dp');
   const withAudit = ok.some((r) => r.audit !== undefined);
+  // What the guarantee means for a whole document or user, when the study knows them.
+  const withGroup = ok.some((r) => r.groupPrivacy !== undefined || (r.point.privacyUnit ?? 'window') !== 'window');
   const header = [
     'point',
     'mode',
     'mitigation',
     'recipe',
-    'ε',
+    'ε (per unit)',
+    ...(withGroup ? ['ε for the largest user or document'] : []),
     ...(withPld ? ['ε (PLD)'] : []),
     ...(withAudit ? ['ε lower bound (audit, 95%)'] : []),
     'val loss (nats/token)',
@@ -32,7 +36,7 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
     if (row.status === 'failed') {
       return {
         failed: true,
-        cells: [row.id, row.mode, row.label, row.recipe, '-', ...(withPld ? ['-'] : []), ...(withAudit ? ['-'] : []), '-', '-', ...counts.map(() => '-'), '-', `FAILED: ${row.error ?? ''}`],
+        cells: [row.id, row.mode, row.label, row.recipe, '-', ...(withGroup ? ['-'] : []), ...(withPld ? ['-'] : []), ...(withAudit ? ['-'] : []), '-', '-', ...counts.map(() => '-'), '-', `FAILED: ${row.error ?? ''}`],
       };
     }
     const exposure = counts.map((r) => (row.exposureByInsertions[r] === undefined ? '-' : formatExposure(row.exposureByInsertions[r]!)));
@@ -44,7 +48,8 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
         row.mode,
         row.label,
         row.recipe,
-        row.mode === 'public' ? '0 (public data only)' : formatEpsilon(row.epsilon!),
+        row.mode === 'public' ? '0 (public data only)' : epsilonPerUnit(row.epsilon!, row.privacyUnit),
+        ...(withGroup ? [row.mode === 'public' ? '0' : largestUnitCell(row)] : []),
         ...(withPld ? [row.mode === 'public' ? '0' : row.epsilonPld === undefined ? '-' : formatEpsilon(row.epsilonPld)] : []),
         ...(withAudit ? [row.auditLowerBound === undefined ? '-' : formatFixed(row.auditLowerBound, 3)] : []),
         formatLoss(row.validationLoss!),
@@ -56,6 +61,25 @@ export function comparisonTable(report: StudyReport): ComparisonTable {
     };
   });
   return { header, rows };
+}
+
+/** "8.00 per user", "∞" (no DP). */
+function epsilonPerUnit(eps: number, unit: PrivacyUnit): string {
+  return Number.isFinite(eps) ? `${formatEpsilon(eps)} per ${unit}` : formatEpsilon(eps);
+}
+
+/**
+ * What a point guarantees its largest unit: the epsilon itself for a unit-level point; for a
+ * window-level one, group privacy over the k windows of the largest document or user
+ * (k epsilon at the group's delta), or "no guarantee" when that delta reaches 1.
+ */
+function largestUnitCell(row: SummaryRow): string {
+  if (!Number.isFinite(row.epsilon!)) return '∞';
+  if (row.privacyUnit !== 'window') return `${formatEpsilon(row.epsilon!)} (the unit)`;
+  const g = row.groupPrivacy;
+  if (!g) return '-';
+  if (g.delta === null) return `no guarantee (${g.unit} of ${g.windows} windows)`;
+  return `${formatEpsilon(g.epsilon)} at δ=${g.delta.toPrecision(2)} (${g.unit} of ${g.windows} windows)`;
 }
 
 /**
@@ -128,7 +152,10 @@ export function howToRead(report: StudyReport): string {
     `the same format: a canary the model did not memorize has exposure near 1-2 bits, a fully memorized one reaches ${max}. ` +
     `The column "exposure r=N" is for the canary inserted N times. "extracted" lists the canaries that a best-first search ` +
     `over the model's predictions (the Secret Sharer's attack) ranked among its 10 most likely secrets. DP bounds what one ` +
-    `training window reveals; a canary inserted r times is covered only by group privacy of size r. "ε (PLD)" is the privacy ` +
+    `privacy unit reveals, the unit the ε column names: one training window, or one whole document or user (each sampled ` +
+    `unit's mean gradient clipped as one example); at window level a canary inserted r times is covered only by group privacy ` +
+    `of size r, and "ε for the largest user or document" says what a window-level ε gives the unit of the corpus that spans the ` +
+    `most windows (k ε, or no guarantee once the group's δ reaches 1). "ε (PLD)" is the privacy ` +
     `loss distribution accountant's certified figure for the same run (tighter than RDP's; the run was budgeted with RDP). ` +
     `"ε lower bound (audit)" is what the one-run audit (Steinke, Nasr and Jagielski 2023) proves about one training window at ` +
     `95% confidence from audit canaries: a lower bound above ε would prove a bug; a bound far below ε says the attack found little, ` +

@@ -25,18 +25,22 @@ function okResults(report: StudyReport): OkPointResult[] {
  */
 function epsilonRows(report: StudyReport): { r: OkPointResult; mode: string; epsLabel: string; epsOrder: number }[] {
   const rows = okResults(report).filter((r) => r.point.mode !== 'public' && (r.point.mitigation === 'dp' || r.point.mitigation === 'none'));
-  const worst = new Map<number, number>();
+  // Keyed by unit and target: a user-level and a window-level point at one target are different positions.
+  const keyOf = (r: OkPointResult): string => `${r.point.privacyUnit ?? 'window'}|${r.point.targetEpsilon ?? r.epsilon}`;
+  const worst = new Map<string, number>();
   for (const r of rows) {
     if (r.point.mitigation !== 'dp') continue;
     const target = r.point.targetEpsilon ?? r.epsilon;
-    worst.set(target, Math.max(worst.get(target) ?? target, r.epsilon));
+    worst.set(keyOf(r), Math.max(worst.get(keyOf(r)) ?? target, r.epsilon));
   }
   return rows.map((r) => {
     const mode = r.point.mode ?? 'scratch';
     if (r.point.mitigation !== 'dp') return { r, mode, epsLabel: NO_DP_LABEL, epsOrder: Number.MAX_VALUE };
-    const target = r.point.targetEpsilon ?? r.epsilon;
-    const eps = worst.get(target)!;
-    return { r, mode, epsLabel: eps === Infinity ? NO_DP_LABEL : formatEpsilon(eps), epsOrder: eps };
+    const eps = worst.get(keyOf(r))!;
+    const unit = r.point.privacyUnit ?? 'window';
+    // Window points keep the bare number (the axis title says so); larger units are named.
+    const label = eps === Infinity ? NO_DP_LABEL : unit === 'window' ? formatEpsilon(eps) : `${formatEpsilon(eps)} per ${unit}`;
+    return { r, mode, epsLabel: label, epsOrder: eps };
   });
 }
 
@@ -49,7 +53,7 @@ const WIDTH = 420;
 const HEIGHT = 260;
 
 /** The epsilon axis shared by the plots against ε: ordinal, ∞ last. */
-const EPSILON_AXIS = { field: 'epsLabel', type: 'ordinal', sort: { field: 'epsOrder', op: 'min' }, title: 'ε reached (∞ = no DP)', axis: { labelAngle: 0 } } as const;
+const EPSILON_AXIS = { field: 'epsLabel', type: 'ordinal', sort: { field: 'epsOrder', op: 'min' }, title: 'ε reached, per window unless named (∞ = no DP)', axis: { labelAngle: 0 } } as const;
 
 /** A line chart with points; every report plot is one. */
 function lineChart(title: string, values: Record<string, unknown>[], encoding: Record<string, unknown>): TopLevelSpec {

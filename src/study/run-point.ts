@@ -49,7 +49,7 @@ async function trainAndMeasure(point: StudyPoint, ctx: PointContext, config: Run
       if (now - lastReport < 15_000) return;
       lastReport = now;
       const eps = Number.isFinite(r.epsilon) ? r.epsilon.toFixed(2) : 'inf';
-      ctx.progress(`step ${r.step}/${r.totalSteps}, loss ${r.loss.toFixed(3)}, epsilon ${eps}`);
+      ctx.progress(`step ${r.step}/${r.totalSteps}, loss ${r.loss.toFixed(3)}, epsilon ${eps} per ${config.privacyUnit ?? 'window'}`);
     },
     onEpoch: (e) => ctx.progress(`epoch ${e.epoch}: validation loss ${e.validationLoss.toFixed(3)} nats/token`),
   });
@@ -80,6 +80,9 @@ async function trainAndMeasure(point: StudyPoint, ctx: PointContext, config: Run
       // The public model never touched the private text: with respect to it, it is 0-DP (a constant).
       epsilon: point.mode === 'public' ? 0 : metrics.epsilon,
       epsilonPld: point.mode === 'public' ? 0 : metrics.epsilonPld,
+      privacyUnit: metrics.privacyUnit,
+      ...(metrics.trainUnits !== undefined ? { trainUnits: metrics.trainUnits } : {}),
+      ...(metrics.groupPrivacy ? { groupPrivacy: metrics.groupPrivacy } : {}),
       delta: metrics.delta,
       noiseMultiplier: metrics.noiseMultiplier,
       steps: metrics.steps,

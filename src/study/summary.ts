@@ -1,5 +1,7 @@
 import { comparePoints } from './jobs.js';
 import type { OkPointResult, PointMode, PointResult, StudyPoint, StudyReport } from './types.js';
+import type { PrivacyUnit } from '../data/units.js';
+import type { GroupPrivacy } from '../pipeline/units.js';
 
 /** One table row: a point's headline numbers, aggregated per insertion count. */
 export interface SummaryRow {
@@ -9,8 +11,10 @@ export interface SummaryRow {
   /** The point's training recipe in one line, e.g. "B=512, lr=0.02, 15 ep, C=0.5". */
   recipe: string;
   mitigation: string;
-  /** Configuration label without the seed, e.g. "DP-SGD ε=3". */
+  /** Configuration label without the seed, e.g. "DP-SGD ε=3 per window". */
   label: string;
+  /** What the point's epsilon is per. */
+  privacyUnit: PrivacyUnit;
   seed: number;
   status: 'ok' | 'failed';
   error?: string;
@@ -20,6 +24,8 @@ export interface SummaryRow {
   epsilonPld?: number;
   /** The one-run audit's empirical lower bound on epsilon (undefined without audit canaries). */
   auditLowerBound?: number;
+  /** Private window-level points: group privacy of the largest document or user (when the corpus tells). */
+  groupPrivacy?: GroupPrivacy;
   validationLoss?: number;
   validationPerplexity?: number;
   /** log2 |R| in bits. */
@@ -72,7 +78,7 @@ export function configLabelOf(r: PointResult): string {
     case 'none':
       return 'none (baseline)';
     case 'dp':
-      return `DP-SGD ε=${p.targetEpsilon}`;
+      return `DP-SGD ε=${p.targetEpsilon} per ${p.privacyUnit ?? 'window'}`;
     case 'dropout':
       return `dropout ${p.dropout}`;
     case 'weight-decay':
@@ -87,6 +93,7 @@ export function summaryRows(report: StudyReport): SummaryRow[] {
   return orderedResults(report).map((r) => {
     const base = {
       id: r.id, mode: r.point.mode ?? 'scratch', recipe: recipeLabel(r.point), mitigation: r.point.mitigation, label: configLabelOf(r), seed: r.point.seed,
+      privacyUnit: r.point.privacyUnit ?? 'window',
     };
     if (r.status === 'failed') {
       return { ...base, status: 'failed', error: r.error, exposureByInsertions: {}, extractedInsertions: [] };
@@ -98,6 +105,7 @@ export function summaryRows(report: StudyReport): SummaryRow[] {
       epsilon: r.epsilon,
       ...(r.epsilonPld !== undefined ? { epsilonPld: r.epsilonPld } : {}),
       ...(r.audit ? { auditLowerBound: r.audit.epsilonLowerBound } : {}),
+      ...(r.groupPrivacy ? { groupPrivacy: r.groupPrivacy } : {}),
       validationLoss: r.validationLoss,
       validationPerplexity: r.validationPerplexity,
       log2R: r.log2R,

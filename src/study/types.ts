@@ -1,6 +1,8 @@
 import type { AuditOutcome } from '../audit/guess.js';
 import type { CanaryResult, ExposureMethod } from '../pipeline/measure.js';
 import type { RunMode, RunSettings } from '../pipeline/run-config.js';
+import type { GroupPrivacy } from '../pipeline/units.js';
+import type { PrivacyUnit } from '../data/units.js';
 /**
  * The study's data model: a grid of independent points (one trained model each) and the
  * JSON result each point produces. Everything here is plain JSON-serialisable data, except
@@ -39,8 +41,12 @@ export interface TrainingRecipe {
 /** Named study sizes on 2 cores: 'quick' (the default study, small: ~1.3 min), 'default' (~13.5 min), 'paper' (days; spread it with job files). */
 export type PresetName = 'default' | 'quick' | 'paper';
 
-/** The run settings that differ from point to point; every other one is shared (SharedSettings). */
-type PointOwnSetting = 'mode' | 'mitigation' | 'targetEpsilon' | 'dropout' | 'weightDecay' | 'seed';
+/**
+ * The run settings that differ from point to point; every other one is shared (SharedSettings).
+ * A DP point may carry its own privacy unit (absent: window), so one study can hold window-level
+ * and user-level points side by side on the same data (the shared dataUnit).
+ */
+type PointOwnSetting = 'mode' | 'mitigation' | 'targetEpsilon' | 'dropout' | 'weightDecay' | 'seed' | 'privacyUnit';
 
 /**
  * Settings every point of one study shares (same data, same canaries, same model shape): the
@@ -93,8 +99,14 @@ export interface PointMeasurement {
   /** The point's mode and training recipe, repeated from the point for readers of report.json. */
   mode?: PointMode;
   recipe?: TrainingRecipe;
-  /** Epsilon (natural-log units) of the whole run at `delta`; Infinity for non-private points. */
+  /** Epsilon (natural-log units) of the whole run at `delta`, per `privacyUnit`; Infinity for non-private points. */
   epsilon: number;
+  /** What epsilon is per (absent in older results: window). */
+  privacyUnit?: PrivacyUnit;
+  /** Training units (documents or users) when the data is grouped by unit. */
+  trainUnits?: number;
+  /** Private window-level points whose corpus has documents or users: the largest unit's group privacy. */
+  groupPrivacy?: GroupPrivacy;
   /** Epsilon from the PLD accountant (tighter; RDP's where the PLD cannot certify); Infinity for non-private points. Absent in older results. */
   epsilonPld?: number;
   delta: number;

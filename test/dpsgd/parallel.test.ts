@@ -134,6 +134,24 @@ describe('data-parallel DP-SGD on worker threads', () => {
     model.dispose();
   });
 
+  it('computes the one-thread step of privacy units: whole units per worker, norms per unit', async () => {
+    const model = tinyModel();
+    // 7 units of 1..4 windows (rows are the units' windows, unit after unit).
+    const sizes = Int32Array.from([3, 1, 4, 2, 2, 1, 3]);
+    const rows = indices.slice(0, 16);
+    for (const physical of [Infinity, 5]) {
+      const o = { ...options({ kind: 'dp', clipNorm: 0.5, noiseMultiplier: 1.3 }, physical), expectedBatchSize: 6, unitSizes: sizes };
+      const one = logicalBatchGradient(model, windows, rows, o);
+      const par = await pool.gradient(model, windows, rows, o);
+      expect(maxDiff(one.grads, par.grads)).toBeLessThanOrEqual(SUMMATION_TOLERANCE * maxAbs(one.grads));
+      expect(par.batchSize).toBe(7);
+      expect(par.tokens).toBe(one.tokens);
+      expect(Array.from(par.norms!)).toEqual(Array.from(one.norms!).map((x) => expect.closeTo(x, 5)));
+      tf.dispose([...one.grads.values(), ...par.grads.values()]);
+    }
+    model.dispose();
+  });
+
   it('draws the one-thread dropout masks (non-private step with dropout)', async () => {
     const model = tinyModel({ dropout: 0.4 });
     const p = await DataParallelPool.open({ threads: 2, config: model.config, examples: windows });

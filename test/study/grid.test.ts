@@ -104,3 +104,45 @@ describe('study grid', () => {
     expect(() => resolveStudyConfig('huge' as never)).toThrow(InvalidArgumentError);
   });
 });
+
+describe('privacy units in a study', () => {
+  it('without units the grid is as before: no point carries a unit setting', () => {
+    for (const p of studyGrid('quick')) {
+      for (const k of ['privacyUnit', 'dataUnit', 'unitWindows', 'userMap', 'userPattern']) expect(k in p, `${p.id} ${k}`).toBe(false);
+    }
+  });
+
+  it('one DP point per unit at every epsilon, the data of every point grouped by the larger unit', () => {
+    const cfg = resolveStudyConfig('quick', { privacyUnits: ['window', 'user'], userPattern: '^(\\w+)/', unitWindows: 2 });
+    expect(cfg.shared.dataUnit).toBe('user');
+    const points = buildGrid(cfg);
+    const plain = studyGrid('quick');
+    const dp = points.filter((p) => p.mitigation === 'dp');
+    expect(dp.length).toBe(2 * plain.filter((p) => p.mitigation === 'dp').length);
+    expect(points.find((p) => p.id === 'dp-eps8-seed1')!.privacyUnit).toBeUndefined();
+    expect(points.find((p) => p.id === 'dp-eps8-user-seed1')!.privacyUnit).toBe('user');
+    expect(points.find((p) => p.id === 'ft-dp-eps8-user-seed1')!.privacyUnit).toBe('user');
+    for (const p of points) {
+      expect(p.dataUnit, p.id).toBe('user');
+      expect(p.unitWindows).toBe(2);
+      expect(() => validateStudyPoint(JSON.parse(JSON.stringify(p)), 'test')).not.toThrow();
+      if (p.mode === 'fine-tune') expect(publicPointFor(p)).toEqual(points.find((x) => x.mode === 'public'));
+    }
+  });
+
+  it.each([
+    [{ privacyUnits: ['document', 'user'] }, /groups its data one way/],
+    [{ privacyUnits: ['person'] }, /privacy units must be/],
+    [{ privacyUnits: ['user'], dataUnit: 'document' }, /needs the data grouped by user/],
+    [{ privacyUnits: ['user'], auditCanaries: 10 }, /audit is per window/],
+    [{ unitWindows: 0 }, /--unit-windows must be an integer >= 1/],
+  ])('refuses %j', (over, message) => {
+    expect(() => resolveStudyConfig('quick', over as never)).toThrow(InvalidArgumentError);
+    expect(() => resolveStudyConfig('quick', over as never)).toThrow(message);
+  });
+
+  it('a point file may not give a non-private point a unit larger than a window', () => {
+    const p = studyGrid('quick').find((x) => x.mitigation === 'none')!;
+    expect(() => validateStudyPoint({ ...p, privacyUnit: 'user' }, 'job')).toThrow(/only for dp points/);
+  });
+});

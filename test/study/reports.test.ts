@@ -6,7 +6,7 @@ import { writeReports } from '../../src/study/reports.js';
 import { exposureVsEpsilonSpec } from '../../src/study/plots.js';
 import { runStudy } from '../../src/study/runner.js';
 import { studyGrid } from '../../src/study/grid.js';
-import { validatePointResult } from '../../src/study/json.js';
+import { stringifyStudyJson, validatePointResult } from '../../src/study/json.js';
 import { formatEpsilon, formatExposure, formatLoss, formatPerplexity } from '../../src/study/format.js';
 import { recipeLabel } from '../../src/study/summary.js';
 import { renderMarkdown } from '../../src/study/markdown.js';
@@ -56,7 +56,7 @@ describe('reports', async () => {
       }
       expect(cells[1]).toBe(r.point.mode);
       expect(cells[3]).toBe(recipeLabel(r.point));
-      expect(cells[4]).toBe(r.point.mode === 'public' ? '0 (public data only)' : formatEpsilon(r.epsilon));
+      expect(cells[4]).toBe(r.point.mode === 'public' ? '0 (public data only)' : Number.isFinite(r.epsilon) ? `${formatEpsilon(r.epsilon)} per window` : '∞');
       expect(cells[5]).toBe(formatLoss(r.validationLoss));
       expect(cells[6]).toBe(formatPerplexity(r.validationPerplexity));
       // One canary per insertion count in the fake, so the mean is that canary's exposure.
@@ -71,7 +71,7 @@ describe('reports', async () => {
     expect(formatEpsilon(Infinity)).toBe('∞');
     expect(md).toContain(`| none-seed1 | scratch | none (baseline) | ${recipeLabel(points.find((p) => p.id === 'none-seed1')!)} | ∞ |`);
     // DP points show their own recipe, with the clip norm.
-    expect(md).toMatch(/\| dp-eps8-seed1 \| scratch \| DP-SGD ε=8 \| B=\d+, lr=[\d.]+, \d+ ep, C=[\d.]+ \|/);
+    expect(md).toMatch(/\| dp-eps8-seed1 \| scratch \| DP-SGD ε=8 per window \| B=\d+, lr=[\d.]+, \d+ ep, C=[\d.]+ \|/);
   });
 
   it('report.md shows exposure and validation loss after each epoch for the most-inserted canary', () => {
@@ -158,7 +158,32 @@ describe('reports', async () => {
     expect(md2).toContain('| ε (PLD) | ε lower bound (audit, 95%) |');
     const row = md2.split('\n').find((l) => l.startsWith('| dp-eps8-seed1 |'))!;
     const r = audited.find((x) => x.id === 'dp-eps8-seed1')!;
-    expect(row).toContain(`| ${formatEpsilon((r as OkPointResult).epsilon)} | ${formatEpsilon((r as OkPointResult).epsilon * 0.9)} | 0.123 |`);
+    expect(row).toContain(`| ${formatEpsilon((r as OkPointResult).epsilon)} per window | ${formatEpsilon((r as OkPointResult).epsilon * 0.9)} | 0.123 |`);
     expect(readFileSync(files2.html, 'utf8')).toContain('audited lower bound');
+  });
+
+  it('names the unit of every epsilon, and gives a window-level point\'s group figure for the largest user beside a user-level point', () => {
+    const withUnits = report.points.flatMap((r): PointResult[] => {
+      if (r.status !== 'ok' || r.point.mitigation !== 'dp' || r.point.mode !== 'scratch') return [r];
+      const window: OkPointResult = { ...r, privacyUnit: 'window', groupPrivacy: { unit: 'user', key: 'list@example.org', windows: 615, epsilon: 615 * r.epsilon, delta: null } };
+      const user: OkPointResult = { ...r, id: r.id.replace('-seed', '-user-seed'), point: { ...r.point, id: r.id.replace('-seed', '-user-seed'), privacyUnit: 'user' }, privacyUnit: 'user', trainUnits: 40 };
+      return [window, user];
+    });
+    const md2 = renderMarkdown({ ...report, points: withUnits });
+    expect(md2).toContain('| ε (per unit) | ε for the largest user or document |');
+    const row = (id: string): string => md2.split('\n').find((l) => l.startsWith(`| ${id} |`))!;
+    expect(row('dp-eps8-seed1')).toContain(`| DP-SGD ε=8 per window |`);
+    expect(row('dp-eps8-seed1')).toContain(`| ${formatEpsilon(8 * 0.995)} per window | no guarantee (user of 615 windows) |`);
+    expect(row('dp-eps8-user-seed1')).toContain(`| DP-SGD ε=8 per user |`);
+    expect(row('dp-eps8-user-seed1')).toContain(`| ${formatEpsilon(8 * 0.995)} per user | ${formatEpsilon(8 * 0.995)} (the unit) |`);
+    expect(row('none-seed1')).toContain('| ∞ | ∞ |');
+    // A finite group figure: k epsilon and the group's delta.
+    const finite = withUnits.map((r) => (r.status === 'ok' && r.groupPrivacy ? { ...r, groupPrivacy: { ...r.groupPrivacy, windows: 2, epsilon: 2 * r.epsilon, delta: 0.0123 } } : r));
+    expect(renderMarkdown({ ...report, points: finite })).toContain(`| ${formatEpsilon(2 * 8 * 0.995)} at δ=0.012 (user of 2 windows) |`);
+    // On the ε axis the two units at one target are two positions.
+    const labels = new Set((exposureVsEpsilonSpec({ ...report, points: withUnits }) as { data: { values: { epsLabel: string }[] } }).data.values.map((v) => v.epsLabel));
+    expect(labels.has('8')).toBe(true);
+    expect(labels.has('8 per user')).toBe(true);
+    for (const r of withUnits) expect(() => validatePointResult(JSON.parse(stringifyStudyJson(r)), 'test')).not.toThrow();
   });
 });

@@ -14,6 +14,9 @@ import { MITIGATIONS, isMitigation, type PresetName, type StudyMode, type StudyR
 import { runStudyPoint } from '../../study/run-point.js';
 import { CompletedWithFailures, InvalidArgumentError } from '../../util/errors.js';
 import { prepareRunData } from '../../pipeline/run-data.js';
+import { resolveUnits } from '../../pipeline/units.js';
+import { checkPrivacyUnit } from '../../data/units.js';
+import { unitSettingsFromFlags } from '../unit-flags.js';
 import type { CliIO } from '../io.js';
 import { guardStudyFolder } from '../out-folder.js';
 import { parseInteger, parseNumberList, toJson } from '../parse.js';
@@ -42,6 +45,11 @@ interface StudyFlags {
   merge?: boolean;
   backend?: string;
   overwrite?: boolean;
+  privacyUnit?: string;
+  dataUnit?: string;
+  unitWindows?: string;
+  userMap?: string;
+  userPattern?: string;
   json?: boolean;
 }
 
@@ -92,7 +100,13 @@ function overridesOf(f: StudyFlags): StudyOverrides {
     if (bad !== undefined) throw new InvalidArgumentError(`--mitigations: unknown mitigation '${bad}' (use ${MITIGATIONS.join(', ')})`);
     o.mitigations = ms.filter(isMitigation);
   }
-  return o;
+  if (f.privacyUnit !== undefined) o.privacyUnits = f.privacyUnit.split(',').map((u) => checkPrivacyUnit(u.trim(), '--privacy-unit'));
+  if (f.unitWindows !== undefined) {
+    if (!o.privacyUnits?.some((u) => u !== 'window')) throw new InvalidArgumentError('--unit-windows applies to --privacy-unit document or user');
+    o.unitWindows = parseInteger('--unit-windows', f.unitWindows, { min: 1 });
+  }
+  // The other unit flags mean what they mean for `train` (run settings every point shares).
+  return { ...o, ...unitSettingsFromFlags({ dataUnit: f.dataUnit, userMap: f.userMap, userPattern: f.userPattern }) };
 }
 
 /** The point function for worker threads: the compiled module, when running from dist/. */
@@ -141,6 +155,16 @@ export function register(program: Command, io: CliIO): void {
     .option('--accountant <name>', 'rdp or pld: the accountant that calibrates the DP points to their target epsilon (default rdp; the report shows both figures)')
     .option('--audit-canaries <m>', 'one-run privacy audit: m audit canaries per point, each in the training data with probability 1/2; the report adds an empirical lower bound on epsilon')
     .option('--audit-repeats <k>', 'training windows per included audit canary (the bound is converted to one window by group privacy; 4 gives power at this scale)')
+    .option(
+      '--privacy-unit <list>',
+      'privacy units of the DP points, e.g. window,user: one DP point per unit at every epsilon, epsilon reported per unit. document or user ' +
+        'groups the data of every point by that unit (windows per unit, split by document, each canary\'s copies in one unit); the DP ' +
+        'recipes\' batch size then counts units per step for the unit points (default: window)',
+    )
+    .option('--unit-windows <m>', 'most windows of a sampled unit in one step of a unit-level DP point (default 4)')
+    .option('--data-unit <unit>', 'group the data of every point by document or user without a unit-level DP point (default: the larger --privacy-unit)')
+    .option('--user-map <file>', 'each document\'s user: a JSON object {"document-id": "user"} or TSV lines document-id<TAB>user')
+    .option('--user-pattern <regex>', 'each document\'s user: the first capture group of this regular expression on the document id')
     .option('--insertions <list>', 'canary insertion counts, e.g. 1,4,16,64')
     .option('--canary-format <format>', "e.g. 'the random number is {digits:6}'")
     .option('--concurrency <n>', 'points trained at once in worker threads (default: number of cores)')
@@ -181,6 +205,7 @@ export function register(program: Command, io: CliIO): void {
       if (f.job === undefined) guardStudyFolder(out, points, f.overwrite ?? false);
       // A mistake shared by every point (corpus path, canary format) is one clear error now,
       // not one failed point per grid entry later.
+      for (const p of points) resolveUnits(p);
       for (const p of [points.find((x) => x.mode === 'public'), points.find((x) => x.mode !== 'public')]) {
         if (!p) continue;
         const { id: _first, ...config } = p;

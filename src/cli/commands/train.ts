@@ -12,7 +12,8 @@ import { trainRun } from '../../pipeline/train-run.js';
 import { measureRun } from '../../pipeline/measure-run.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { DEFAULT_MAX_VOCAB } from '../../data/tokenizer.js';
-import { formatMeasurement } from '../format.js';
+import { formatMeasurement, formatRunPrivacy } from '../format.js';
+import { unitSettingsFromFlags } from '../unit-flags.js';
 import { prepareFreshRunFolder } from '../out-folder.js';
 import type { CliIO } from '../io.js';
 import { parseInRange, parseInteger, parseNumberList, toJson } from '../parse.js';
@@ -55,6 +56,11 @@ interface TrainFlags {
   auditCanaries?: string;
   auditRepeats?: string;
   auditFormat?: string;
+  privacyUnit?: string;
+  dataUnit?: string;
+  unitWindows?: string;
+  userMap?: string;
+  userPattern?: string;
   json?: boolean;
 }
 
@@ -116,6 +122,7 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
     s.accountant = f.accountant;
   }
   if (f.initFrom !== undefined) s.initFrom = resolve(f.initFrom);
+  Object.assign(s, unitSettingsFromFlags(f));
   if (f.physicalBatchSize !== undefined) s.physicalBatchSize = parseInteger('--physical-batch-size', f.physicalBatchSize, { min: 1 });
   if (f.nonFinite !== undefined) {
     if (!(NON_FINITE_POLICIES as readonly string[]).includes(f.nonFinite)) throw new InvalidArgumentError(`--non-finite must be stop or skip, got '${f.nonFinite}'`);
@@ -175,6 +182,7 @@ const FLAG_OF: Partial<Record<keyof RunConfig, string>> = {
   hiddenSize: '--hidden-size', layers: '--layers', cell: '--cell', seqLength: '--seq-length', seed: '--seed',
   initFrom: '--init-from', physicalBatchSize: '--physical-batch-size', accountant: '--accountant', nonFinite: '--non-finite',
   auditCanaries: '--audit-canaries', auditRepeats: '--audit-repeats', auditFormat: '--audit-format',
+  privacyUnit: '--privacy-unit', dataUnit: '--data-unit', unitWindows: '--unit-windows', userMap: '--user-map', userPattern: '--user-pattern',
 };
 
 /**
@@ -219,10 +227,10 @@ export function register(program: Command, io: CliIO): void {
     .option('--noise-multiplier <sigma>', 'DP-SGD noise std divided by the clip norm (enables DP)')
     .option('--target-epsilon <eps>', 'DP-SGD: calibrate sigma so the run spends this epsilon (nats) at --delta (enables DP)')
     .option('--clip <C>', 'per-example L2 clip norm of DP-SGD (default 1)')
-    .option('--sampling-rate <q>', 'Poisson sampling rate per step, in (0, 1]')
-    .option('--batch-size <B>', 'expected batch size (q = B / training windows)')
+    .option('--sampling-rate <q>', 'Poisson sampling rate per step, in (0, 1] (of windows, or of units with --privacy-unit document or user)')
+    .option('--batch-size <B>', 'expected batch size: windows per step (q = B / training windows); with --privacy-unit document or user, UNITS per step (q = B / training units)')
     .option('--epochs <E>', 'passes over the training data (steps = ceil(E / q))')
-    .option('--delta <delta>', 'delta of (epsilon, delta)-DP, should be below 1 / training windows')
+    .option('--delta <delta>', 'delta of (epsilon, delta)-DP (default 1e-5), should be below 1 / training windows (or units with --privacy-unit)')
     .option('--optimizer <name>', `${OPTIMIZER_NAMES.slice(0, -1).join(', ')} or ${OPTIMIZER_NAMES.at(-1)!}`)
     .option('--learning-rate <lr>', 'optimizer learning rate')
     .option('--dropout <rate>', 'dropout rate in [0, 1)')
@@ -231,7 +239,21 @@ export function register(program: Command, io: CliIO): void {
     .option('--hidden-size <n>', 'recurrent layer size')
     .option('--layers <n>', 'stacked recurrent layers')
     .option('--cell <cell>', 'lstm or gru (default: "lstm")')
-    .option('--seq-length <n>', 'tokens per training window (one window = the DP privacy unit)')
+    .option('--seq-length <n>', 'tokens per training window (one window = the DP privacy unit unless --privacy-unit)')
+    .option(
+      '--privacy-unit <unit>',
+      'what DP-SGD protects and epsilon is per: window (default: one training window), document (one file of a corpus folder) or ' +
+        'user (all documents of one user: --user-map or --user-pattern). With document or user, units are Poisson-sampled, ' +
+        'windows never span two units, and each sampled unit\'s mean gradient over at most --unit-windows of its windows is clipped to --clip',
+    )
+    .option('--unit-windows <m>', 'most windows of a sampled unit in one step, drawn at random without replacement (default 4); more costs time per step, never privacy')
+    .option(
+      '--data-unit <unit>',
+      'group the data by document or user (windows cut per unit, split by document, all copies of a canary in one unit) without ' +
+        'changing the privacy unit: a window-level or non-private run on the same data as a user-level one (default: the privacy unit)',
+    )
+    .option('--user-map <file>', 'each document\'s user: a JSON object {"document-id": "user"} or TSV lines document-id<TAB>user (ids are paths relative to the corpus folder)')
+    .option('--user-pattern <regex>', 'each document\'s user: the first capture group of this regular expression on the document id, e.g. \'^([^/]+)/\' for one folder per user')
     .option('--seed <n>', 'reproducible run from a seed (NOT a real privacy guarantee); default: node:crypto randomness')
     .option('--accountant <name>', 'rdp or pld: the accountant that calibrates --target-epsilon and enforces the budget (default rdp; pld is tighter, so it needs less noise; both figures are reported)')
     .option('--physical-batch-size <n>', 'largest number of examples per forward/backward pass; larger (logical) batches are processed in chunks (memory only: privacy and results are unchanged)')
@@ -280,6 +302,7 @@ async function trainAndReport(
   parallel: ParallelSession,
 ): Promise<void> {
   const progress = new ProgressLine(io);
+  const unit = config.privacyUnit ?? 'window';
   const { metrics } = await trainRun(config, dir, {
     parallel,
     ...(backend ? { backend } : {}),
@@ -291,7 +314,7 @@ async function trainAndReport(
     onStep: (r) =>
       progress.update(
         `${bar(r.step / r.totalSteps)} step ${r.step}/${r.totalSteps}  loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)}  ` +
-          `epsilon ${Number.isFinite(r.epsilon) ? r.epsilon.toFixed(3) : 'inf'}  ${r.examplesPerSecond.toFixed(0)} ex/s`,
+          `epsilon ${Number.isFinite(r.epsilon) ? r.epsilon.toFixed(3) : 'inf'} per ${unit}  ${r.examplesPerSecond.toFixed(0)} ${unit === 'window' ? 'ex' : `${unit}s`}/s`,
       ),
     onEpoch: (e) => {
       progress.done();
@@ -307,20 +330,12 @@ async function trainAndReport(
   }
   const threadNote = (metrics.threads ?? 1) > 1 ? `, ${metrics.threads} threads data-parallel` : ', one thread';
   io.out(`run: ${dir} (backend ${metrics.backend}${threadNote}, ${metrics.randomSource} randomness)\n`);
-  io.out(
-    metrics.private
-      ? `privacy: epsilon = ${metrics.epsilon.toFixed(4)} (nats) at delta = ${metrics.delta} after ${metrics.steps} steps ` +
-          `(sigma ${metrics.noiseMultiplier.toFixed(4)}, q ${metrics.samplingRate.toPrecision(4)}, clip ${metrics.clipNorm}; RDP accountant, Poisson sampling; budgeted with ${metrics.budgetAccountant === 'pld' ? 'PLD' : 'RDP'})\n` +
-          `  PLD accountant: epsilon = ${metrics.epsilonPld.toFixed(4)} (nats)` +
-          (metrics.epsilonPldDetail.note ? ` (${metrics.epsilonPldDetail.note})` : '') +
-          '\n'
-      : `privacy: none (trained without DP: epsilon = infinity) after ${metrics.steps} steps\n`,
-  );
+  io.out(formatRunPrivacy(metrics));
   if (metrics.startingPoint) {
     const sp = metrics.startingPoint;
     io.out(
       sp.private
-        ? `starting point: ${sp.run} (private, epsilon ${sp.epsilon.toFixed(3)}; its ledger is composed into this run's)\n`
+        ? `starting point: ${sp.run} (private, epsilon ${sp.epsilon.toFixed(3)} per ${sp.privacyUnit ?? 'window'}; its ledger is composed into this run's)\n`
         : `starting point: ${sp.run} (non-private: treated as trained on public data, which is your claim to make)\n`,
     );
   }

@@ -9,7 +9,7 @@ import { validateConfig, type LanguageModel, type LanguageModelConfig } from '..
 import type { GradientEngine } from '../gradient-engine.js';
 import { paramLayout, tensorsFrom, writeWeights, type ParamLayout } from './layout.js';
 import type { InitRequest, WorkerReply, WorkerRequest } from './messages.js';
-import { shardBatch, splitRange } from './shard.js';
+import { shardBatch, shardUnits, splitRange } from './shard.js';
 import { WorkerFailedError } from '../../util/errors.js';
 
 /** Where one data-parallel step's time went, ms. */
@@ -164,15 +164,15 @@ export class DataParallelPool implements GradientEngine {
     this.check();
     const t0 = performance.now();
     writeWeights(model, this.layout, this.weights);
-    const parts = shardBatch(indices, o.physicalBatchSize, this.threads);
+    const parts = o.unitSizes ? shardUnits(indices, o.unitSizes, o.physicalBatchSize, this.threads) : shardBatch(indices, o.physicalBatchSize, this.threads);
     const seed = o.random.kind === 'seeded' ? o.random.state()!.seed : null;
     const t1 = performance.now();
     const replies = await this.all<Extract<WorkerReply, { type: 'step' }>>(
       parts.map((p) => ({ type: 'step', id: this.nextId++, parts: p, privacy: o.privacy, expectedBatchSize: o.expectedBatchSize, step: o.step, seed })),
     );
     const t2 = performance.now();
-    // Norms go back to example order: a pass's norms start at its position in the batch.
-    const norms = new Float32Array(o.privacy.kind === 'dp' ? indices.length : 0);
+    // Norms go back to example (or unit) order: a pass's norms start at its position in the batch.
+    const norms = new Float32Array(o.privacy.kind === 'dp' ? (o.unitSizes?.length ?? indices.length) : 0);
     let acc: Float32Array | null = null;
     let lossSum = 0;
     let tokens = 0;
@@ -185,8 +185,9 @@ export class DataParallelPool implements GradientEngine {
       if (norms.length > 0) {
         let k = 0;
         for (const p of parts[w]!) {
-          norms.set(r.norms.subarray(k, k + p.indices.length), p.start);
-          k += p.indices.length;
+          const n = p.units ? p.units.count : p.indices.length;
+          norms.set(r.norms.subarray(k, k + n), p.start);
+          k += n;
         }
       }
       if (!r.wrote) return;

@@ -28,6 +28,8 @@ export interface FitSettings {
   readonly delta: number;
   readonly totalSteps: number;
   readonly maxEpsilon: number | null;
+  /** Runs with unitIds: most rows of a unit per step (numExamples then counts units). */
+  readonly examplesPerUnit?: number;
 }
 
 export interface FitCheckpoint {

@@ -8,7 +8,9 @@ import { privatizeGradient } from '../noise.js';
 import { checkPositive, resolveDelta, resolveNoise } from '../run-settings.js';
 import { resumeLedger, runStepLoop, settingsDiff, stepBudget, warnIfSeeded } from '../step-loop.js';
 import { readFitCheckpoint, restoreFitCheckpoint, writeFitCheckpoint, type FitSettings } from './checkpoint.js';
-import { exactClippedChunk, fastClippedChunk, plainChunk, tapsPlainChunk, trainableVariables, type ChunkGradient } from './gradient.js';
+import { exactClippedChunk, exactUnitClippedChunk, fastClippedChunk, fastUnitClippedChunk, plainChunk, tapsPlainChunk, trainableVariables, type ChunkGradient } from './gradient.js';
+import { checkWindowsPerStep, drawUnitExamples, indexUnits } from '../units.js';
+import { unitPasses } from './units.js';
 import { validateModel } from './graph.js';
 import { guardNonFinite, nonFinitePositions, NON_FINITE_POLICIES, type NonFinitePolicy } from '../non-finite.js';
 import { concatTyped } from '../../util/typed-arrays.js';
@@ -71,6 +73,15 @@ export interface FitPrivatelyOptions {
    * y are refused before training either way, naming the row.
    */
   readonly nonFinite?: NonFinitePolicy;
+  /**
+   * One privacy-unit id per row of x (a user, a document; numbers or strings). Then units are
+   * Poisson-sampled (q = batchSize / units), each sampled unit contributes the mean gradient of at
+   * most `examplesPerUnit` of its rows (drawn without replacement), clipped to clipNorm as one
+   * example, and epsilon is per unit. Private runs only. Default: each row is its own unit.
+   */
+  readonly unitIds?: ArrayLike<number | string>;
+  /** Most rows of a sampled unit in one step (integer >= 1, default 4). */
+  readonly examplesPerUnit?: number;
   readonly warn?: (message: string) => void;
 }
 
@@ -140,7 +151,8 @@ export function evaluateModel(model: LayersModel, x: tf.Tensor | tf.Tensor[], y:
  * Poisson-sample the logical batch (rate q = batchSize / N) -> for each chunk of at most
  * physicalBatchSize examples, per-example clipping by the layer rules (or the exact fallback)
  * and accumulation of the clipped sums -> ONE draw of N(0, sigma^2 C^2) noise -> division by the
- * expected batch size q N -> optimizer step -> ONE ledger charge. Privacy unit: one row of x.
+ * expected batch size q N -> optimizer step -> ONE ledger charge. Privacy unit: one row of x,
+ * or with unitIds one unit (its rows' mean gradient clipped as one example; see unitIds).
  * Steps per epoch = ceil(1 / q). Weights are updated in place.
  */
 export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[], y: tf.Tensor, o: FitPrivatelyOptions): Promise<FitPrivatelyResult> {
@@ -158,11 +170,19 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   checkPositive(o.epochs, 'epochs');
   const physical = o.physicalBatchSize ?? 256;
   if (!(Number.isInteger(physical) && physical >= 1)) throw new InvalidArgumentError(`physical batch size must be an integer >= 1, got ${physical}.`);
-  const q = o.batchSize / N;
-  if (!(q > 0 && q <= 1)) throw new InvalidArgumentError(`batch size ${o.batchSize} must be at most the ${N} examples.`);
+  // With units the population is the units (sampling, delta's default and epsilon are per unit).
+  const units = o.unitIds !== undefined ? indexUnits(o.unitIds, N) : null;
+  const m = o.examplesPerUnit ?? 4;
+  if (units) {
+    checkWindowsPerStep(m);
+    if (!isPrivate) throw new InvalidArgumentError('unitIds apply to private runs.');
+  } else if (o.examplesPerUnit !== undefined) throw new InvalidArgumentError('examplesPerUnit needs unitIds.');
+  const population = units ? units.count : N;
+  const q = o.batchSize / population;
+  if (!(q > 0 && q <= 1)) throw new InvalidArgumentError(`batch size ${o.batchSize} must be at most the ${population} ${units ? 'units' : 'examples'}.`);
   const stepsPerEpoch = Math.ceil(1 / q);
   const totalSteps = Math.ceil(o.epochs * stepsPerEpoch);
-  const delta = resolveDelta(o.delta, N, isPrivate, warn);
+  const delta = resolveDelta(o.delta, population, isPrivate, warn);
   const loss = typeof o.loss === 'function' ? o.loss : perExampleLoss(o.loss, o.fromLogits ?? false);
   const categorical = isCategorical(o.loss);
 
@@ -195,7 +215,9 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
       plainMode = 'autodiff';
     }
   }
-  const settings: FitSettings = { private: isPrivate, numExamples: N, samplingRate: q, noiseMultiplier: sigma, clipNorm, delta, totalSteps, maxEpsilon };
+  const settings: FitSettings = {
+    private: isPrivate, numExamples: population, samplingRate: q, noiseMultiplier: sigma, clipNorm, delta, totalSteps, maxEpsilon, ...(units ? { examplesPerUnit: m } : {}),
+  };
   const every = o.checkpointEvery ?? stepsPerEpoch;
   if (!(Number.isInteger(every) && every >= 1)) throw new InvalidArgumentError(`checkpoint interval must be an integer >= 1, got ${every}.`);
 
@@ -250,11 +272,30 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   };
 
   /** The clipped (or plain) sums of the chunks of a logical batch, their loss sum and per-example norms. */
-  const chunkSums = (idx: Int32Array): { acc: Map<string, tf.Tensor> | null; lossSum: number; norms: Float32Array } => {
+  const chunkSums = (t: number, idx: Int32Array): { acc: Map<string, tf.Tensor> | null; lossSum: number; norms: Float32Array } => {
     let acc: Map<string, tf.Tensor> | null = null;
     let lossSum = 0;
     const norms: Float32Array[] = [];
-    for (const part of physicalChunks(idx, physical)) {
+    if (units) {
+      // Sampled units: at most m rows of each, in passes of whole units.
+      const draw = drawUnitExamples(units, idx, m, root.fork(`step-${t}/rows`));
+      for (const pass of unitPasses(draw, physical)) {
+        const xb = xs.map((x) => tf.gather(x, pass.indices));
+        const yb = tf.gather(y, pass.indices);
+        let g: ChunkGradient;
+        try {
+          g = mode === 'fast' ? fastUnitClippedChunk(model, xb, yb, loss, clipNorm!, pass.units) : exactUnitClippedChunk(model, xb, yb, loss, clipNorm!, pass.units);
+        } finally {
+          tf.dispose([...xb, yb]);
+        }
+        lossSum += g.lossSum;
+        norms.push(g.norms);
+        acc = addInto(acc, g.sums);
+      }
+      // The report divides by the units sampled; scaled so that it reads as the mean per row.
+      if (draw.rows.length > 0) lossSum *= idx.length / draw.rows.length;
+    }
+    for (const part of units ? [] : physicalChunks(idx, physical)) {
       const xb = xs.map((x) => tf.gather(x, part));
       const yb = tf.gather(y, part);
       let g: ChunkGradient;
@@ -281,8 +322,9 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   /** The user model's part of a step: clipped (or plain) chunk sums, one noise draw, the tfjs optimizer's update. Returns the loss sum. */
   const takeStep = async (t: number, idx: Int32Array): Promise<number> => {
     const guarded = await guardNonFinite(
-      idx, t, nonFinite, chunkSums,
-      (i, first) => [...new Set([...nonFinitePositions(first.norms), ...nonFinitePositions(exampleLosses(i))])],
+      idx, t, nonFinite, (i) => chunkSums(t, i),
+      // Units: their norms are per unit (a row's own loss does not name a unit).
+      (i, first) => (units ? (first.norms.length === i.length ? nonFinitePositions(first.norms) : []) : [...new Set([...nonFinitePositions(first.norms), ...nonFinitePositions(exampleLosses(i))])]),
       (first) => first.acc && tf.dispose([...first.acc.values()]),
     );
     skipped += guarded.skipped;
@@ -293,14 +335,14 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
     if (acc) tf.dispose([...acc].filter(([n]) => !params.has(n)).map(([, t]) => t));
     // Noise streams are keyed by the weight's position, not its tfjs name (which changes with every model instance), so a seeded run is reproducible.
     const keyed = new Map([...sums].map(([n, t]) => [stableKey.get(n)!, t]));
-    const grads = privatizeGradient(keyed, { noiseMultiplier: sigma, clipNorm: clipNorm ?? 0, expectedBatchSize: q * N, step: t, random: root });
+    const grads = privatizeGradient(keyed, { noiseMultiplier: sigma, clipNorm: clipNorm ?? 0, expectedBatchSize: q * population, step: t, random: root });
     o.optimizer.applyGradients(Object.fromEntries([...grads].map(([k, g]) => [nameOf.get(k)!, g])));
     tf.dispose([...grads.values()]);
     return lossSum;
   };
 
   const run = await runStepLoop({
-    numExamples: N, samplingRate: q, totalSteps, startStep: step, random: root,
+    numExamples: population, samplingRate: q, totalSteps, startStep: step, random: root,
     privacy: ledger ? { event, delta, ledger, budget: stepBudget('rdp', event, totalSteps, maxEpsilon, delta) } : null,
     journalPath: ckPath ?? null,
     checkpointEvery: every,

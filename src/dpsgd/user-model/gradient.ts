@@ -107,3 +107,80 @@ export function plainChunk(model: LayersModel, xs: readonly tf.Tensor[], y: tf.T
   value.dispose();
   return { sums: new Map(Object.entries(grads)), norms: new Float32Array(0), lossSum };
 }
+
+/**
+ * A chunk of privacy units for the user-model path: `count` units of `rowsPerUnit` rows each,
+ * UNIT-major (rows u k .. u k + k - 1 are unit u's), so batch-major taps [U k, T, P] reshape for
+ * free to [U, k T, P]. Row weights: 1 / (the unit's rows) for real rows (the unit's mean), 0 for
+ * padding rows, whose output gradients are then exactly 0.
+ */
+export interface UnitChunk {
+  readonly count: number;
+  readonly rowsPerUnit: number;
+  readonly weights: Float32Array;
+}
+
+/**
+ * fastClippedChunk with each UNIT as one example: the loss differentiated is sum_i w_i L_i, the
+ * session's taps and recorded inputs are regrouped [U k, T, P] -> [U, k T, P], and every rule's
+ * per-example norm and clipped sum then holds for the unit (its gradient is the sum over all its
+ * rows' positions). Norms are per unit; lossSum counts real rows only.
+ */
+export function fastUnitClippedChunk(model: LayersModel, xs: readonly tf.Tensor[], y: tf.Tensor, loss: PerExampleLoss, clipNorm: number, units: UnitChunk): ChunkGradient {
+  const s = tf.scalar(0);
+  const session = new TapSession(s, true);
+  const w = tf.tensor1d(units.weights, 'float32');
+  try {
+    let lossSum = 0;
+    const { value, grads } = tf.valueAndGrads(() => {
+      const per = loss(y, runGraph(model, xs, session));
+      lossSum = tf.tidy(() => tf.sum(tf.mul(per, tf.cast(tf.greater(w, 0), 'float32'))).dataSync()[0]!);
+      return tf.sum(tf.mul(per, w)) as tf.Scalar;
+    })([s]);
+    tf.dispose([value, ...grads]);
+    session.groupRows(units.count);
+    const { sums, norms } = clipSession(session, clipNorm, 'auto', true);
+    return { sums, norms, lossSum };
+  } finally {
+    session.dispose();
+    s.dispose();
+    w.dispose();
+  }
+}
+
+/**
+ * The exact path for units (layers without a rule): one backward pass per unit through the model
+ * (tfjs autodiff of the unit's weighted loss), clipped to clipNorm as a whole.
+ */
+export function exactUnitClippedChunk(model: LayersModel, xs: readonly tf.Tensor[], y: tf.Tensor, loss: PerExampleLoss, clipNorm: number, units: UnitChunk): ChunkGradient {
+  const params = trainableVariables(model);
+  const vars = [...params.values()];
+  const sums = new Map<string, tf.Tensor>([...params].map(([n, v]) => [n, tf.zerosLike(v)]));
+  const k = units.rowsPerUnit;
+  const norms = new Float32Array(units.count);
+  let lossSum = 0;
+  for (let u = 0; u < units.count; u++) {
+    const w = tf.tensor1d(units.weights.subarray(u * k, (u + 1) * k), 'float32');
+    const { value, grads } = tf.variableGrads(() => {
+      const xi = xs.map((x) => tf.slice(x, u * k, k));
+      const per = loss(tf.slice(y, u * k, k), model.apply(xi.length === 1 ? xi[0]! : xi, { training: true }) as tf.Tensor);
+      lossSum += tf.sum(tf.mul(per, tf.cast(tf.greater(w, 0), 'float32'))).dataSync()[0]!;
+      return tf.sum(tf.mul(per, w)) as tf.Scalar;
+    }, vars);
+    value.dispose();
+    w.dispose();
+    tf.tidy(() => {
+      const list = [...params].map(([n, v]) => [n, grads[v.name] ?? tf.zerosLike(v)] as const);
+      const norm = Math.sqrt(list.reduce((acc, [, g]) => acc + tf.sum(tf.square(g)).dataSync()[0]!, 0));
+      norms[u] = norm;
+      const c = clipNorm === Infinity ? 1 : Math.min(1, clipNorm / (norm + CLIP_EPSILON));
+      for (const [n, g] of list) {
+        const prev = sums.get(n)!;
+        sums.set(n, tf.keep(tf.add(prev, tf.mul(g, c))));
+        prev.dispose();
+      }
+    });
+    tf.dispose(Object.values(grads));
+  }
+  return { sums, norms, lossSum };
+}

@@ -52,6 +52,27 @@ export class TapSession implements RuleContext {
     return tf.reshape(g, [B, -1, P]) as tf.Tensor3D;
   }
 
+  /**
+   * Regroups the recorded pass so that each of `units` groups of consecutive rows (unit-major,
+   * k = B / units rows each) is one example: gradients [B, T.., P] -> [U, k T, P], inputs
+   * [B, T, D] -> [U, k T, D], ids [B, T] -> [U, k T] (free reshapes). Call after the backward pass.
+   */
+  groupRows(units: number): void {
+    // Features stay last; everything between the batch and them becomes the unit's positions.
+    const regroup = <T extends tf.Tensor>(x: T, features: boolean): T => {
+      const B = x.shape[0];
+      if (B % units !== 0) throw new RangeError(`${B} rows are not ${units} units of equal size`);
+      const y = tf.keep(tf.reshape(x, features ? [units, -1, x.shape[x.rank - 1]!] : [units, -1])) as T;
+      x.dispose();
+      return y;
+    };
+    for (const [tap, g] of this.grads) this.grads.set(tap, regroup(g, true));
+    this.uses.forEach((u, j) => {
+      if (u.kind === 'linear' || u.kind === 'scale') this.uses[j] = { ...u, input: regroup(u.input, true) };
+      else if (u.kind === 'embedding') this.uses[j] = { ...u, ids: regroup(u.ids, false) };
+    });
+  }
+
   dispose(): void {
     for (const u of this.uses) {
       if (u.kind === 'linear' || u.kind === 'scale') u.input.dispose();
