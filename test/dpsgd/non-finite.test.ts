@@ -60,6 +60,7 @@ describe('train (LSTM) with a non-finite example', () => {
     }) satisfies TrainOptions;
   // An engine that poisons example 0: its norm and the loss become NaN (as NaN data or an overflow would).
   const poisoned: GradientEngine = {
+    threads: 1,
     async gradient(model, ex, idx, o) {
       const g = await localEngine.gradient(model, ex, idx, o);
       const at = Array.from(idx).indexOf(0);
