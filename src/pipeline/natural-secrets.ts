@@ -10,6 +10,8 @@ import {
 import type { NaturalSecret, SecretKind } from '../data/secrets/types.js';
 import { initBackend, type BackendName } from '../dpsgd/backend.js';
 import { languageModelScorer } from '../dpsgd/scorer.js';
+import type { LanguageModel } from '../dpsgd/model.js';
+import type { Tokenizer } from '../data/tokenizer.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { type RandomSource, seededRandom } from '../util/random.js';
 import { type KindSummary, summarizeNaturalSecrets } from './natural-summary.js';
@@ -103,83 +105,81 @@ export async function measureNaturalSecretsOfRun(dir: string, secrets: readonly 
   await initBackend(opts.backend);
   const run = loadRun(dir);
   try {
-    const scorer = languageModelScorer(run.model);
     const maxQueries = opts.maxQueries ?? run.record.config.extractionMaxQueries;
-    const settings: NaturalSecretsReport['settings'] = {
-      kinds: opts.kinds ? [...opts.kinds] : null,
-      maxExactSpace: opts.maxExactSpace ?? NATURAL_MAX_EXACT_SPACE,
-      contexts: opts.contexts ?? DEFAULT_NATURAL_CONTEXTS,
-      references: opts.references ?? DEFAULT_NATURAL_REFERENCES,
-      exactWalkRows: opts.exactWalkRows ?? DEFAULT_EXACT_WALK_ROWS,
-      extractTop: opts.extractTop ?? DEFAULT_EXTRACTION_TOP_K,
-      maxQueries,
-    };
-    const chosen = secrets.filter((s) => !opts.kinds || opts.kinds.includes(s.kind));
-    const random = opts.random ?? seededRandom('natural-references');
-    const records: NaturalSecretRecord[] = [];
-    for (const secret of chosen) {
-      const t0 = performance.now();
-      const r = await measureNaturalSecret(scorer, run.tokenizer, secret, {
-        maxExactSpace: settings.maxExactSpace,
-        contexts: settings.contexts,
-        references: settings.references,
-        exactWalkRows: settings.exactWalkRows,
-        random: random.fork(`${secret.kind}:${secret.text}`),
-        extraction: maxQueries > 0 ? { maxQueries, topK: settings.extractTop } : null,
-        ...(opts.documents ? { documents: opts.documents } : {}),
-      });
-      const base = {
-        kind: secret.kind,
-        text: secret.text,
-        format: secret.format,
-        occurrences: secret.occurrences.length,
-        documents: secret.documents,
-        users: secret.users,
-        spaceBits: secret.spaceBits,
-      };
-      const record: NaturalSecretRecord = r.testable
-        ? {
-            ...base,
-            spaceBits: r.log2R,
-            testable: true,
-            exposure: r.exposure,
-            method: r.method,
-            estimated: r.estimated,
-            bestContext: r.bestContext,
-            contexts: r.contexts,
-            extracted: r.extraction?.extracted ?? false,
-            extractionRank: r.extraction?.rank ?? null,
-            extractionQueries: r.extraction?.queries ?? null,
-            notes: r.notes,
-            seconds: (performance.now() - t0) / 1000,
-          }
-        : {
-            ...base,
-            testable: false,
-            reason: r.reason,
-            exposure: null,
-            method: null,
-            estimated: false,
-            bestContext: null,
-            contexts: [],
-            extracted: false,
-            extractionRank: null,
-            extractionQueries: null,
-            notes: [],
-            seconds: (performance.now() - t0) / 1000,
-          };
-      records.push(record);
-      opts.onSecret?.(record, records.length, chosen.length);
-    }
-    return {
-      schema: 'dp-canary/natural-exposure@1',
-      run: dir,
-      tokenizer: run.tokenizer.kind,
-      settings,
-      secrets: records,
-      summary: summarizeNaturalSecrets(records),
-    };
+    return { run: dir, ...(await measureNaturalSecrets(run.model, run.tokenizer, secrets, { ...opts, maxQueries })) };
   } finally {
     run.model.dispose();
   }
+}
+
+/**
+ * The same test against a model in memory (a study point right after training): every secret
+ * of the kinds asked, in input order. `opts.maxQueries` defaults to 0 (no extraction) here.
+ */
+export async function measureNaturalSecrets(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  secrets: readonly NaturalSecret[],
+  opts: NaturalSecretsOptions = {},
+): Promise<Omit<NaturalSecretsReport, 'run'>> {
+  if (opts.kinds && opts.kinds.length === 0) throw new InvalidArgumentError('the list of secret kinds is empty');
+  const scorer = languageModelScorer(model);
+  const maxQueries = opts.maxQueries ?? 0;
+  const settings: NaturalSecretsReport['settings'] = {
+    kinds: opts.kinds ? [...opts.kinds] : null,
+    maxExactSpace: opts.maxExactSpace ?? NATURAL_MAX_EXACT_SPACE,
+    contexts: opts.contexts ?? DEFAULT_NATURAL_CONTEXTS,
+    references: opts.references ?? DEFAULT_NATURAL_REFERENCES,
+    exactWalkRows: opts.exactWalkRows ?? DEFAULT_EXACT_WALK_ROWS,
+    extractTop: opts.extractTop ?? DEFAULT_EXTRACTION_TOP_K,
+    maxQueries,
+  };
+  const chosen = secrets.filter((s) => !opts.kinds || opts.kinds.includes(s.kind));
+  const random = opts.random ?? seededRandom('natural-references');
+  const records: NaturalSecretRecord[] = [];
+  for (const secret of chosen) {
+    const t0 = performance.now();
+    const r = await measureNaturalSecret(scorer, tokenizer, secret, {
+      maxExactSpace: settings.maxExactSpace,
+      contexts: settings.contexts,
+      references: settings.references,
+      exactWalkRows: settings.exactWalkRows,
+      random: random.fork(`${secret.kind}:${secret.text}`),
+      extraction: maxQueries > 0 ? { maxQueries, topK: settings.extractTop } : null,
+      ...(opts.documents ? { documents: opts.documents } : {}),
+    });
+    const base = {
+      kind: secret.kind,
+      text: secret.text,
+      format: secret.format,
+      occurrences: secret.occurrences.length,
+      documents: secret.documents,
+      users: secret.users,
+      spaceBits: secret.spaceBits,
+    };
+    const seconds = (performance.now() - t0) / 1000;
+    const record: NaturalSecretRecord = r.testable
+      ? {
+          ...base,
+          spaceBits: r.log2R,
+          testable: true,
+          exposure: r.exposure,
+          method: r.method,
+          estimated: r.estimated,
+          bestContext: r.bestContext,
+          contexts: r.contexts,
+          extracted: r.extraction?.extracted ?? false,
+          extractionRank: r.extraction?.rank ?? null,
+          extractionQueries: r.extraction?.queries ?? null,
+          notes: r.notes,
+          seconds,
+        }
+      : {
+          ...base, testable: false, reason: r.reason, exposure: null, method: null, estimated: false, bestContext: null,
+          contexts: [], extracted: false, extractionRank: null, extractionQueries: null, notes: [], seconds,
+        };
+    records.push(record);
+    opts.onSecret?.(record, records.length, chosen.length);
+  }
+  return { schema: 'dp-canary/natural-exposure@1', tokenizer: tokenizer.kind, settings, secrets: records, summary: summarizeNaturalSecrets(records) };
 }

@@ -111,6 +111,11 @@ export interface RunSettings {
   userMap?: string;
   /** A regular expression whose first capture group on a document id is its user. */
   userPattern?: string;
+  /**
+   * Study points: after training, find the natural secrets of the training documents (phone,
+   * card, SSN, IPv4) and measure their exposure and extraction (needs a data unit).
+   */
+  naturalSecrets?: boolean;
   /** What the run trains on and from where (see {@link RUN_MODES}). */
   mode: RunMode;
   mitigation: Mitigation;

@@ -11,8 +11,8 @@ import { largestOfUnits, largestUnitInStream, prepareUnitText, unitTrainingWindo
 import { resolveUnits, type LargestUnit } from './units.js';
 import { sanitizeLines } from '../data/sanitize.js';
 import { loadBrownCorpus, loadBrownPublicPart } from '../data/brown.js';
-import type { Corpus } from '../data/corpus.js';
-import { loadCorpus, loadTextCorpus } from '../data/text-corpus.js';
+import type { Corpus, CorpusDocument } from '../data/corpus.js';
+import { loadCorpus } from '../data/text-corpus.js';
 import { linesToTokens } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { makeWindows } from '../dpsgd/data.js';
@@ -47,6 +47,8 @@ export interface RunData {
    * window-level guarantee must cover for it. Absent for corpora without documents.
    */
   largestUnit?: LargestUnit;
+  /** Runs with a data unit: the training documents as the corpus has them (no canaries), for the natural-secret test. */
+  trainDocuments?: readonly CorpusDocument[];
 }
 
 /**
@@ -172,6 +174,7 @@ function prepareUnitRunData(c: RunConfig, unit: DocumentUnit, useTokenizer?: Tok
     tokenizer: text.tokenizer, format, manifest: t.manifest, train: t.windows,
     samplingPopulation: isUnitPrivate ? t.units.keys.length : t.windows.length,
     validation, sanitizedLines: t.sanitizedLines, corpusChars: corpus.chars, units: t.units, largestUnit: largestOfUnits(t.units),
+    trainDocuments: text.trainDocuments,
   };
 }
 
@@ -180,7 +183,8 @@ export function loadPublicCorpus(c: RunConfig): Corpus {
   if (c.publicCorpus === 'brown') {
     return c.corpus === 'brown' ? loadBrownPublicPart(c.corpusMaxChars, c.publicCorpusChars) : loadBrownCorpus({ maxChars: c.publicCorpusChars });
   }
-  return loadTextCorpus(c.publicCorpus, { maxChars: c.publicCorpusChars });
+  // A text file or folder, or a mail corpus ('spam-assassin:spam', 'mail:DIR').
+  return loadCorpus({ corpus: c.publicCorpus, maxChars: c.publicCorpusChars });
 }
 
 /**

@@ -6,7 +6,7 @@
 import { insertCanariesInUnits } from '../canary/insert-units.js';
 import type { CanaryFormat } from '../canary/format.js';
 import type { CanaryManifest } from '../canary/manifest.js';
-import type { Corpus } from '../data/corpus.js';
+import type { Corpus, CorpusDocument } from '../data/corpus.js';
 import { canaryFormatPattern, sanitizeLines } from '../data/sanitize.js';
 import { linesToTokens } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
@@ -56,6 +56,8 @@ export interface UnitText {
   readonly tokenizer: Tokenizer;
   readonly train: { readonly key: string; readonly lines: string[] }[];
   readonly validation: { readonly key: string; readonly lines: string[] }[];
+  /** The training documents as the corpus has them (before canaries): where natural secrets are looked for. */
+  readonly trainDocuments: readonly CorpusDocument[];
 }
 
 /**
@@ -69,7 +71,7 @@ export function prepareUnitText(o: UnitTextOptions): UnitText {
   const split = splitDocuments(docs, o.validationFraction, o.splitRandom);
   const train = groupIntoUnits(split.train, o.unit).map((u) => ({ key: u.key, lines: u.lines }));
   const validation = groupIntoUnits(split.validation, o.unit).map((u) => ({ key: u.key, lines: u.lines }));
-  return { tokenizer: o.tokenizerFor(train.flatMap((u) => u.lines)), train, validation };
+  return { tokenizer: o.tokenizerFor(train.flatMap((u) => u.lines)), train, validation, trainDocuments: split.train };
 }
 
 /** Training windows of a unit run: canaries in, sanitised when asked, cut per unit. */

@@ -32,6 +32,8 @@ export interface GridAxes {
    * dataUnit), so all points see the same windows and canaries.
    */
   privacyUnits?: PrivacyUnit[];
+  /** With privacyUnits: the target epsilons of the window-level DP points only (default dpEpsilons). */
+  windowDpEpsilons?: number[];
 }
 
 /** A fully resolved study: shared settings plus grid axes. */
@@ -140,15 +142,74 @@ const PAPER: StudyConfig = {
   axes: { mitigations: [...MITIGATIONS], dpEpsilons: [1, 3, 8, 1e6], dropoutRates: [0.2, 0.5], weightDecays: [1e-4, 1e-3], seeds: [1, 2, 3], modes: ['scratch'] },
 };
 
-const PRESETS: Record<PresetName, StudyConfig> = { quick: QUICK, default: DEFAULT, paper: PAPER };
+/**
+ * The e-mail study (issue 18): the SpamAssassin ham mails are the private data (one mail = one
+ * document, its sender = its user), the spam (sent to everyone, so public) trains the public
+ * model. Canaries are planted with all copies of each in one sender's mails; the natural
+ * secrets (phone numbers) of the training mails are tested too. Points: no DP, DP per window
+ * at epsilon 8, DP per user at epsilon 8 and 3, all fine-tuned. The README says why these sizes.
+ */
+const EMAIL: StudyConfig = {
+  preset: 'email',
+  shared: {
+    ...DEFAULT.shared,
+    corpus: 'spam-assassin:ham',
+    corpusMaxChars: 20_000_000,
+    maxVocab: 96,
+    publicCorpus: 'spam-assassin:spam',
+    publicCorpusChars: 1_500_000,
+    // The ham bodies are 7.2 M characters (about 100,000 windows): window-level and non-private
+    // points see each mail once or twice; per-user points sample users (886), so their cost is
+    // set by steps x units x unitWindows, not by the corpus.
+    fineTuneRecipe: { batchSize: 64, learningRate: 0.005, epochs: 1, clip: 1 },
+    fineTuneDpRecipe: { batchSize: 1024, learningRate: 0.005, epochs: 1, clip: 0.5 },
+    fineTuneUnitDpRecipe: { batchSize: 128, learningRate: 0.002, epochs: 10, clip: 0.5 },
+    insertions: [1, 4, 16, 64],
+    exposureReferences: 10_000,
+    extractionMaxQueries: 100_000,
+    exposureEachEpoch: false,
+    dataUnit: 'user',
+    naturalSecrets: true,
+  },
+  axes: {
+    mitigations: ['none', 'dp'], dpEpsilons: [8, 3], windowDpEpsilons: [8], privacyUnits: ['window', 'user'], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
+    modes: ['fine-tune'],
+  },
+};
+
+/** The e-mail study small: the two exmh mailing lists (229 mails, 47 senders), a 64-unit LSTM, 4-digit canaries. */
+const EMAIL_QUICK: StudyConfig = {
+  preset: 'email-quick',
+  shared: {
+    ...QUICK.shared,
+    corpus: 'spam-assassin:ham?list=exmh',
+    corpusMaxChars: 1_000_000,
+    maxVocab: 96,
+    publicCorpus: 'spam-assassin:spam',
+    publicCorpusChars: 300_000,
+    fineTuneRecipe: { batchSize: 32, learningRate: 0.005, epochs: 4, clip: 1 },
+    fineTuneDpRecipe: { batchSize: 128, learningRate: 0.005, epochs: 6, clip: 0.5 },
+    fineTuneUnitDpRecipe: { batchSize: 16, learningRate: 0.002, epochs: 6, clip: 0.5 },
+    insertions: [1, 8, 32],
+    exposureEachEpoch: false,
+    dataUnit: 'user',
+    naturalSecrets: true,
+  },
+  axes: {
+    mitigations: ['none', 'dp'], dpEpsilons: [8], privacyUnits: ['window', 'user'], dropoutRates: [0.5], weightDecays: [1e-3], seeds: [1],
+    modes: ['fine-tune'],
+  },
+};
+
+const PRESETS: Record<PresetName, StudyConfig> = { quick: QUICK, default: DEFAULT, paper: PAPER, email: EMAIL, 'email-quick': EMAIL_QUICK };
 
 /** Names of the presets. */
-export const PRESET_NAMES: readonly PresetName[] = ['default', 'quick', 'paper'];
+export const PRESET_NAMES: readonly PresetName[] = ['default', 'quick', 'paper', 'email', 'email-quick'];
 
 /** Shared settings that presets leave unset (the one-run audit is off unless asked for). */
-const OPTIONAL_SHARED_KEYS = new Set(['auditCanaries', 'auditRepeats', 'auditFormat', 'accountant', 'dataUnit', 'unitWindows', 'userMap', 'userPattern']);
+const OPTIONAL_SHARED_KEYS = new Set(['fineTuneUnitDpRecipe', 'auditCanaries', 'auditRepeats', 'auditFormat', 'accountant', 'dataUnit', 'unitWindows', 'userMap', 'userPattern', 'naturalSecrets']);
 
-const AXIS_KEYS = new Set(['mitigations', 'dpEpsilons', 'dropoutRates', 'weightDecays', 'seeds', 'modes', 'scratchMitigations', 'scratchDpEpsilons', 'privacyUnits']);
+const AXIS_KEYS = new Set(['mitigations', 'dpEpsilons', 'dropoutRates', 'weightDecays', 'seeds', 'modes', 'scratchMitigations', 'scratchDpEpsilons', 'privacyUnits', 'windowDpEpsilons']);
 
 /**
  * A preset with overrides applied and checked. Unknown keys and out-of-range values are
@@ -237,6 +298,7 @@ function checkConfig(shared: SharedSettings, axes: GridAxes): void {
   recipe('the fine-tuning recipe', shared.fineTuneRecipe);
   recipe('the DP fine-tuning recipe', shared.fineTuneDpRecipe);
   recipe('the public model recipe', shared.publicRecipe);
+  if (shared.fineTuneUnitDpRecipe !== undefined) recipe('the per-unit DP fine-tuning recipe', shared.fineTuneUnitDpRecipe);
   if (!(Number.isSafeInteger(shared.physicalBatchSize) && shared.physicalBatchSize >= 1)) {
     throw new InvalidArgumentError(`the physical batch size must be an integer >= 1, got ${shared.physicalBatchSize}`);
   }
@@ -298,9 +360,10 @@ function configId(m: Mitigation, strength?: number, unit: PrivacyUnit = 'window'
 /** Id of the study's public model point. */
 export const PUBLIC_POINT_ID = 'public';
 
-/** The recipe a point of this mode and mitigation trains with. */
-export function recipeOf(shared: SharedSettings, mode: PointMode, mitigation: Mitigation): TrainingRecipe {
+/** The recipe a point of this mode, mitigation and privacy unit trains with. */
+export function recipeOf(shared: SharedSettings, mode: PointMode, mitigation: Mitigation, unit: PrivacyUnit = 'window'): TrainingRecipe {
   if (mode === 'public') return shared.publicRecipe;
+  if (mode === 'fine-tune' && mitigation === 'dp' && unit !== 'window' && shared.fineTuneUnitDpRecipe) return shared.fineTuneUnitDpRecipe;
   if (mode === 'fine-tune') return mitigation === 'dp' ? shared.fineTuneDpRecipe : shared.fineTuneRecipe;
   if (mitigation === 'dp') return shared.dpRecipe;
   return { batchSize: shared.batchSize, learningRate: shared.learningRate, epochs: shared.epochs, clip: shared.clip };
@@ -347,7 +410,7 @@ export function buildGrid(config: StudyConfig): StudyPoint[] {
   const add = (mode: StudyMode, m: Mitigation, seed: number, extra: Partial<StudyPoint>, strength?: number): void => {
     const point: StudyPoint = {
       ...structuredClone(shared),
-      ...recipeOf(shared, mode, m),
+      ...recipeOf(shared, mode, m, extra.privacyUnit),
       id: `${mode === 'fine-tune' ? 'ft-' : ''}${configId(m, strength, extra.privacyUnit)}-seed${seed}`,
       mode,
       ...(mode === 'fine-tune' ? { initFromPoint: PUBLIC_POINT_ID } : {}),
@@ -373,6 +436,7 @@ export function buildGrid(config: StudyConfig): StudyPoint[] {
         // DP points: one per privacy unit (a window point carries no privacyUnit, as before units existed).
         const units: PrivacyUnit[] = m === 'dp' ? (axes.privacyUnits ?? ['window']) : ['window'];
         for (const unit of units) {
+          if (m === 'dp' && unit === 'window' && axes.windowDpEpsilons && !axes.windowDpEpsilons.includes(x!)) continue;
           const own: Partial<StudyPoint> = unit === 'window' ? extra : { ...extra, privacyUnit: unit };
           for (const seed of axes.seeds) add(mode, m, seed, own, x);
         }

@@ -1,3 +1,4 @@
+import { NATURAL_TABLE_TEXT, naturalTable } from './natural-report.js';
 import { comparisonTable, epochTable, EPOCH_TABLE_TEXT, howToRead, SEED_TABLE_TEXT, seedTable, type ComparisonTable } from './markdown.js';
 import type { RenderedPlot } from './plots.js';
 import type { StudyReport } from './types.js';
@@ -39,6 +40,8 @@ export function renderHtml(report: StudyReport, plots: readonly RenderedPlot[]):
   if (failed.length > 0) {
     parts.push(`<p class="failed"><strong>${failed.length} point(s) failed</strong> and are not in the plots: ${failed.map((p) => esc(p.id)).join(', ')}.</p>`);
   }
+  const nt = naturalTable(report);
+  if (nt) parts.push('<h2>Natural secrets</h2>', `<p>${esc(NATURAL_TABLE_TEXT)}</p>`, tableHtml(nt));
   const et = epochTable(report);
   if (et) {
     parts.push('<h2>Exposure during training</h2>', `<p>${esc(EPOCH_TABLE_TEXT)}</p>`, tableHtml(et));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult, validateStudyPoint } from './json.js';
+import { PRESET_NAMES } from './grid.js';
 import {
   MITIGATIONS,
   STUDY_GRID_SCHEMA,
@@ -63,7 +64,7 @@ export function readStudyGrid(outDir: string): { preset?: PresetName; points: St
   }
   const points = v.points.map((p, i) => validateStudyPoint(p, `${path} point ${i}`));
   const preset = v.preset;
-  if (preset !== undefined && !['default', 'quick', 'paper'].includes(preset)) throw new InvalidArgumentError(`'${path}': unknown preset ${String(preset)}`);
+  if (preset !== undefined && !(PRESET_NAMES as readonly unknown[]).includes(preset)) throw new InvalidArgumentError(`'${path}': unknown preset ${String(preset)}`);
   return { ...(preset ? { preset } : {}), points };
 }
 

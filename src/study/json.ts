@@ -125,6 +125,7 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
   if (o.unitWindows !== undefined) c.num(o, 'unitWindows', { min: 1, integer: true });
   if (o.userMap !== undefined) c.str(o, 'userMap');
   if (o.userPattern !== undefined) c.str(o, 'userPattern');
+  if (o.naturalSecrets !== undefined) c.bool(o, 'naturalSecrets');
   return o as unknown as StudyPoint;
 }
 
@@ -204,6 +205,18 @@ export function validatePointResult(value: unknown, where: string): PointResult 
   if (o.audit !== undefined) {
     const a = c.obj(o.audit, '"audit"');
     for (const k of POINT_AUDIT_FIELDS) c.num(a, k, { min: 0 });
+  }
+  if (o.naturalSecrets !== undefined) {
+    for (const x of c.arr(o, 'naturalSecrets')) {
+      const n = c.obj(x, 'a natural secret');
+      c.str(n, 'kind');
+      c.str(n, 'text');
+      for (const k of ['occurrences', 'documents', 'users']) c.num(n, k, { min: 0, integer: true });
+      c.num(n, 'spaceBits', { min: 0 });
+      if (n.exposure !== null) c.num(n, 'exposure', { min: 0 });
+      c.bool(n, 'estimated');
+      c.bool(n, 'extracted');
+    }
   }
   return o as unknown as PointResult;
 }

@@ -1,3 +1,4 @@
+import { NATURAL_TABLE_TEXT, naturalTable } from './natural-report.js';
 import { formatEpsilon, formatExposure, formatFixed, formatLoss, formatPerplexity } from './format.js';
 import { insertionCounts, orderedResults, seedSpread, summaryRows, type SummaryRow } from './summary.js';
 import type { StudyReport } from './types.js';
@@ -218,6 +219,11 @@ export function renderMarkdown(report: StudyReport): string {
   if (st) {
     lines.push('## Across retrained models', '', SEED_TABLE_TEXT, '');
     table(st);
+  }
+  const nt = naturalTable(report);
+  if (nt) {
+    lines.push('## Natural secrets', '', NATURAL_TABLE_TEXT, '');
+    table(nt);
   }
   if (failed.length > 0) {
     lines.push(`**${failed.length} point(s) failed**: ${failed.map((p) => p.id).join(', ')}. Rerun the study to retry them.`, '');

@@ -1,3 +1,4 @@
+import { naturalExposureSpec } from './natural-report.js';
 import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import * as vega from 'vega';
@@ -211,6 +212,8 @@ export async function renderReportPlots(report: StudyReport): Promise<RenderedPl
   const specs = [tradeoffSpec(report), exposureVsEpsilonSpec(report), exposureVsInsertionsSpec(report)];
   const audit = auditSpec(report);
   if (audit) specs.push(audit);
+  const natural = naturalExposureSpec(report);
+  if (natural) specs.push(natural);
   for (const r of okResults(report)) {
     const spec = trainingCurvesSpec(r);
     if (spec) specs.push(spec);

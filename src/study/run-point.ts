@@ -6,10 +6,12 @@ import { measureCanaries } from '../pipeline/measure.js';
 import { writeMeasurement } from '../pipeline/measure-run.js';
 import type { RunConfig } from '../pipeline/run-config.js';
 import { prepareRunData } from '../pipeline/run-data.js';
+import { naturalSecretsOfRun, type NaturalSecretSummary } from '../pipeline/natural-run.js';
 import { runPath } from '../pipeline/run-folder.js';
 import { trainRun } from '../pipeline/train-run.js';
 import { ParallelSession } from '../dpsgd/parallel/session.js';
 import { seededRandom } from '../util/random.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
 import type { PointContext } from './runner.js';
 import { POINT_AUDIT_FIELDS, type PointAudit, type PointMeasurement, type StudyPoint } from './types.js';
 
@@ -67,6 +69,17 @@ async function trainAndMeasure(point: StudyPoint, ctx: PointContext, config: Run
       random: seededRandom(`references/${config.dataSeed}`),
     });
     writeMeasurement(ctx.workDir, m);
+    let natural: NaturalSecretSummary[] | null = null;
+    if (config.naturalSecrets) {
+      ctx.progress('natural secrets: finding them in the training mails and measuring each');
+      const r = await naturalSecretsOfRun(model, target, {
+        maxQueries: config.extractionMaxQueries,
+        seed: `natural/${config.dataSeed}`,
+        onSecret: (done, total) => ctx.progress(`natural secret ${done}/${total} measured`),
+      });
+      writeJsonAtomic(join(ctx.workDir, 'natural-exposure.json'), r.report);
+      natural = r.summaries;
+    }
     let audit: PointAudit | null = null;
     if (data.manifest.audit) {
       ctx.progress('auditing: scoring the audit canaries');
@@ -114,6 +127,7 @@ async function trainAndMeasure(point: StudyPoint, ctx: PointContext, config: Run
       sanitizedLines: metrics.sanitizedLines,
       ...(point.mode === 'fine-tune' ? { startingPoint: point.initFromPoint! } : {}),
       ...(audit ? { audit } : {}),
+      ...(natural ? { naturalSecrets: natural } : {}),
     };
   } finally {
     model.dispose();

@@ -1,6 +1,7 @@
 import type { AuditOutcome } from '../audit/guess.js';
 import type { CanaryResult, ExposureMethod } from '../pipeline/measure.js';
 import type { RunMode, RunSettings } from '../pipeline/run-config.js';
+import type { NaturalSecretSummary } from '../pipeline/natural-run.js';
 import type { GroupPrivacy } from '../pipeline/units.js';
 import type { PrivacyUnit } from '../data/units.js';
 /**
@@ -39,7 +40,7 @@ export interface TrainingRecipe {
 }
 
 /** Named study sizes on 2 cores: 'quick' (the default study, small: ~1.3 min), 'default' (~13.5 min), 'paper' (days; spread it with job files). */
-export type PresetName = 'default' | 'quick' | 'paper';
+export type PresetName = 'default' | 'quick' | 'paper' | 'email' | 'email-quick';
 
 /**
  * The run settings that differ from point to point; every other one is shared (SharedSettings).
@@ -63,6 +64,11 @@ export interface SharedSettings extends Omit<RunSettings, PointOwnSetting> {
   fineTuneRecipe: TrainingRecipe;
   /** DP-SGD fine-tuning of the public model on the private part. */
   fineTuneDpRecipe: TrainingRecipe;
+  /**
+   * DP-SGD fine-tuning with a privacy unit larger than a window (batchSize counts units); absent:
+   * fineTuneDpRecipe. Units are few next to windows, so they need their own batch size.
+   */
+  fineTuneUnitDpRecipe?: TrainingRecipe;
 }
 
 /**
@@ -137,6 +143,8 @@ export interface PointMeasurement {
   startingPoint?: string;
   /** The one-run privacy audit, for points with auditCanaries > 0 (all numbers finite). */
   audit?: PointAudit;
+  /** Points with naturalSecrets: every natural secret of the training documents, measured against this point's model. */
+  naturalSecrets?: NaturalSecretSummary[];
 }
 
 /**

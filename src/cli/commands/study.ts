@@ -54,8 +54,9 @@ interface StudyFlags {
 }
 
 function presetOf(f: StudyFlags): PresetName {
-  if (f.quick && f.preset !== undefined && f.preset !== 'quick') throw new InvalidArgumentError('give --quick or --preset, not both');
-  const p = f.quick ? 'quick' : (f.preset ?? 'default');
+  // --quick is the small version of a preset: of the default one (quick) or of the e-mail one (email-quick).
+  if (f.quick && f.preset !== undefined && !['quick', 'email', 'email-quick'].includes(f.preset)) throw new InvalidArgumentError(`--quick has no small version of --preset ${f.preset}`);
+  const p = f.quick ? (f.preset === 'email' || f.preset === 'email-quick' ? 'email-quick' : 'quick') : (f.preset ?? 'default');
   if (!(PRESET_NAMES as readonly string[]).includes(p)) throw new InvalidArgumentError(`--preset must be one of ${PRESET_NAMES.join(', ')}; got '${p}'`);
   return p as PresetName;
 }
