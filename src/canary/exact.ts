@@ -40,7 +40,7 @@ export async function enumerateLogPerplexities(model: SpaceModel, opts: Enumerat
   const from = opts.firstSymbols?.from ?? 0;
   const to = opts.firstSymbols?.to ?? A0;
   if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= A0)) {
-    throw new RangeError(`first symbols [${from}, ${to}) must be a non-empty range within [0, ${A0})`);
+    throw new InvalidArgumentError(`first symbols [${from}, ${to}) must be a non-empty range within [0, ${A0})`);
   }
   const total = productOfSizes(sizes);
   const below = productOfSizes(sizes.slice(1)); // secrets under one first symbol
@@ -125,7 +125,7 @@ export interface ExactExposure {
  */
 export function exactExposures(all: Float64Array, canaryIndices: readonly number[]): ExactExposure[] {
   const values = canaryIndices.map((idx) => {
-    if (!Number.isSafeInteger(idx) || idx < 0 || idx >= all.length) throw new RangeError(`canary index ${idx} outside R`);
+    if (!Number.isSafeInteger(idx) || idx < 0 || idx >= all.length) throw new InvalidArgumentError(`canary index ${idx} outside R`);
     return all[idx]!;
   });
   // One pass over R counts for every canary: sort the canaries' values and, per secret,

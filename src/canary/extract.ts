@@ -2,6 +2,7 @@ import type { StateBatch } from './scorer.js';
 import { MinHeap } from './binary-heap.js';
 import { BITS_PER_NAT, type SpaceModel, advanceCounted } from './secret-model.js';
 import { type SecretSpace, positionSizes, productOfSizes, spaceText } from './space.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /** A complete secret found by the search. */
 export interface ExtractionCandidate {
@@ -58,7 +59,7 @@ interface LiveBatch {
 export async function extractSecrets(model: SpaceModel, space: SecretSpace, opts: ExtractionOptions): Promise<ExtractionResult> {
   const { scorer, positionIds, length: L } = model;
   if (space.positions.length !== L || space.positions.some((p, i) => p.length !== positionIds[i]!.length)) {
-    throw new RangeError(`the text space (${space.positions.length} positions) does not match the model's ${L} positions and their alphabets`);
+    throw new InvalidArgumentError(`the text space (${space.positions.length} positions) does not match the model's ${L} positions and their alphabets`);
   }
   const V = scorer.vocabSize;
   const k = Math.max(1, opts.batchNodes ?? 256);

@@ -2,6 +2,7 @@ import type { StateBatch } from './scorer.js';
 import { type ExactExposure, enumerateLogPerplexities, exactExposures } from './exact.js';
 import { BITS_PER_NAT, DEFAULT_BATCH_ROWS, type SpaceModel, advanceCounted, scoreSecrets } from './secret-model.js';
 import { productOfSizes, spaceIndex } from './space.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /**
  * Exact rank of ONE secret without scoring all of R: a depth-first walk of the tree of secrets
@@ -70,7 +71,7 @@ export async function exactRank(model: SpaceModel, symbols: Int32Array, opts: { 
  * cost, whatever |R|; null when the walk would pass the budget or was not safe (see above).
  */
 export async function exactRankWithin(model: SpaceModel, symbols: Int32Array, maxRows: number, opts: { batchRows?: number } = {}): Promise<RankResult | null> {
-  if (!(maxRows >= 0)) throw new RangeError(`the row budget must be >= 0, got ${maxRows}`);
+  if (!(maxRows >= 0)) throw new InvalidArgumentError(`the row budget must be >= 0, got ${maxRows}`);
   if (maxRows < model.length - 1) return null;
   try {
     return await walk(model, symbols, maxRows, opts.batchRows);

@@ -1,4 +1,5 @@
 import type { Scorer, StepResult } from './scorer.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /** Bits per nat: a log-probability in nats times this is in bits. */
 export const BITS_PER_NAT = 1 / Math.LN2;
@@ -34,9 +35,9 @@ export interface SecretModel extends SpaceModel {
 }
 
 function checkIds(scorer: Scorer, ids: Int32Array): void {
-  if (ids.length === 0) throw new RangeError('a secret position needs at least one symbol');
+  if (ids.length === 0) throw new InvalidArgumentError('a secret position needs at least one symbol');
   for (const id of ids) {
-    if (!Number.isInteger(id) || id < 0 || id >= scorer.vocabSize) throw new RangeError(`symbol token id ${id} outside the scorer's vocabulary`);
+    if (!Number.isInteger(id) || id < 0 || id >= scorer.vocabSize) throw new InvalidArgumentError(`symbol token id ${id} outside the scorer's vocabulary`);
   }
 }
 
@@ -48,7 +49,7 @@ export async function openSecretModel(
   length: number,
 ): Promise<SecretModel> {
   checkIds(scorer, symbolIds);
-  if (!Number.isSafeInteger(length) || length < 1) throw new RangeError(`secret length must be >= 1, got ${length}`);
+  if (!Number.isSafeInteger(length) || length < 1) throw new InvalidArgumentError(`secret length must be >= 1, got ${length}`);
   const start = await scorer.start(prefixIds);
   const positionIds = new Array<Int32Array>(length).fill(symbolIds);
   return { scorer, start, symbolIds, positionIds, length, rowsAdvanced: 0 };
@@ -59,7 +60,7 @@ export async function openSecretModel(
  * multi-slot secret). Call closeSecretModel when done.
  */
 export async function openSpaceModel(scorer: Scorer, prefixIds: readonly number[], positionIds: readonly Int32Array[]): Promise<SpaceModel> {
-  if (positionIds.length < 1) throw new RangeError('a secret needs at least one position');
+  if (positionIds.length < 1) throw new InvalidArgumentError('a secret needs at least one position');
   for (const ids of positionIds) checkIds(scorer, ids);
   const start = await scorer.start(prefixIds);
   return { scorer, start, positionIds: [...positionIds], length: positionIds.length, rowsAdvanced: 0 };
@@ -94,13 +95,13 @@ export async function scoreSecrets(
   opts: { batchRows?: number } = {},
 ): Promise<Float64Array> {
   const L = model.length;
-  if (secrets.length % L !== 0) throw new RangeError('secrets must hold n * length symbols');
+  if (secrets.length % L !== 0) throw new InvalidArgumentError('secrets must hold n * length symbols');
   const n = secrets.length / L;
   const { scorer, positionIds, start } = model;
   for (let i = 0; i < secrets.length; i++) {
     const k = secrets[i]!;
     const A = positionIds[i % L]!.length;
-    if (!(k >= 0 && k < A)) throw new RangeError(`secret symbol index ${k} outside [0, ${A})`);
+    if (!(k >= 0 && k < A)) throw new InvalidArgumentError(`secret symbol index ${k} outside [0, ${A})`);
   }
   const batch = Math.max(1, opts.batchRows ?? DEFAULT_BATCH_ROWS);
   const out = new Float64Array(n);

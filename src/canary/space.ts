@@ -42,11 +42,11 @@ export function spaceCount(space: SecretSpace): bigint {
 
 /** Symbols per position, concatenated: the secret's text (positions' symbol texts joined). */
 export function spaceText(space: SecretSpace, symbols: ArrayLike<number>): string {
-  if (symbols.length !== space.positions.length) throw new RangeError(`a secret of this space has ${space.positions.length} positions, got ${symbols.length} symbols`);
+  if (symbols.length !== space.positions.length) throw new InvalidArgumentError(`a secret of this space has ${space.positions.length} positions, got ${symbols.length} symbols`);
   let s = '';
   for (let i = 0; i < symbols.length; i++) {
     const sym = space.positions[i]![symbols[i]!];
-    if (sym === undefined) throw new RangeError(`symbol index ${symbols[i]} outside the ${space.positions[i]!.length} symbols of position ${i}`);
+    if (sym === undefined) throw new InvalidArgumentError(`symbol index ${symbols[i]} outside the ${space.positions[i]!.length} symbols of position ${i}`);
     s += sym;
   }
   return s;
@@ -77,7 +77,7 @@ export function spaceSymbols(space: SecretSpace, text: string, what: string): In
 
 /** Mixed-radix index of a secret in R, in [0, |R|); only for |R| <= 2^53. */
 export function spaceIndex(sizes: readonly number[], symbols: ArrayLike<number>): number {
-  if (symbols.length !== sizes.length) throw new RangeError(`expected ${sizes.length} symbols, got ${symbols.length}`);
+  if (symbols.length !== sizes.length) throw new InvalidArgumentError(`expected ${sizes.length} symbols, got ${symbols.length}`);
   let idx = 0;
   for (let i = 0; i < sizes.length; i++) idx = idx * sizes[i]! + symbols[i]!;
   return idx;

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.js';
 /**
  * One document of a corpus: one file of a corpus folder (one mail of a mail corpus). Documents
  * are the building blocks of the privacy units 'document' and 'user'.
@@ -44,7 +45,7 @@ export class LineCollector {
   chars = 0;
   full = false;
   constructor(private readonly maxChars: number = Infinity) {
-    if (!(maxChars > 0)) throw new RangeError(`maxChars must be > 0, got ${maxChars}`);
+    if (!(maxChars > 0)) throw new InvalidArgumentError(`maxChars must be > 0, got ${maxChars}`);
   }
   /** Add a line (skipped when blank); returns false once the budget is exhausted. */
   add(line: string): boolean {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../util/errors.js';
+import { InternalError, InvalidArgumentError } from '../util/errors.js';
 
 /**
  * Cut a token stream into disjoint training examples of `seqLen + 1` tokens each (inputs are
@@ -30,7 +30,7 @@ export interface Batch {
  */
 export function makeBatch(windows: readonly (Int32Array | readonly number[])[], indices: ArrayLike<number>, vocabSize: number): Batch {
   const B = indices.length;
-  if (B === 0) throw new Error('makeBatch needs at least one example');
+  if (B === 0) throw new InternalError('makeBatch needs at least one example');
   const T = windows[indices[0]!]!.length - 1;
   const inp = new Int32Array(T * B);
   const tgt = new Int32Array(T * B);

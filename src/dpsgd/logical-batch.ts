@@ -36,7 +36,7 @@ export interface LogicalStepOptions {
 
 /** Physical chunks of a logical batch: consecutive slices of at most `size` indices. */
 export function physicalChunks(indices: Int32Array, size: number): Int32Array[] {
-  if (!(size >= 1)) throw new RangeError(`physical batch size must be >= 1, got ${size}`);
+  if (!(size >= 1)) throw new InvalidArgumentError(`physical batch size must be >= 1, got ${size}`);
   const out: Int32Array[] = [];
   const step = Number.isFinite(size) ? Math.floor(size) : indices.length;
   for (let start = 0; start < indices.length; start += step) out.push(indices.subarray(start, start + step));

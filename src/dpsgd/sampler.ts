@@ -1,4 +1,5 @@
 import type { RandomSource } from '../util/random.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /**
  * Poisson sampling (the sampling DP-SGD's analysis assumes): each of the n examples joins the
@@ -7,7 +8,7 @@ import type { RandomSource } from '../util/random.js';
  * P(gap >= k) = (1 - q)^k, so it costs O(q n) draws instead of n.
  */
 export function poissonSample(n: number, q: number, random: RandomSource): Int32Array {
-  if (!(q >= 0 && q <= 1)) throw new RangeError(`sampling rate must be in [0, 1], got ${q}`);
+  if (!(q >= 0 && q <= 1)) throw new InvalidArgumentError(`sampling rate must be in [0, 1], got ${q}`);
   if (q === 0 || n === 0) return new Int32Array(0);
   if (q === 1) return Int32Array.from({ length: n }, (_, i) => i);
   const out: number[] = [];

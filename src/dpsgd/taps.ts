@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-layers';
 import { sequenceCrossEntropy } from './layers/loss.js';
 import type { DropoutMasks, ParamUse, TapRecorder } from './layers/types.js';
 import type { LanguageModel } from './model.js';
+import { InternalError } from '../util/errors.js';
 
 /** The bias [P] repeated to [T, B, P], filled in JS (tf.broadcastTo's Tile kernel is ~30x slower on wasm). */
 function biasTap(bias: tf.Tensor, shape: [number, number, number]): tf.Tensor3D {
@@ -37,7 +38,7 @@ export function forwardWithTaps(model: LanguageModel, inputs: tf.Tensor2D, targe
   const specs = model.tapSpecs(T, B);
   const taps = specs.map((s) => (s.bias ? biasTap(model.param(s.bias), s.shape) : (tf.zeros(s.shape) as tf.Tensor3D)));
   const rec: TapRecorder = { taps: new Map(specs.map((s, k) => [s.name, taps[k]!])), uses: [] };
-  if (rowWeights && rowWeights.length !== B) throw new RangeError(`row weights: ${rowWeights.length} for ${B} rows`);
+  if (rowWeights && rowWeights.length !== B) throw new InternalError(`row weights: ${rowWeights.length} for ${B} rows`);
   const weights = rowWeights ? tf.tensor1d(rowWeights, 'float32') : null;
   let perExampleLoss: tf.Tensor1D | null = null;
   const { value, grads } = tf.valueAndGrads((..._taps: tf.Tensor[]) => {
@@ -79,7 +80,7 @@ export function groupTapsByUnit(pass: TapPass, units: number): TapPass {
   // [T, U k, ...] -> [k T, U, ...]: a free reshape of the slot-major rows.
   const shapeOf = (shape: readonly number[]): number[] => {
     const [T, B, ...rest] = shape as [number, number, ...number[]];
-    if (B % units !== 0) throw new RangeError(`a pass of ${B} rows is not ${units} units of equal size`);
+    if (B % units !== 0) throw new InternalError(`a pass of ${B} rows is not ${units} units of equal size`);
     return [T * (B / units), units, ...rest];
   };
   const regroup = (x: tf.Tensor3D): tf.Tensor3D => tf.reshape<tf.Rank>(x, shapeOf(x.shape)) as tf.Tensor3D;

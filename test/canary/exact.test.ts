@@ -40,7 +40,7 @@ describe('exact exposure', () => {
         blocks.push(...b);
       }
       expect(blocks).toEqual(Array.from(all));
-      await expect(enumerateLogPerplexities(model, { firstSymbols: { from: 3, to: 3 } })).rejects.toThrow(RangeError);
+      await expect(enumerateLogPerplexities(model, { firstSymbols: { from: 3, to: 3 } })).rejects.toThrow(InvalidArgumentError);
       closeSecretModel(model);
     }
   });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../src/util/errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomWindows, tinyModel, useCpu } from './helpers.js';
 import { logicalBatchGradient, physicalChunks, type LogicalStepOptions } from '../../src/dpsgd/logical-batch.js';
@@ -35,7 +36,7 @@ describe('physical chunks of a logical batch', () => {
     expect(chunks.flatMap((c) => Array.from(c))).toEqual(Array.from(indices));
     expect(physicalChunks(indices, Infinity)).toHaveLength(1);
     expect(physicalChunks(new Int32Array(0), 4)).toHaveLength(0);
-    expect(() => physicalChunks(indices, 0)).toThrow(RangeError);
+    expect(() => physicalChunks(indices, 0)).toThrow(InvalidArgumentError);
   });
 });
 

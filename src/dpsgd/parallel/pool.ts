@@ -10,7 +10,7 @@ import type { GradientEngine } from '../gradient-engine.js';
 import { paramLayout, tensorsFrom, writeWeights, type ParamLayout } from './layout.js';
 import type { InitRequest, WorkerReply, WorkerRequest } from './messages.js';
 import { shardBatch, shardUnits, splitRange } from './shard.js';
-import { WorkerFailedError } from '../../util/errors.js';
+import { DpCanaryError, InvalidArgumentError, WorkerFailedError } from '../../util/errors.js';
 
 /** Where one data-parallel step's time went, ms. */
 export interface StepTimings {
@@ -43,7 +43,7 @@ function workerEntry(): URL {
   if (existsSync(fileURLToPath(here))) return here;
   const built = new URL('../../../dist/src/dpsgd/parallel/worker-main.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
-  throw new Error(`the worker entry ${fileURLToPath(here)} is missing; run npm run build`);
+  throw new DpCanaryError(`the worker entry ${fileURLToPath(here)} is missing; run npm run build`);
 }
 
 interface Pending {
@@ -121,7 +121,7 @@ export class DataParallelPool implements GradientEngine {
 
   /** Starts `threads` workers and waits until each has its backend and model ready. */
   static async open(o: PoolOptions): Promise<DataParallelPool> {
-    if (!(Number.isInteger(o.threads) && o.threads >= 1)) throw new RangeError(`threads must be an integer >= 1, got ${o.threads}`);
+    if (!(Number.isInteger(o.threads) && o.threads >= 1)) throw new InvalidArgumentError(`threads must be an integer >= 1, got ${o.threads}`);
     // Workers compute on the backend this thread uses (the numbers then agree with a one-thread run).
     const active = tf.getBackend();
     const backend = o.backend ?? (isBackendName(active) ? active : (currentBackend()?.name ?? (await initBackend()).name));
@@ -160,7 +160,7 @@ export class DataParallelPool implements GradientEngine {
     o: LogicalStepOptions,
   ): Promise<StepGradient> {
     if (this.examples === null || examples !== this.examples)
-      throw new Error('DataParallelPool.gradient: the examples differ from those the pool was opened with');
+      throw new InvalidArgumentError('DataParallelPool.gradient: the examples differ from those the pool was opened with');
     this.check();
     const t0 = performance.now();
     writeWeights(model, this.layout, this.weights);
@@ -250,7 +250,7 @@ export class DataParallelPool implements GradientEngine {
   }
 
   private check(): void {
-    if (this.closed) throw new Error('DataParallelPool used after close()');
+    if (this.closed) throw new InvalidArgumentError('DataParallelPool used after close()');
     if (this.broken) throw this.broken;
   }
 
@@ -276,7 +276,7 @@ function shareExamples(examples: readonly (Int32Array | readonly number[])[]): N
   const buffer = new SharedArrayBuffer(count * length * 4);
   const view = new Int32Array(buffer);
   examples.forEach((e, i) => {
-    if (e.length !== length) throw new RangeError(`all examples must have the same length; found ${e.length} and ${length}`);
+    if (e.length !== length) throw new InvalidArgumentError(`all examples must have the same length; found ${e.length} and ${length}`);
     view.set(e, i * length);
   });
   return { buffer, count, length };

@@ -5,6 +5,7 @@ import type { LanguageModel, LanguageModelConfig } from '../model.js';
 import { enumerateLogPerplexities } from '../../canary/exact.js';
 import type { SecretModel } from '../../canary/secret-model.js';
 import { DataParallelPool } from './pool.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 
 /**
  * Log-perplexities in bits of every secret of a canary space (enumerateLogPerplexities'
@@ -136,7 +137,7 @@ export class ParallelSession {
 }
 
 function checkThreads(threads: number): number {
-  if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be an integer >= 1, got ${threads}`);
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new InvalidArgumentError(`threads must be an integer >= 1, got ${threads}`);
   return threads;
 }
 

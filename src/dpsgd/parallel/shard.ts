@@ -1,3 +1,4 @@
+import { InternalError, InvalidArgumentError } from '../../util/errors.js';
 /**
  * How a logical batch is divided among W workers and into forward/backward passes. The batch
  * is cut into W near-equal contiguous shares, and each share into passes of at most the
@@ -64,8 +65,8 @@ export function splitRange(count: number, workers: number): Array<{ from: number
  * size `physicalBatchSize` (>= 1, or Infinity: one pass per share). A worker may get none.
  */
 export function shardBatch(indices: Int32Array, physicalBatchSize: number, workers: number): Pass[][] {
-  if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`workers must be an integer >= 1, got ${workers}`);
-  if (!(physicalBatchSize >= 1)) throw new RangeError(`physical batch size must be >= 1, got ${physicalBatchSize}`);
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new InvalidArgumentError(`workers must be an integer >= 1, got ${workers}`);
+  if (!(physicalBatchSize >= 1)) throw new InvalidArgumentError(`physical batch size must be >= 1, got ${physicalBatchSize}`);
   const B = indices.length;
   const P = Number.isFinite(physicalBatchSize) ? Math.floor(physicalBatchSize) : Math.max(1, B);
   const out: Pass[][] = Array.from({ length: workers }, () => []);
@@ -93,11 +94,11 @@ export function shardBatch(indices: Int32Array, physicalBatchSize: number, worke
  * (at least one unit per pass). A pass's `start` is the position of its first unit in the step.
  */
 export function shardUnits(rows: Int32Array, sizes: Int32Array, physicalBatchSize: number, workers: number): Pass[][] {
-  if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`workers must be an integer >= 1, got ${workers}`);
-  if (!(physicalBatchSize >= 1)) throw new RangeError(`physical batch size must be >= 1, got ${physicalBatchSize}`);
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new InvalidArgumentError(`workers must be an integer >= 1, got ${workers}`);
+  if (!(physicalBatchSize >= 1)) throw new InvalidArgumentError(`physical batch size must be >= 1, got ${physicalBatchSize}`);
   const offsets = new Int32Array(sizes.length + 1);
   sizes.forEach((n, j) => (offsets[j + 1] = offsets[j]! + n));
-  if (offsets[sizes.length] !== rows.length) throw new RangeError(`unit sizes add up to ${offsets[sizes.length]}, not to the ${rows.length} rows`);
+  if (offsets[sizes.length] !== rows.length) throw new InternalError(`unit sizes add up to ${offsets[sizes.length]}, not to the ${rows.length} rows`);
   const out: Pass[][] = Array.from({ length: workers }, () => []);
   let chunk = 0;
   for (let w = 0; w < workers; w++) {

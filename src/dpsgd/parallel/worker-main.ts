@@ -12,6 +12,7 @@ import { LanguageModel } from '../model.js';
 import { enumerateInThread } from './enumerate-local.js';
 import { paramLayout, readWeights, writeTensors, type ParamLayout } from './layout.js';
 import type { EnumerateRequest, InitRequest, StepRequest, WorkerReply, WorkerRequest } from './messages.js';
+import { InternalError } from '../../util/errors.js';
 
 interface State {
   model: LanguageModel;
@@ -22,7 +23,7 @@ interface State {
 }
 
 const port = parentPort;
-if (port === null) throw new Error('worker-main.ts must run in a worker thread');
+if (port === null) throw new InternalError('worker-main.ts must run in a worker thread');
 let state: State | null = null;
 
 function reply(r: WorkerReply, transfer: ArrayBuffer[] = []): void {
@@ -67,7 +68,7 @@ port.on('message', (m: WorkerRequest) => {
     const id = m.type === 'init' ? 0 : m.id;
     try {
       if (m.type === 'init') return await init(m);
-      if (state === null) throw new Error('worker used before init');
+      if (state === null) throw new InternalError('worker used before init');
       if (m.type === 'step') return step(state, m);
       return await enumerate(state, m);
     } catch (err) {

@@ -61,7 +61,7 @@ export class TapSession implements RuleContext {
     // Features stay last; everything between the batch and them becomes the unit's positions.
     const regroup = <T extends tf.Tensor>(x: T, features: boolean): T => {
       const B = x.shape[0];
-      if (B % units !== 0) throw new RangeError(`${B} rows are not ${units} units of equal size`);
+      if (B % units !== 0) throw new InternalError(`${B} rows are not ${units} units of equal size`);
       const y = tf.keep(tf.reshape(x, features ? [units, -1, x.shape[x.rank - 1]!] : [units, -1])) as T;
       x.dispose();
       return y;
