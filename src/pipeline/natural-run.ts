@@ -33,7 +33,7 @@ export interface NaturalSecretSummary {
 export interface NaturalRunOptions {
   /** Extraction query budget per secret (0: no extraction). */
   maxQueries: number;
-  /** Contexts scored per secret (default 2) and reference sample when estimated (default 1000). */
+  /** Contexts scored per secret (default 1: the first occurrence) and reference sample when estimated (default 500). */
   contexts?: number;
   references?: number;
   /** Seed of the reference samples (reproducible figures). */
@@ -41,7 +41,7 @@ export interface NaturalRunOptions {
   /**
    * Kinds looked for (default phone, card, ssn: personal numbers; the IPv4 addresses in mail
    * bodies are mostly servers') and the fewest occurrences a secret needs to be tested (default
-   * 2: a secret written once is rarely memorized, and each test costs seconds).
+   * 3: a secret written once or twice is rarely memorized, and each test costs seconds).
    */
   kinds?: readonly BuiltinSecretKind[];
   minOccurrences?: number;
@@ -56,10 +56,10 @@ export interface NaturalRunOptions {
 export async function naturalSecretsOfRun(model: LanguageModel, data: RunData, o: NaturalRunOptions): Promise<{ report: Omit<NaturalSecretsReport, 'run'>; summaries: NaturalSecretSummary[] }> {
   if (!data.trainDocuments) throw new InvalidArgumentError('the natural-secret test needs a corpus of documents with the data grouped by document or user (--data-unit)');
   const detectors = (o.kinds ?? DEFAULT_NATURAL_KINDS).map((k) => BUILTIN_DETECTORS[k]);
-  const scan = scanSecrets(data.trainDocuments, detectors, { minOccurrences: o.minOccurrences ?? 2 });
+  const scan = scanSecrets(data.trainDocuments, detectors, { minOccurrences: o.minOccurrences ?? 3 });
   const report = await measureNaturalSecrets(model, data.tokenizer, scan.secrets, {
-    contexts: o.contexts ?? 2,
-    references: o.references ?? 1000,
+    contexts: o.contexts ?? 1,
+    references: o.references ?? 500,
     maxQueries: o.maxQueries,
     random: seededRandom(o.seed),
     ...(o.onSecret ? { onSecret: (_r, done, total) => o.onSecret!(done, total) } : {}),

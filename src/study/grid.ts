@@ -155,6 +155,8 @@ const EMAIL: StudyConfig = {
     ...DEFAULT.shared,
     corpus: 'spam-assassin:ham',
     corpusMaxChars: 20_000_000,
+    // About 100,000 training windows: delta must stay below 1 / windows for the window-level point.
+    delta: 1e-6,
     maxVocab: 96,
     publicCorpus: 'spam-assassin:spam',
     publicCorpusChars: 1_500_000,

@@ -19,7 +19,7 @@ function naturalPoints(report: StudyReport): OkPointResult[] {
 
 /** What the natural-secret table says, for the report's reader. */
 export const NATURAL_TABLE_TEXT =
-  'Real secrets found in the training mails (phone, card and social-security numbers that occur at least twice), each scored in its own context (the text before an occurrence, the best of the first two) against every number of its shape (log2|R| bits): exposure in bits per point, "*" when estimated from a sample (skew-normal fit), "extracted" when the extraction search from that context ranked it among its 10 most likely candidates. Occurrences, documents and users count the training mails.';
+  'Real secrets found in the training mails (phone, card and social-security numbers that occur at least three times), each scored in the context of its first occurrence (the text before it) against every number of its shape (log2|R| bits): exposure in bits per point, "*" when estimated from 500 sampled numbers (skew-normal fit), "extracted" when the extraction search from that context (at most 20,000 queries) ranked it among its 10 most likely candidates. Occurrences, documents and users count the training mails.';
 
 /** One row per natural secret (most occurrences first), one exposure column per point; undefined when no point measured them. */
 export function naturalTable(report: StudyReport): NaturalTable | undefined {

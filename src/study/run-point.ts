@@ -73,7 +73,8 @@ async function trainAndMeasure(point: StudyPoint, ctx: PointContext, config: Run
     if (config.naturalSecrets) {
       ctx.progress('natural secrets: finding them in the training mails and measuring each');
       const r = await naturalSecretsOfRun(model, target, {
-        maxQueries: config.extractionMaxQueries,
+        // A natural secret's extraction search gets at most 20,000 queries (a memorized one needs far fewer).
+        maxQueries: Math.min(config.extractionMaxQueries, 20_000),
         seed: `natural/${config.dataSeed}`,
         onSecret: (done, total) => ctx.progress(`natural secret ${done}/${total} measured`),
       });
