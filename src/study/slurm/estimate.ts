@@ -1,0 +1,162 @@
+import { parseFormat, spaceSize } from '../../canary/format.js';
+import { closeSecretModel, sampleSecrets, scoreSecrets } from '../../canary/secret-model.js';
+import { evaluate } from '../../dpsgd/evaluate.js';
+import { LanguageModel } from '../../dpsgd/model.js';
+import { train } from '../../dpsgd/trainer.js';
+import { EPOCH_MAX_EXACT_SPACE, openForManifest, RUN_MAX_EXACT_SPACE } from '../../pipeline/measure.js';
+import type { RunConfig } from '../../pipeline/run-config.js';
+import { dataKey } from '../../pipeline/run-config.js';
+import { prepareRunData, type RunData } from '../../pipeline/run-data.js';
+import { modelConfigOf } from '../../pipeline/train-run.js';
+import type { RandomSource } from '../../util/random.js';
+import type { StudyPoint } from '../types.js';
+
+/**
+ * Sizing a study for a batch scheduler: each point's wall time ESTIMATED from times measured
+ * here, on one thread of this machine, for a few training steps and scorings of each kind of
+ * model the study trains, times the work the point plans (its steps, evaluations, exposure
+ * scorings and the extraction budget). It is meant for choosing a time limit, not as a result.
+ */
+
+/** The measured rates of one kind of model (shape and privacy). */
+interface Rates {
+  /** Seconds of training per example in a logical batch (forward, backward, clipping when private). */
+  trainPerExample: number;
+  /** Seconds to evaluate one validation window. */
+  evalPerWindow: number;
+  /** Seconds per row advanced when scoring secrets (one model query). */
+  scorePerRow: number;
+}
+
+/** A point's estimated wall time, in seconds, and what it is made of. */
+export interface PointEstimate {
+  id: string;
+  /** Planned optimizer steps (ceil(epochs / q), q = batch size / training windows). */
+  steps: number;
+  /** Training steps and each epoch's validation loss. */
+  trainSeconds: number;
+  /** Exposure after each epoch (when the study measures it), final exposure and the extraction search at its full query budget. */
+  measureSeconds: number;
+  totalSeconds: number;
+}
+
+function modelKey(config: RunConfig, vocabSize: number): string {
+  const m = modelConfigOf(config, vocabSize);
+  // Dropout and weight decay cost next to nothing; the shape and DP's per-example work do.
+  return JSON.stringify([m.vocabSize, m.embeddingDim, m.hiddenSize, m.layers, m.cell, config.seqLength, config.mitigation === 'dp', config.physicalBatchSize]);
+}
+
+const now = (): number => performance.now() / 1000;
+
+/** Seconds per call of `f` after one warm-up call (kernels compile on the first), the least of `repeats`. */
+async function timed(f: () => Promise<void> | void, repeats = 2): Promise<number> {
+  await f();
+  let best = Infinity;
+  for (let i = 0; i < repeats; i++) {
+    const t0 = now();
+    await f();
+    best = Math.min(best, now() - t0);
+  }
+  return best;
+}
+
+async function measureRates(config: RunConfig, data: RunData, random: RandomSource): Promise<Rates> {
+  const model = LanguageModel.create(modelConfigOf(config, data.tokenizer.vocabSize), random);
+  try {
+    // One logical batch of `chunk` examples per step (q = 1 over `chunk` windows); a small chunk
+    // costs more per example than a large one, so the estimate errs long rather than short.
+    const chunk = Math.max(1, Math.min(config.batchSize, config.physicalBatchSize ?? Infinity, 64, data.train.length));
+    const examples = data.train.slice(0, chunk);
+    const isPrivate = config.mitigation === 'dp';
+    const step = async (): Promise<void> => {
+      await train({
+        model,
+        examples,
+        privacy: isPrivate ? { kind: 'dp', clipNorm: config.clip, noise: { multiplier: 1 } } : { kind: 'none' },
+        sampling: { rate: 1 },
+        length: { steps: 1 },
+        physicalBatchSize: config.physicalBatchSize ?? Infinity,
+        delta: config.delta,
+        optimizer: { name: config.optimizer, learningRate: config.learningRate },
+        seed: 'estimate',
+        warn: () => undefined, // a throwaway run: its seeded-noise warning is not the user's concern
+      });
+    };
+    const trainPerExample = (await timed(step)) / chunk;
+    const windows = data.validation.slice(0, 128);
+    const evalPerWindow = windows.length > 0 ? (await timed(() => void evaluate(model, windows))) / windows.length : 0;
+    const { sm, format } = await openForManifest(model, data.tokenizer, data.manifest);
+    let scorePerRow: number;
+    try {
+      const secrets = sampleSecrets(random, format.alphabet.length, format.length, 1024);
+      const before = sm.rowsAdvanced;
+      const t = await timed(async () => void (await scoreSecrets(sm, secrets)), 1);
+      scorePerRow = t / Math.max(1, (sm.rowsAdvanced - before) / 2);
+    } finally {
+      closeSecretModel(sm);
+    }
+    return { trainPerExample, evalPerWindow, scorePerRow };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Rows advanced to score every secret of a format of alphabet size A and length L (A + A^2 + ... + A^(L-1)). */
+function enumerationRows(A: number, L: number): number {
+  let rows = 0;
+  for (let d = 1; d < L; d++) rows += A ** d;
+  return rows;
+}
+
+/** The model queries a point's exposure and extraction plan, per epoch and at the end. */
+function plannedRows(config: RunConfig, canaries: number, epochs: number): number {
+  const format = parseFormat(config.canaryFormat);
+  const A = format.alphabet.length;
+  const L = format.length;
+  const R = spaceSize(format);
+  const refs = config.exposureReferences;
+  const finalExact = R <= BigInt(Math.floor(config.maxExactSpace ?? RUN_MAX_EXACT_SPACE));
+  const final = (canaries + refs) * (L - 1) + (finalExact ? enumerationRows(A, L) : 0) + config.extractionMaxQueries;
+  if (!config.exposureEachEpoch || config.mode === 'public') return final;
+  const perEpoch = R <= BigInt(EPOCH_MAX_EXACT_SPACE) ? enumerationRows(A, L) : (Math.min(refs, 2000) + canaries) * (L - 1);
+  return final + Math.ceil(epochs) * perEpoch;
+}
+
+/**
+ * Estimate every point's wall time on one thread of this machine (see the module comment).
+ * Points that share a data set and a kind of model share one measurement, so a study with
+ * many seeds or epsilons costs a few measurements, not one per point. `random` initialises the
+ * throwaway models and draws the sample secrets.
+ */
+export async function estimatePoints(points: readonly StudyPoint[], random: RandomSource, log: (m: string) => void = () => undefined): Promise<PointEstimate[]> {
+  const dataCache = new Map<string, RunData>();
+  const rateCache = new Map<string, Rates>();
+  const out: PointEstimate[] = [];
+  for (const point of points) {
+    const { id, ...config } = point;
+    const privateData = (): RunData => {
+      const key = `private ${dataKey(config)}`;
+      if (!dataCache.has(key)) dataCache.set(key, prepareRunData({ ...config, mode: config.mode === 'public' ? 'scratch' : config.mode }));
+      return dataCache.get(key)!;
+    };
+    // The public model trains on the public text but is measured on the private part's canaries.
+    const trainKey = `${config.mode === 'public' ? 'public' : 'private'} ${dataKey(config)}`;
+    if (!dataCache.has(trainKey)) dataCache.set(trainKey, prepareRunData(config));
+    const data = dataCache.get(trainKey)!;
+    const mk = modelKey(config, data.tokenizer.vocabSize);
+    if (!rateCache.has(mk)) {
+      log(`timing a ${config.layers}x${config.hiddenSize} ${config.cell}${config.mitigation === 'dp' ? ' (DP-SGD)' : ''} ...`);
+      rateCache.set(mk, await measureRates(config, privateData(), random));
+    }
+    const r = rateCache.get(mk)!;
+    const q = Math.min(1, config.batchSize / data.samplingPopulation);
+    const steps = Math.ceil(config.epochs / q);
+    const expectedBatch = q * data.samplingPopulation;
+    // Validation loss after every epoch on the training text's held-out part, and once at the end on the private one.
+    const evaluatedWindows = Math.ceil(config.epochs) * data.validation.length + privateData().validation.length;
+    const trainSeconds = steps * expectedBatch * r.trainPerExample + evaluatedWindows * r.evalPerWindow;
+    const measureSeconds = plannedRows(config, privateData().manifest.canaries.length, config.epochs) * r.scorePerRow;
+    out.push({ id, steps, trainSeconds, measureSeconds, totalSeconds: trainSeconds + measureSeconds });
+  }
+  return out;
+}
