@@ -60,7 +60,8 @@ function checkpointStep(studyDir: string, id: string): number | undefined {
 function loggedError(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.trim());
-  return lines.reverse().find((l) => l.startsWith('dp-canary:') || /^slurmstepd: error/.test(l));
+  // slurmstepd names itself "slurmstepd-<node>" when it reports a cancellation or time limit.
+  return lines.reverse().find((l) => l.startsWith('dp-canary:') || /^slurmstepd(-\S+)?: error/.test(l));
 }
 
 function describeJob(jobId: string, sj: SchedulerJob | undefined): string {
@@ -94,7 +95,8 @@ export function studyStatus(studyDir: string, slurm: SlurmClient | null, grid?: 
     const cpText = step !== undefined ? `; checkpoint at step ${step} (it resumes there)` : '';
     if (job && sj && ACTIVE_STATES.has(sj.state)) {
       const reason = sj.reason && sj.reason !== 'None' ? `, ${sj.reason}` : '';
-      return { ...base, ...cp, state: RUNNING_STATES.has(sj.state) ? 'running' : 'pending', detail: `Slurm job ${job.jobId} ${sj.state}${reason}${cpText}` };
+      const progress = step !== undefined ? `; checkpoint at step ${step}` : '';
+      return { ...base, ...cp, state: RUNNING_STATES.has(sj.state) ? 'running' : 'pending', detail: `Slurm job ${job.jobId} ${sj.state}${reason}${progress}` };
     }
     if (saved?.status === 'failed') return { ...base, ...cp, state: 'failed', detail: saved.error };
     if (!job) return { ...base, ...cp, state: 'not submitted', detail: cpText.replace(/^; /, '') };
