@@ -1,5 +1,6 @@
 import { parseFormat, spaceSize } from '../../canary/format.js';
 import { closeSecretModel, sampleSecrets, scoreSecrets } from '../../canary/secret-model.js';
+import { initBackend } from '../../dpsgd/backend.js';
 import { evaluate } from '../../dpsgd/evaluate.js';
 import { LanguageModel } from '../../dpsgd/model.js';
 import { train } from '../../dpsgd/trainer.js';
@@ -131,6 +132,7 @@ function plannedRows(config: RunConfig, canaries: number, epochs: number): numbe
  * throwaway models and draws the sample secrets.
  */
 export async function estimatePoints(points: readonly StudyPoint[], random: RandomSource, log: (m: string) => void = () => undefined): Promise<PointEstimate[]> {
+  await initBackend(); // the backend the points will train on (as trainRun picks it), not tfjs's default
   const dataCache = new Map<string, RunData>();
   const rateCache = new Map<string, Rates>();
   const out: PointEstimate[] = [];

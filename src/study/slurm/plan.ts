@@ -41,17 +41,14 @@ export function planSubmission(points: readonly StudyPoint[], statuses: readonly
   const byId = new Map(statuses.map((s) => [s.id, s]));
   const unknown = statuses.find((s) => s.state === 'unknown');
   if (unknown) throw new InvalidArgumentError(`cannot tell whether point ${unknown.id} is still queued (${unknown.detail}); try again when squeue answers`);
-  const toRun = (p: StudyPoint): boolean => {
-    const s = byId.get(p.id);
-    if (!s) throw new InvalidArgumentError(`point ${p.id} has no status`);
-    return s.state === 'failed' || s.state === 'not submitted';
-  };
+  const missing = points.find((p) => !byId.has(p.id));
+  if (missing) throw new InvalidArgumentError(`point ${missing.id} has no status`);
   const pub = points.find((p) => p.mode === 'public') ?? null;
   const plan: SubmissionPlan = { public: null, scratch: [], fineTune: [], fineTuneAfter: null, inFlight: [], merge: false };
   for (const p of points) {
     const s = byId.get(p.id)!;
     if ((s.state === 'running' || s.state === 'pending') && s.job) plan.inFlight.push(baseJob(s.job));
-    if (!toRun(p)) continue;
+    if (s.state !== 'failed' && s.state !== 'not submitted') continue;
     if (p.mode === 'public') plan.public = p.id;
     else if (p.initFromPoint !== undefined) plan.fineTune.push(p.id);
     else plan.scratch.push(p.id);
