@@ -133,8 +133,10 @@ async function dryRun(
   const lists = calls.flatMap((c) => (c.list ? [{ path: c.list, text: c.points.join('\n') + '\n' }] : []));
   const transcript = dryRunTranscript(layout, calls, slurmArgs);
   const planned = new Set([...(plan.public ? [plan.public] : []), ...plan.scratch, ...plan.fineTune]);
+  // A task starts as this process did: Node, dp-canary and tfjs loaded, the backend chosen.
+  const startupSeconds = process.uptime();
   io.err(`estimating each point's wall time: timing a few training steps and scorings of each kind of model here ...\n`);
-  const estimates = (await estimatePoints(r.points, seededRandom('slurm-estimate'), (m) => io.err(`${m}\n`))).filter((e) => planned.size === 0 || planned.has(e.id));
+  const estimates = (await estimatePoints(r.points, seededRandom('slurm-estimate'), { startupSeconds, log: (m) => io.err(`${m}\n`) })).filter((e) => planned.size === 0 || planned.has(e.id));
   const tasks = plan.scratch.length + plan.fineTune.length;
   if (r.json) {
     io.out(toJson({ dryRun: true, plan, scripts, lists, sbatch: transcript.trim().split('\n'), estimates, estimateNote: 'ESTIMATE, measured on one thread of this machine', suggestedTime: estimates.length ? suggestedTime(estimates) : null }) + '\n');
@@ -145,11 +147,16 @@ async function dryRun(
   for (const f of [...scripts, ...lists]) io.out(`==> ${f.path} <==\n${f.text}\n`);
   io.out(`==> sbatch command lines <==\n${transcript}\n`);
   if (estimates.length === 0) return;
-  io.out('ESTIMATED wall time per point (measured here on one thread: a few training steps and scorings of each model, times the planned work; extraction at its full query budget):\n');
+  io.out(
+    'ESTIMATED wall time per point, for a task with one CPU of its own like this machine\'s (measured here on one thread: start-up and data preparation, ' +
+      'a few training steps and scorings of each model, times the planned work; extraction at its full query budget):\n',
+  );
   const width = Math.max(...estimates.map((e) => e.id.length), 5);
-  io.out(`  ${'point'.padEnd(width)}  ${'steps'.padStart(7)}  ${'training'.padStart(9)}  ${'measuring'.padStart(9)}  ${'total'.padStart(9)}\n`);
+  const cols = ['steps', 'start-up', 'training', 'measuring', 'total'];
+  io.out(`  ${'point'.padEnd(width)}  ${cols.map((c) => c.padStart(9)).join('  ')}\n`);
   for (const e of estimates) {
-    io.out(`  ${e.id.padEnd(width)}  ${String(e.steps).padStart(7)}  ${hms(e.trainSeconds).padStart(9)}  ${hms(e.measureSeconds).padStart(9)}  ${hms(e.totalSeconds).padStart(9)}\n`);
+    const cells = [String(e.steps), hms(e.setupSeconds), hms(e.trainSeconds), hms(e.measureSeconds), hms(e.totalSeconds)];
+    io.out(`  ${e.id.padEnd(width)}  ${cells.map((c) => c.padStart(9)).join('  ')}\n`);
   }
   io.out(`suggested time limit per task (longest estimate x 1.5): --slurm-args '--time=${suggestedTime(estimates)}'\n`);
 }

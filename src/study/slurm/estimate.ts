@@ -34,6 +34,8 @@ export interface PointEstimate {
   id: string;
   /** Planned optimizer steps (ceil(epochs / q), q = batch size / training windows). */
   steps: number;
+  /** The task's start: dp-canary's start-up (`startupSeconds`) and preparing its data, twice (the check before the run, then the run). */
+  setupSeconds: number;
   /** Training steps and each epoch's validation loss. */
   trainSeconds: number;
   /** Exposure after each epoch (when the study measures it), final exposure and the extraction search at its full query budget. */
@@ -131,22 +133,32 @@ function plannedRows(config: RunConfig, canaries: number, epochs: number): numbe
  * many seeds or epsilons costs a few measurements, not one per point. `random` initialises the
  * throwaway models and draws the sample secrets.
  */
-export async function estimatePoints(points: readonly StudyPoint[], random: RandomSource, log: (m: string) => void = () => undefined): Promise<PointEstimate[]> {
+export async function estimatePoints(
+  points: readonly StudyPoint[],
+  random: RandomSource,
+  o: { startupSeconds?: number; log?: (m: string) => void } = {},
+): Promise<PointEstimate[]> {
+  const log = o.log ?? (() => undefined);
   await initBackend(); // the backend the points will train on (as trainRun picks it), not tfjs's default
   const dataCache = new Map<string, RunData>();
+  const prepSeconds = new Map<string, number>();
+  const prepared = (key: string, config: RunConfig): RunData => {
+    if (!dataCache.has(key)) {
+      const t0 = now();
+      dataCache.set(key, prepareRunData(config));
+      prepSeconds.set(key, now() - t0);
+    }
+    return dataCache.get(key)!;
+  };
   const rateCache = new Map<string, Rates>();
   const out: PointEstimate[] = [];
   for (const point of points) {
     const { id, ...config } = point;
-    const privateData = (): RunData => {
-      const key = `private ${dataKey(config)}`;
-      if (!dataCache.has(key)) dataCache.set(key, prepareRunData({ ...config, mode: config.mode === 'public' ? 'scratch' : config.mode }));
-      return dataCache.get(key)!;
-    };
+    const privateKey = `private ${dataKey(config)}`;
+    const privateData = (): RunData => prepared(privateKey, { ...config, mode: config.mode === 'public' ? 'scratch' : config.mode });
     // The public model trains on the public text but is measured on the private part's canaries.
     const trainKey = `${config.mode === 'public' ? 'public' : 'private'} ${dataKey(config)}`;
-    if (!dataCache.has(trainKey)) dataCache.set(trainKey, prepareRunData(config));
-    const data = dataCache.get(trainKey)!;
+    const data = prepared(trainKey, config);
     const mk = modelKey(config, data.tokenizer.vocabSize);
     if (!rateCache.has(mk)) {
       log(`timing a ${config.layers}x${config.hiddenSize} ${config.cell}${config.mitigation === 'dp' ? ' (DP-SGD)' : ''} ...`);
@@ -160,7 +172,9 @@ export async function estimatePoints(points: readonly StudyPoint[], random: Rand
     const evaluatedWindows = Math.ceil(config.epochs) * data.validation.length + privateData().validation.length;
     const trainSeconds = steps * expectedBatch * r.trainPerExample + evaluatedWindows * r.evalPerWindow;
     const measureSeconds = plannedRows(config, privateData().manifest.canaries.length, config.epochs) * r.scorePerRow;
-    out.push({ id, steps, trainSeconds, measureSeconds, totalSeconds: trainSeconds + measureSeconds });
+    privateData();
+    const setupSeconds = (o.startupSeconds ?? 0) + 2 * prepSeconds.get(trainKey)! + (trainKey === privateKey ? 0 : prepSeconds.get(privateKey)!);
+    out.push({ id, steps, setupSeconds, trainSeconds, measureSeconds, totalSeconds: setupSeconds + trainSeconds + measureSeconds });
   }
   return out;
 }

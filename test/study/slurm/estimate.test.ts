@@ -20,12 +20,13 @@ describe('sizing: each point\'s estimated wall time', () => {
       canaryFormat: 'my pin is {digits:3}', insertions: [1, 8], exposureReferences: 100, extractionMaxQueries: 100,
       modes: ['scratch'], mitigations: ['none', 'dp', 'sanitize'], dpEpsilons: [3],
     });
-    const estimates = await estimatePoints(points, seededRandom('estimate-test'));
+    const estimates = await estimatePoints(points, seededRandom('estimate-test'), { startupSeconds: 2 });
     expect(estimates.map((e) => e.id)).toEqual(points.map((p) => p.id));
     for (const e of estimates) {
       expect(e.trainSeconds).toBeGreaterThan(0);
       expect(e.measureSeconds).toBeGreaterThan(0);
-      expect(e.totalSeconds).toBeCloseTo(e.trainSeconds + e.measureSeconds, 9);
+      expect(e.setupSeconds).toBeGreaterThan(2); // the start-up given, and preparing the data twice
+      expect(e.totalSeconds).toBeCloseTo(e.setupSeconds + e.trainSeconds + e.measureSeconds, 9);
       expect(Number.isFinite(e.totalSeconds)).toBe(true);
     }
     const report = await runStudy(points, runStudyPoint, { outDir: join(dir, 'study') });
