@@ -160,7 +160,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--overwrite', 'replace a different study already in --out (its points whose settings changed are deleted)')
     .option('--json', 'print a JSON summary instead of the table')
     // Slurm (issue 20): docs/slurm.md.
-    .option('--executor <name>', `where the points run: ${EXECUTORS.join(' or ')} (slurm: one sbatch job array on the cluster, public model first, then a merge job; needs sbatch and squeue on PATH and an --out on a filesystem the nodes share)`)
+    .option('--executor <name>', `where the points run: ${EXECUTORS.join(' or ')} (slurm: submits the points as sbatch job arrays, one task each, fine-tune points after the public model's job, then a merge job that writes the reports; needs sbatch and squeue on PATH, and --out and dp-canary on a filesystem the nodes share; see docs/slurm.md)`)
     .option('--slurm-args <args>', "with --executor slurm: sbatch options for every job, e.g. '--partition=cpu --account=proj --time=2:00:00 --mem=8G' (plain options; array, dependency, cpus-per-task and output are set by dp-canary)")
     .option('--dry-run', 'with --executor slurm: print the job scripts, the sbatch command lines and an ESTIMATE of each point\'s wall time (measured here on one thread), and submit nothing')
     .option('--status <dir>', "each point's state in a study folder: done, failed, running, pending, not submitted (from the folder and, where Slurm answers, squeue/sacct)")
