@@ -3,7 +3,7 @@
  * process the way a user runs it (the compiled dist/, which `npm test` builds first).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,7 @@ export function clusterUnavailable(): string | null {
 export interface Cluster {
   dir: string;
   conf: string;
-  /** Stops its daemons (idempotent). */
+  /** Stops its daemons and deletes its folder (key, state, logs); idempotent. */
   stop(): void;
 }
 
@@ -35,7 +35,11 @@ export function startCluster(): Cluster {
   const r = spawnSync('bash', [SCRIPT, 'start', dir], { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`the one-node Slurm cluster did not start: ${r.stderr.trim()}`);
   const conf = r.stdout.trim();
-  return { dir, conf, stop: () => void spawnSync('bash', [SCRIPT, 'stop', dir], { timeout: 60_000 }) };
+  const stop = (): void => {
+    spawnSync('bash', [SCRIPT, 'stop', dir], { timeout: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, conf, stop };
 }
 
 /** Run a Slurm command against `cluster`; its stdout (throws on a non-zero exit). */
