@@ -21,6 +21,7 @@ import type { RunConfig } from './run-config.js';
  *                   when the run was fine-tuned with --init-from)
  * - history.json    per-epoch records so far (training and validation loss, epsilon, exposure);
  *                   a resumed run keeps those up to its checkpoint
+ * - progress.json   the current epoch's training-loss sums at the last checkpoint (for --resume)
  * - metrics.json    validation loss, steps, epsilon, per-epoch history
  * - exposure.json   exposure and extraction of every canary
  * - audit.json      the one-run privacy audit (dp-canary audit), when the run has audit canaries
@@ -33,6 +34,7 @@ export const RUN_FILES = {
   model: 'model.json',
   ledger: 'ledger.json',
   history: 'history.json',
+  progress: 'progress.json',
   metrics: 'metrics.json',
   exposure: 'exposure.json',
   audit: 'audit.json',

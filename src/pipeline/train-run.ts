@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { initBackend, type BackendName } from '../dpsgd/backend.js';
-import { saveModel } from '../dpsgd/model-io.js';
+import { modelFromJson, saveModel } from '../dpsgd/model-io.js';
 import { loadCheckpoint } from '../dpsgd/checkpoint.js';
 import { LanguageModel, type LanguageModelConfig } from '../dpsgd/model.js';
 import { evaluate } from '../dpsgd/evaluate.js';
@@ -17,6 +17,7 @@ import { readRunRecord, runPath, type RunRecord } from './run-folder.js';
 import { localEngine } from '../dpsgd/gradient-engine.js';
 import type { ParallelSession } from '../dpsgd/parallel/session.js';
 import { epochExposureProbe, type EpochProbe, type ExposureMethod } from './measure.js';
+import { readEpochProgress, writeEpochProgress } from './epoch-progress.js';
 import { loadStartingPoint, type StartingPoint, type StartingPointRecord } from './starting-point.js';
 import { groupPrivacy, resolveUnits, type GroupPrivacy, type LargestUnit } from './units.js';
 import type { PrivacyUnit } from '../data/units.js';
@@ -212,6 +213,45 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   // Training loss of the current epoch, accumulated from the steps' (noise-free) batch losses.
   let epochLossSum = 0;
   let epochTokens = 0;
+  const checkpointEvery = Math.max(1, Math.min(50, stepsPerEpoch));
+  const totalSteps = Math.ceil(config.epochs / q); // the trainer's count for these epochs
+  const recordEpoch = async (step: number, epsilon: number): Promise<void> => {
+    const epoch = Math.ceil(step / stepsPerEpoch);
+    const trainLoss = epochTokens > 0 ? epochLossSum / epochTokens : NaN;
+    epochLossSum = 0;
+    epochTokens = 0;
+    if (epochs.some((e) => e.epoch === epoch)) return;
+    const validationLoss = evaluate(model, data.validation).loss;
+    const probed = probe ? await probe.measure() : null;
+    const e: EpochRecord = {
+      epoch, step, validationLoss, epsilon,
+      ...(Number.isFinite(trainLoss) ? { trainLoss } : {}),
+      exposure: probed ? probed.exposure : {},
+      ...(probed ? { exposureMethod: probed.method } : {}),
+    };
+    epochs.push(e);
+    writeFileAtomic(runPath(dir, 'history'), toPrettyJson(epochs));
+    hooks.onEpoch?.(e);
+  };
+  if (hooks.resume && existsSync(runPath(dir, 'checkpoint'))) {
+    // A run killed after a checkpoint: restore the epoch's loss sums, and write the record of an
+    // epoch whose end was checkpointed but not yet recorded (with the checkpoint's weights).
+    const ck = loadCheckpoint(runPath(dir, 'checkpoint'));
+    const saved = readEpochProgress(dir);
+    const epochEnd = ck.step % stepsPerEpoch === 0 || ck.step === totalSteps;
+    if (saved && saved.step === ck.step) {
+      epochLossSum = saved.lossSum;
+      epochTokens = saved.tokens;
+      if (epochEnd) {
+        const weights = modelFromJson(ck.model);
+        model.setWeights(weights.weights());
+        weights.dispose();
+        await recordEpoch(ck.step, saved.epsilon);
+      }
+    } else if (ck.step > 0 && !(epochEnd && epochs.some((e) => e.step === ck.step))) {
+      log(`resuming at step ${ck.step} without its progress.json: epoch ${Math.ceil(ck.step / stepsPerEpoch)}'s training loss counts only the steps from here${epochEnd ? ', and its record is lost' : ''}`);
+    }
+  }
   const t0 = performance.now();
   const result = await train({
     model,
@@ -235,34 +275,19 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     optimizer: { name: config.optimizer, learningRate: config.learningRate, weightDecay: config.weightDecay },
     ...(config.secureRandom ? {} : { seed: `${config.seed}` }),
     checkpointPath: runPath(dir, 'checkpoint'),
-    checkpointEvery: Math.max(1, Math.min(50, stepsPerEpoch)),
+    checkpointEvery,
     resume: hooks.resume ?? false,
     ...(config.nonFinite ? { nonFinite: config.nonFinite } : {}),
     warn: log,
     onStep: async (r) => {
-      hooks.onStep?.(r);
       if (r.tokens > 0) {
         epochLossSum += r.loss * r.tokens;
         epochTokens += r.tokens;
       }
-      if (r.step % stepsPerEpoch === 0 || r.step === r.totalSteps) {
-        const epoch = Math.ceil(r.step / stepsPerEpoch);
-        if (epochs.some((e) => e.epoch === epoch)) return;
-        const validationLoss = evaluate(model, data.validation).loss;
-        const probed = probe ? await probe.measure() : null;
-        const trainLoss = epochTokens > 0 ? epochLossSum / epochTokens : NaN;
-        epochLossSum = 0;
-        epochTokens = 0;
-        const e: EpochRecord = {
-          epoch, step: r.step, validationLoss, epsilon: r.epsilon,
-          ...(Number.isFinite(trainLoss) ? { trainLoss } : {}),
-          exposure: probed ? probed.exposure : {},
-          ...(probed ? { exposureMethod: probed.method } : {}),
-        };
-        epochs.push(e);
-        writeFileAtomic(runPath(dir, 'history'), toPrettyJson(epochs));
-        hooks.onEpoch?.(e);
-      }
+      // The trainer has just written this step's checkpoint: save what a resume needs beside it.
+      if (r.step % checkpointEvery === 0 || r.step === r.totalSteps) writeEpochProgress(dir, { step: r.step, lossSum: epochLossSum, tokens: epochTokens, epsilon: r.epsilon });
+      hooks.onStep?.(r);
+      if (r.step % stepsPerEpoch === 0 || r.step === r.totalSteps) await recordEpoch(r.step, r.epsilon);
     },
   });
   const trainSeconds = (performance.now() - t0) / 1000;

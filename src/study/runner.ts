@@ -73,6 +73,12 @@ export interface RunStudyOptions {
    * points start and finish, so a point running alone can train data-parallel.
    */
   cores?: number;
+  /**
+   * The most threads one point may use, whatever its share of the cores (default: no cap).
+   * With 1, every point trains and scores in one thread, so its numbers do not depend on how
+   * many points happened to run beside it (data-parallel sums differ in rounding).
+   */
+  threadsPerPoint?: number;
   /** Run again points whose saved result is 'failed' (default true); 'ok' results are always reused. */
   retryFailed?: boolean;
   onProgress?: (event: StudyProgress) => void;
@@ -222,13 +228,15 @@ export async function runStudy(
   const retryFailed = opts.retryFailed ?? true;
   const cores = opts.cores ?? availableParallelism();
   if (!Number.isSafeInteger(cores) || cores < 1) throw new InvalidArgumentError(`cores must be an integer >= 1, got ${cores}`);
+  const cap = opts.threadsPerPoint ?? Infinity;
+  if (cap !== Infinity && (!Number.isSafeInteger(cap) || cap < 1)) throw new InvalidArgumentError(`threadsPerPoint must be an integer >= 1, got ${cap}`);
   // Points in flight in worker threads, in start order, with their share of the cores.
   const running = new Map<number, ThreadShare>();
   const rebalance = (): void => {
     const n = running.size;
     let i = 0;
     for (const share of running.values()) {
-      const threads = Math.max(1, Math.floor(cores / n) + (i < cores % n ? 1 : 0));
+      const threads = Math.min(cap, Math.max(1, Math.floor(cores / n) + (i < cores % n ? 1 : 0)));
       i++;
       if (threads === share.threads) continue;
       share.threads = threads;
@@ -258,7 +266,7 @@ export async function runStudy(
     try {
       let m: PointMeasurement;
       if (typeof runPoint === 'function') {
-        m = await runPoint(structuredClone(point), { workDir, progress, threads: cores });
+        m = await runPoint(structuredClone(point), { workDir, progress, threads: Math.min(cap, cores) });
       } else {
         const share: ThreadShare = { threads: 1, send: null };
         running.set(index, share);

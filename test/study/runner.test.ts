@@ -9,6 +9,7 @@ import { readStudyGrid } from '../../src/study/jobs.js';
 import { validatePointResult, readJsonFile } from '../../src/study/json.js';
 import type { PointResult } from '../../src/study/types.js';
 import { fakePoint } from './fake-point.mjs';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 
 const FAKE_MODULE = fileURLToPath(new URL('./fake-point.mjs', import.meta.url));
 const points = studyGrid('quick', { dpEpsilons: [1, 8], modes: ['scratch'] });
@@ -181,5 +182,20 @@ describe('study runner', () => {
       return fakePoint(p, ctx);
     }, { outDir: tmp(), cores: 3 });
     expect(seen).toEqual([3]);
+  });
+
+  it('threadsPerPoint caps every point\'s budget, even a point left alone on free cores', async () => {
+    const grid = studyGrid('quick', { mitigations: ['none', 'dp'], dpEpsilons: [1, 8], modes: ['scratch'] });
+    const events: StudyProgress[] = [];
+    const report = await runStudy(grid, { module: FAKE_MODULE, exportName: 'budgetPoint' }, { outDir: tmp(), concurrency: 2, cores: 2, threadsPerPoint: 1, onProgress: (e) => events.push(e) });
+    for (const p of grid) expect(events.filter((e) => e.id === p.id && e.kind === 'progress').map((e) => e.message)).toEqual(['threads 1']);
+    expect(report.points.map((r) => (r.status === 'ok' ? r.threads : undefined))).toEqual([1, 1, 1]);
+    const seen: number[] = [];
+    await runStudy(grid.slice(0, 1), async (p, ctx) => {
+      seen.push(ctx.threads ?? 0);
+      return fakePoint(p, ctx);
+    }, { outDir: tmp(), cores: 3, threadsPerPoint: 2 });
+    expect(seen).toEqual([2]);
+    await expect(runStudy(grid, fakePoint, { outDir: tmp(), threadsPerPoint: 0 })).rejects.toThrow(InvalidArgumentError);
   });
 });

@@ -7,7 +7,7 @@ import { ACCOUNTANT_NAMES, isAccountantName } from '../../accountant/accountant.
 import { initBackend, parseBackendName } from '../../dpsgd/backend.js';
 import { PRESET_NAMES, resolveStudyConfig, buildGrid, publicPointFor, type StudyOverrides } from '../../study/grid.js';
 import { runStudy, type RunPoint, type WorkerPointFunction } from '../../study/runner.js';
-import { writeJobFiles, readJobFile, mergeResults } from '../../study/jobs.js';
+import { writeJobFiles, readJobFile } from '../../study/jobs.js';
 import { writeReports } from '../../study/reports.js';
 import { renderMarkdown } from '../../study/markdown.js';
 import { MITIGATIONS, isMitigation, type PresetName, type StudyMode, type StudyReport } from '../../study/types.js';
@@ -19,6 +19,9 @@ import { checkPrivacyUnit } from '../../data/units.js';
 import { unitSettingsFromFlags } from '../unit-flags.js';
 import type { CliIO } from '../io.js';
 import { guardStudyFolder } from '../out-folder.js';
+import { checkSlurmAvailable, mergeForCli, parseExecutor, printStudyStatus, runSlurmStudy, EXECUTORS } from '../study-slurm.js';
+import { gridPath } from '../../study/jobs.js';
+import { pointResultPath } from '../../study/runner.js';
 import { parseInteger, parseNumberList, toJson } from '../parse.js';
 
 interface StudyFlags {
@@ -51,6 +54,12 @@ interface StudyFlags {
   userMap?: string;
   userPattern?: string;
   json?: boolean;
+  // Slurm (issue 20)
+  executor?: string;
+  slurmArgs?: string;
+  dryRun?: boolean;
+  status?: string;
+  threads?: string;
 }
 
 function presetOf(f: StudyFlags): PresetName {
@@ -175,12 +184,29 @@ export function register(program: Command, io: CliIO): void {
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
     .option('--overwrite', 'replace a different study already in --out (its points whose settings changed are deleted)')
     .option('--json', 'print a JSON summary instead of the table')
+    // Slurm (issue 20): docs/slurm.md.
+    .option('--executor <name>', `where the points run: ${EXECUTORS.join(' or ')} (slurm: submits the points as sbatch job arrays, one task each, fine-tune points after the public model's job, then a merge job that writes the reports; needs sbatch and squeue on PATH, and --out and dp-canary on a filesystem the nodes share; see docs/slurm.md)`)
+    .option('--slurm-args <args>', "with --executor slurm: sbatch options for every job, e.g. '--partition=cpu --account=proj --time=2:00:00 --mem=8G' (plain options; array, dependency, cpus-per-task and output are set by dp-canary)")
+    .option('--dry-run', 'with --executor slurm: print the job scripts, the sbatch command lines and an ESTIMATE of each point\'s wall time (measured here on one thread), and submit nothing')
+    .option('--status <dir>', "each point's state in a study folder: done, failed, running, pending, not submitted (from the folder and, where Slurm answers, squeue/sacct)")
+    .option('--threads <n>', 'the most threads one point trains on, >= 1 (local default: its share of the cores; slurm default 1, also each task\'s --cpus-per-task)')
     .argument('[results...]', 'with --merge: study folders or result files to join')
     .action(async (results: string[], f: StudyFlags) => {
       const out = resolve(f.out);
+      // Slurm (issue 20): --status, and the executor's flags checked before any work.
+      if (f.status !== undefined) {
+        if (f.merge || f.job !== undefined || f.writeJobs !== undefined || f.dryRun) throw new InvalidArgumentError('--status only reads a study folder: give it alone (with --json if wanted)');
+        printStudyStatus(resolve(f.status), f.json ?? false, io);
+        return;
+      }
+      const executor = parseExecutor(f.executor);
+      if (executor === 'slurm' && (f.merge || f.job !== undefined || f.writeJobs !== undefined)) throw new InvalidArgumentError('--executor slurm submits a whole study: not with --merge, --job or --write-jobs');
+      if (executor !== 'slurm' && (f.dryRun || f.slurmArgs !== undefined)) throw new InvalidArgumentError(`${f.dryRun ? '--dry-run' : '--slurm-args'} goes with --executor slurm`);
+      if (executor === 'slurm' && !f.dryRun) checkSlurmAvailable();
+      const threads = f.threads !== undefined ? parseInteger('--threads', f.threads, { min: 1 }) : undefined;
       if (f.merge) {
         if (results.length === 0) throw new InvalidArgumentError('--merge needs at least one study folder or result file');
-        const report = mergeResults(results.map((r) => resolve(r)));
+        const report = mergeForCli(results.map((r) => resolve(r)));
         summary(report, await writeReports(report, out), io, f.json ?? false);
         return;
       }
@@ -203,7 +229,8 @@ export function register(program: Command, io: CliIO): void {
         io.out(`wrote ${files.length} job files to ${resolve(f.writeJobs)}; run each with 'dp-canary study --job FILE --out DIR', then 'dp-canary study --merge DIR...'\n`);
         return;
       }
-      if (f.job === undefined) guardStudyFolder(out, points, f.overwrite ?? false);
+      // A dry run deletes nothing, so with --overwrite it skips the check.
+      if (f.job === undefined && !(f.dryRun && f.overwrite)) guardStudyFolder(out, points, f.dryRun ? false : (f.overwrite ?? false));
       // A mistake shared by every point (corpus path, canary format) is one clear error now,
       // not one failed point per grid entry later.
       for (const p of points) resolveUnits(p);
@@ -212,6 +239,11 @@ export function register(program: Command, io: CliIO): void {
         const { id: _first, ...config } = p;
         void _first;
         prepareRunData(config);
+      }
+      if (executor === 'slurm') {
+        const write = async (report: StudyReport): Promise<void> => summary(report, await writeReports(report, out), io, f.json ?? false);
+        await runSlurmStudy({ out, points, ...(preset ? { preset } : {}), threads: threads ?? 1, ...(backend ? { backend } : {}), ...(f.slurmArgs !== undefined ? { slurmArgs: f.slurmArgs } : {}), dryRun: f.dryRun ?? false, json: f.json ?? false, writeReports: write }, io);
+        return;
       }
       const requested = f.concurrency !== undefined ? parseInteger('--concurrency', f.concurrency, { min: 1 }) : availableParallelism();
       const workerFn = workerPointFunction();
@@ -228,6 +260,7 @@ export function register(program: Command, io: CliIO): void {
         concurrency,
         ...(preset ? { preset } : {}),
         writeGrid: f.job === undefined,
+        ...(threads !== undefined ? { threadsPerPoint: threads } : {}),
         onProgress: (e) => {
           const tag = `[${e.index + 1}/${e.total}] ${e.id}`;
           const mins = ((performance.now() - t0) / 60000).toFixed(1);
@@ -238,8 +271,13 @@ export function register(program: Command, io: CliIO): void {
           else io.err(`${tag}: FAILED: ${e.message}\n`);
         },
       });
-      const files = await writeReports(report, out);
-      summary(report, files, io, f.json ?? false);
+      if (f.job !== undefined && existsSync(gridPath(out))) {
+        // A job run inside a study folder (a Slurm task) leaves the study's reports to its merge job.
+        const r = report.points.at(-1)!;
+        io.out(f.json ? toJson({ point: r.id, status: r.status, result: pointResultPath(out, r.id) }) + '\n' : `point ${r.id}: ${r.status}; result in ${pointResultPath(out, r.id)}\n`);
+      } else {
+        summary(report, await writeReports(report, out), io, f.json ?? false);
+      }
       const failed = report.points.filter((p) => p.status === 'failed');
       if (failed.length > 0) {
         io.err(`dp-canary study: ${failed.length} point(s) failed (${failed.map((p) => p.id).join(', ')}); see the report, rerun to retry them\n`);
