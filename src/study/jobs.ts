@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult, validateStudyPoint } from './json.js';
-import { PRESET_NAMES } from './grid.js';
+import { PRESET_NAMES } from './config.js';
 import {
   MITIGATIONS,
   STUDY_GRID_SCHEMA,

@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ensureDir, writeFileAtomic } from '../util/atomic-write.js';
-import { InternalError, InvalidArgumentError } from '../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { writeStudyGrid } from './jobs.js';
 import { canonicalJson, readJsonFile, stringifyStudyJson, validatePointResult } from './json.js';
 import {
@@ -140,7 +140,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
   const mod = await import(workerData.moduleUrl);
   const fn = mod[workerData.exportName];
-  if (typeof fn !== 'function') throw new InternalError('module ' + workerData.moduleUrl + ' has no function export ' + workerData.exportName);
+  if (typeof fn !== 'function') { const err = new Error('module ' + workerData.moduleUrl + ' has no function export ' + workerData.exportName); throw err; }
   const listeners = [];
   const ctx = {
     workDir: workerData.workDir,

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomWindows, tinyModel, useCpu } from './helpers.js';
 import { logicalBatchGradient, physicalChunks, type LogicalStepOptions } from '../../src/dpsgd/logical-batch.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../src/util/errors.js';
+import { InvalidArgumentError } from '../../src/util/errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomWindows, relErr, tinyModel, useCpu } from './helpers.js';
 import { makeBatch } from '../../src/dpsgd/data.js';
