@@ -9,6 +9,5 @@
 export * from './accountant/index.js';
 export * from './dpsgd/public.js';
 export * from './canary/index.js';
-// UserError is the deprecated old name of InvalidArgumentError (the same class).
-export { DpCanaryError, InvalidArgumentError, UserError, WorkerFailedError } from './util/errors.js';
+export { DpCanaryError, InvalidArgumentError, NonFiniteLossError, WorkerFailedError } from './util/errors.js';
 export { seededRandom, secureRandom, type RandomSource } from './util/random.js';

@@ -48,15 +48,6 @@ export class NonFiniteLossError extends DpCanaryError {
 }
 
 /**
- * @deprecated The old name of {@link InvalidArgumentError} (the same class), kept so that code
- * written against dp-canary 0.1 that catches UserError still works. Nothing in dp-canary throws
- * it by this name any more.
- */
-export const UserError = InvalidArgumentError;
-/** @deprecated See the value of the same name. */
-export type UserError = InvalidArgumentError;
-
-/**
  * A command finished and already reported its outcome, but must exit non-zero (for example a
  * study where some points failed). The CLI returns `exitCode` without printing anything more.
  */

@@ -6,7 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { PrivacyLedger, type SampledGaussianEvent } from 'dp-canary/accountant';
 import { fitPrivately, layersModelScorer, type FitPrivatelyResult } from 'dp-canary/dpsgd';
 import { exactExposures, type Scorer } from 'dp-canary/canary';
-import { UserError } from 'dp-canary';
+import { InvalidArgumentError } from 'dp-canary';
 
 const event: SampledGaussianEvent = { samplingRate: 0.01, noiseMultiplier: 1.1, count: 100 };
 const epsilon: number = PrivacyLedger.empty().compose(event).epsilon(1e-5).epsilon;
@@ -26,5 +26,5 @@ export async function train(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor):
   const scorer: Scorer = layersModelScorer(model);
   // @ts-expect-error: exposures take a Float64Array of log-perplexities
   exactExposures([1, 2], [0]);
-  return r.epsilon + epsilon + scorer.vocabSize + (new UserError('x') instanceof Error ? 0 : 1);
+  return r.epsilon + epsilon + scorer.vocabSize + (new InvalidArgumentError('x') instanceof Error ? 0 : 1);
 }
