@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { basename, relative } from 'node:path';
 import { InvalidArgumentError } from '../util/errors.js';
+import { listFilesSorted } from './list-files.js';
 import { LineCollector, type Corpus, type CorpusDocument, type CorpusLimit } from './corpus.js';
 import { loadBrownCorpus, type BrownOptions } from './brown.js';
 import { isMailCorpusName, loadMailCorpus } from './mail/corpus.js';
@@ -11,23 +12,7 @@ import { isMailCorpusName, loadMailCorpus } from './mail/corpus.js';
  * Hidden entries (names starting with '.') are skipped.
  */
 export function listTextFiles(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (d: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      throw new InvalidArgumentError(`cannot read folder '${d}'`);
-    }
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.toLowerCase().endsWith('.txt')) found.push(p);
-    }
-  };
-  walk(dir);
-  return found.sort((a, b) => (relative(dir, a) < relative(dir, b) ? -1 : 1));
+  return listFilesSorted(dir, (name) => name.toLowerCase().endsWith('.txt'));
 }
 
 /**

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../util/errors.js';
 import { LineCollector, type Corpus, type CorpusDocument, type CorpusLimit } from '../corpus.js';
 import { mailLines, parseMail } from './parse.js';
 import { headerValue } from './headers.js';
+import { listFilesSorted } from '../list-files.js';
 
 /**
  * Mail corpora: a folder of raw RFC 822 mails (`mail:DIR`) or the SpamAssassin public corpus
@@ -51,24 +52,7 @@ export function spamAssassinDataDir(resolve: (id: string) => string = createRequ
  * .json files (the SpamAssassin package's JSON twin of each mail, and its file list) are skipped.
  */
 export function listMailFiles(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (d: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      throw new InvalidArgumentError(`cannot read folder '${d}'`);
-    }
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && !e.name.toLowerCase().endsWith('.json')) found.push(p);
-    }
-  };
-  walk(dir);
-  const key = (p: string): string => relative(dir, p).split(sep).join('/');
-  return found.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return listFilesSorted(dir, (name) => !name.toLowerCase().endsWith('.json'));
 }
 
 /** The mail files of a corpus name, and the root their document ids are relative to. */
