@@ -62,18 +62,21 @@ export interface MailFiles {
   readonly root: string;
   /** Absolute or root-joined paths, in corpus order. */
   readonly files: readonly string[];
-  /** Keep only mails whose List-Id header contains this text (case-insensitive); from the name's `?list=` suffix. */
-  readonly list?: string;
+  /** Keep only mails whose List-Id header contains one of these texts (case-insensitive); from the name's `?list=` suffix. */
+  readonly list?: readonly string[];
 }
 
 const LIST_SUFFIX = /\?list=([^?]*)$/;
 
-/** A corpus name without its `?list=TEXT` filter, and the filter (lowercased; undefined when absent). */
-export function splitListFilter(corpus: string): { name: string; list?: string } {
+/**
+ * A corpus name without its `?list=TEXT[,TEXT...]` filter, and the filter's texts (lowercased;
+ * undefined when absent): a mail is kept when its List-Id contains any of them.
+ */
+export function splitListFilter(corpus: string): { name: string; list?: string[] } {
   const m = LIST_SUFFIX.exec(corpus);
   if (!m) return { name: corpus };
-  const list = m[1]!.trim().toLowerCase();
-  if (list === '') throw new InvalidArgumentError(`corpus '${corpus}': ?list= needs the text of a List-Id, e.g. ?list=exmh`);
+  const list = m[1]!.split(',').map((t) => t.trim().toLowerCase());
+  if (list.some((t) => t === '')) throw new InvalidArgumentError(`corpus '${corpus}': ?list= needs the texts of List-Ids, comma-separated, e.g. ?list=exmh,ilug`);
   return { name: corpus.slice(0, m.index), list };
 }
 
@@ -145,7 +148,10 @@ export function* readMailDocuments(files: MailFiles, opts: MailCorpusOptions = {
       throw new InvalidArgumentError(`cannot read mail file '${f}'`);
     }
     const mail = parseMail(bytes);
-    if (files.list !== undefined && !(headerValue(mail.headers, 'list-id') ?? '').toLowerCase().includes(files.list)) continue;
+    if (files.list !== undefined) {
+      const listId = (headerValue(mail.headers, 'list-id') ?? '').toLowerCase();
+      if (!files.list.some((t) => listId.includes(t))) continue;
+    }
     const id = relative(files.root, f).split(sep).join('/');
     yield { id, ...(mail.from !== undefined ? { user: mail.from } : {}), lines: mailLines(mail, opts.includeHeaders) };
     n++;

@@ -103,6 +103,7 @@ describe('a mailing list of a mail corpus (?list=)', () => {
     expect(c.lines).toEqual(['first', 'fourth']);
     expect(c.source).toBe(`mail:${dir}?list=exmh`);
     expect(loadMailCorpus(`mail:${dir}`).documents).toHaveLength(4);
+    expect(loadMailCorpus(`mail:${dir}?list=exmh-users,fork`).documents!.map((d) => d.id)).toEqual(['2', '4']);
     expect(() => loadMailCorpus(`mail:${dir}?list=`)).toThrow(InvalidArgumentError);
   });
 });
