@@ -14,7 +14,10 @@ describe('study grid', () => {
       const points = buildGrid(cfg);
       const a = cfg.axes;
       const perSeed = (ms: readonly string[], eps: readonly number[]): number =>
-        ms.reduce((n, m) => n + (m === 'dp' ? eps.length : m === 'dropout' ? a.dropoutRates.length : m === 'weight-decay' ? a.weightDecays.length : 1), 0);
+        ms.reduce((n, m) => n + (m === 'dp' ? dpPoints(eps) : m === 'dropout' ? a.dropoutRates.length : m === 'weight-decay' ? a.weightDecays.length : 1), 0);
+      // One DP point per privacy unit and epsilon; window points only at windowDpEpsilons when given.
+      const dpPoints = (eps: readonly number[]): number =>
+        (a.privacyUnits ?? ['window']).reduce((n, u) => n + (u === 'window' && a.windowDpEpsilons ? eps.filter((e) => a.windowDpEpsilons!.includes(e)).length : eps.length), 0);
       const fineTune = a.modes.includes('fine-tune') ? perSeed(a.mitigations, a.dpEpsilons) * a.seeds.length + 1 : 0;
       const scratch = a.modes.includes('scratch') ? perSeed(a.scratchMitigations ?? a.mitigations, a.scratchDpEpsilons ?? a.dpEpsilons) * a.seeds.length : 0;
       expect(points.length).toBe(fineTune + scratch);
@@ -29,14 +32,15 @@ describe('study grid', () => {
         expect(() => validateStudyPoint(JSON.parse(JSON.stringify(p)), 'test')).not.toThrow();
         for (const k of SHARED_KEYS) if (!recipeKeys.has(k)) expect(p[k as keyof StudyPoint]).toEqual(cfg.shared[k as keyof typeof cfg.shared]);
         // Each point trains with its own recipe.
-        const r = recipeOf(cfg.shared, p.mode, p.mitigation);
+        const r = recipeOf(cfg.shared, p.mode, p.mitigation, p.privacyUnit);
         expect({ batchSize: p.batchSize, learningRate: p.learningRate, epochs: p.epochs, clip: p.clip }).toEqual(r);
         expect(p.targetEpsilon !== undefined).toBe(p.mitigation === 'dp');
         expect(p.dropout > 0).toBe(p.mitigation === 'dropout');
         expect(p.weightDecay > 0).toBe(p.mitigation === 'weight-decay');
       }
       const mitigations = new Set(points.map((p) => p.mitigation));
-      expect([...mitigations].sort()).toEqual(['dp', 'dropout', 'none', 'sanitize', 'weight-decay']);
+      // Every mitigation of the preset's axes has its points (the e-mail presets hold none and dp only).
+      expect([...mitigations].sort()).toEqual([...a.mitigations].sort());
       const eps = points.filter((p) => p.mitigation === 'dp').map((p) => p.targetEpsilon!);
       expect(new Set(eps)).toEqual(new Set([...a.dpEpsilons, ...(a.scratchDpEpsilons ?? [])]));
       // Fine-tune points start from the public point, which comes first.
@@ -44,6 +48,17 @@ describe('study grid', () => {
       for (const [i, p] of points.entries()) if (p.mode === 'fine-tune') expect(points[pub]!.id === p.initFromPoint && pub < i).toBe(true);
     });
   }
+
+  it('the e-mail preset: no DP, DP per window at 8, DP per user at 8 and 3, all fine-tuned; per-user points take the per-unit recipe', () => {
+    const pts = studyGrid('email');
+    expect(pts.map((p) => p.id)).toEqual(['public', 'ft-none-seed1', 'ft-dp-eps8-seed1', 'ft-dp-eps8-user-seed1', 'ft-dp-eps3-user-seed1']);
+    const cfg = resolveStudyConfig('email');
+    const user = pts.find((p) => p.id === 'ft-dp-eps8-user-seed1')!;
+    expect(user.privacyUnit).toBe('user');
+    expect(user.batchSize).toBe(cfg.shared.fineTuneUnitDpRecipe!.batchSize);
+    expect(pts.find((p) => p.id === 'ft-dp-eps8-seed1')!.batchSize).toBe(cfg.shared.fineTuneDpRecipe.batchSize);
+    expect(pts.every((p) => p.dataUnit === 'user' && p.naturalSecrets === true)).toBe(true);
+  });
 
   it('the default preset runs every mitigation fine-tuned and at least no mitigation and DP at epsilon 8 from scratch', () => {
     const pts = studyGrid('default');
