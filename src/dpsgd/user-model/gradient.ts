@@ -71,18 +71,7 @@ export function exactClippedChunk(model: LayersModel, xs: readonly tf.Tensor[], 
     }, vars);
     lossSum += value.dataSync()[0]!;
     value.dispose();
-    tf.tidy(() => {
-      const list = [...params].map(([n, v]) => [n, grads[v.name] ?? tf.zerosLike(v)] as const);
-      const norm = Math.sqrt(list.reduce((acc, [, g]) => acc + tf.sum(tf.square(g)).dataSync()[0]!, 0));
-      norms[i] = norm;
-      const c = clipNorm === Infinity ? 1 : Math.min(1, clipNorm / (norm + CLIP_EPSILON));
-      for (const [n, g] of list) {
-        const prev = sums.get(n)!;
-        sums.set(n, tf.keep(tf.add(prev, tf.mul(g, c))));
-        prev.dispose();
-      }
-    });
-    tf.dispose(Object.values(grads));
+    norms[i] = clipAndAccumulate(params, grads, clipNorm, sums);
   }
   return { sums, norms, lossSum };
 }
@@ -169,18 +158,27 @@ export function exactUnitClippedChunk(model: LayersModel, xs: readonly tf.Tensor
     }, vars);
     value.dispose();
     w.dispose();
-    tf.tidy(() => {
-      const list = [...params].map(([n, v]) => [n, grads[v.name] ?? tf.zerosLike(v)] as const);
-      const norm = Math.sqrt(list.reduce((acc, [, g]) => acc + tf.sum(tf.square(g)).dataSync()[0]!, 0));
-      norms[u] = norm;
-      const c = clipNorm === Infinity ? 1 : Math.min(1, clipNorm / (norm + CLIP_EPSILON));
-      for (const [n, g] of list) {
-        const prev = sums.get(n)!;
-        sums.set(n, tf.keep(tf.add(prev, tf.mul(g, c))));
-        prev.dispose();
-      }
-    });
-    tf.dispose(Object.values(grads));
+    norms[u] = clipAndAccumulate(params, grads, clipNorm, sums);
   }
   return { sums, norms, lossSum };
+}
+
+/**
+ * One example's (or unit's) gradient clipped to `clipNorm` and added into `sums`; returns its L2
+ * norm before clipping. Disposes `grads` (a weight with no gradient counts as zero).
+ */
+function clipAndAccumulate(params: Map<string, tf.Variable>, grads: tf.NamedTensorMap, clipNorm: number, sums: Map<string, tf.Tensor>): number {
+  const norm = tf.tidy(() => {
+    const list = [...params].map(([n, v]) => [n, grads[v.name] ?? tf.zerosLike(v)] as const);
+    const norm = Math.sqrt(list.reduce((acc, [, g]) => acc + tf.sum(tf.square(g)).dataSync()[0]!, 0));
+    const c = clipNorm === Infinity ? 1 : Math.min(1, clipNorm / (norm + CLIP_EPSILON));
+    for (const [n, g] of list) {
+      const prev = sums.get(n)!;
+      sums.set(n, tf.keep(tf.add(prev, tf.mul(g, c))));
+      prev.dispose();
+    }
+    return norm;
+  });
+  tf.dispose(Object.values(grads));
+  return norm;
 }
