@@ -49,7 +49,7 @@ function timeOp(op: Op, reps: number): number {
   };
   once(); // warm-up: kernel setup, JIT, XNNPACK packing caches
   const times = Array.from({ length: reps }, once).sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times[Math.floor(times.length / 2)]!;
 }
 
 /** max |x - ref| / max |ref| between two backends' outputs. */
@@ -57,8 +57,8 @@ function relErr(x: Float32Array | Int32Array | Uint8Array, ref: Float32Array | I
   let d = 0;
   let s = 0;
   for (let i = 0; i < ref.length; i++) {
-    d = Math.max(d, Math.abs(x[i] - ref[i]));
-    s = Math.max(s, Math.abs(ref[i]));
+    d = Math.max(d, Math.abs(x[i]! - ref[i]!));
+    s = Math.max(s, Math.abs(ref[i]!));
   }
   return s === 0 ? d : d / s;
 }
@@ -222,7 +222,7 @@ function charLstmStep(params: tf.Tensor[], ids: tf.Tensor, targets: tf.Tensor): 
     const hs: tf.Tensor[] = [];
     for (const xt of steps) {
       const z = tf.add(tf.add(tf.matMul(xt, wx), tf.matMul(h, wh)), bias);
-      const [i, f, g, o] = tf.split(z, 4, 1);
+      const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
       h = tf.mul(tf.sigmoid(o), tf.tanh(c));
       hs.push(h);

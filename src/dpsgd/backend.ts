@@ -196,5 +196,5 @@ async function ensureGradientsRegistered(): Promise<void> {
 
 function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0];
+  return text.split('\n')[0] ?? '';
 }

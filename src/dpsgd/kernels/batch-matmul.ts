@@ -76,7 +76,7 @@ export function transposeMatrices(
         const c1 = Math.min(c0 + block, cols);
         for (let r = r0; r < r1; r++) {
           const srcRow = base + r * cols;
-          for (let j = c0; j < c1; j++) dst[base + j * rows + r] = src[srcRow + j];
+          for (let j = c0; j < c1; j++) dst[base + j * rows + r] = src[srcRow + j]!;
         }
       }
     }
@@ -92,16 +92,16 @@ export function broadcastBatchIndex(operandBatch: number[], outBatch: number[]):
   let s = 1;
   for (let d = rank - 1; d >= 0; d--) {
     strides[d] = padded[d] === 1 ? 0 : s;
-    s *= padded[d];
+    s *= padded[d]!;
   }
   const index = new Int32Array(total);
   for (let flat = 0; flat < total; flat++) {
     let rest = flat;
     let at = 0;
     for (let d = rank - 1; d >= 0; d--) {
-      const coord = rest % outBatch[d];
-      rest = (rest - coord) / outBatch[d];
-      at += coord * strides[d];
+      const coord = rest % outBatch[d]!;
+      rest = (rest - coord) / outBatch[d]!;
+      at += coord * strides[d]!;
     }
     index[flat] = at;
   }
@@ -171,8 +171,8 @@ function batchedPlainProducts(
   const il = broadcastBatchIndex(left.batch, outBatch);
   const ir = broadcastBatchIndex(right.batch, outBatch);
   for (let i = 0; i < batchOut; i++) {
-    const leftId = aliasHeap(backend, left.ptr + il[i] * rows * inner * 4, rows * inner);
-    const rightId = aliasHeap(backend, right.ptr + ir[i] * inner * cols * 4, inner * cols);
+    const leftId = aliasHeap(backend, left.ptr + il[i]! * rows * inner * 4, rows * inner);
+    const rightId = aliasHeap(backend, right.ptr + ir[i]! * inner * cols * 4, inner * cols);
     const outId = aliasHeap(backend, outPtr + i * rows * cols * 4, rows * cols);
     plainProduct(backend, leftId, rightId, outId, rows, inner, cols);
     releaseAlias(backend, leftId);
@@ -191,10 +191,10 @@ function batchMatMul(args: MatMulArgs): TensorInfo {
   }
   const aRank = a.shape.length;
   const bRank = b.shape.length;
-  const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
-  const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
-  const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
-  const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
+  const m = (transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2])!;
+  const k = (transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1])!;
+  const kB = (transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2])!;
+  const n = (transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1])!;
   util.assert(
     k === kB,
     () => `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,

@@ -22,11 +22,11 @@ interface GatherArgs {
 function gatherOnHeap(args: GatherArgs, batchDims: number): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, indices } = inputs;
-  const axis = util.parseAxisParam(attrs['axis'] as number, x.shape)[0];
+  const axis = util.parseAxisParam(attrs['axis'] as number, x.shape)[0]!;
   const info = backend_util.segment_util.collectGatherOpShapeInfo(x, indices, axis, batchDims);
   const idx = backend.readSync(indices.dataId) as ArrayLike<number>;
   for (let i = 0; i < idx.length; i++) {
-    const v = idx[i];
+    const v = idx[i]!;
     if (!(v >= 0 && v < info.dimSize)) throw new InvalidArgumentError(`GatherV2: the index value ${v} is not in [0, ${info.dimSize - 1}]`);
   }
   const out = backend.makeOutput(info.outputShape, x.dtype);
@@ -40,8 +40,8 @@ function gatherOnHeap(args: GatherArgs, batchDims: number): TensorInfo {
     for (let o = 0; o < outerSize; o++) {
       const rowBase = (b * outerSize + o) * dimSize;
       for (let i = 0; i < perBatch; i++) {
-        const from = (rowBase + idx[b * perBatch + i]) * sliceSize;
-        if (sliceSize === 1) dst[to] = src[from];
+        const from = (rowBase + idx[b * perBatch + i]!) * sliceSize;
+        if (sliceSize === 1) dst[to] = src[from]!;
         else dst.set(src.subarray(from, from + sliceSize), to);
         to += sliceSize;
       }

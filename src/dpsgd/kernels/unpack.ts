@@ -22,7 +22,7 @@ function unpack(args: UnpackArgs): TensorInfo[] {
   if (axis < 0) axis += rank;
   util.assert(axis >= 0 && axis < rank, () => `Unpack: axis ${attrs['axis']} is out of range for rank ${rank}.`);
   if (value.dtype === 'string') throw new InvalidArgumentError('Unpack on wasm does not support string tensors.');
-  const count = value.shape[axis];
+  const count = value.shape[axis]!;
   const outShape = value.shape.filter((_, d) => d !== axis);
   const outer = util.sizeFromShape(value.shape.slice(0, axis));
   const inner = util.sizeFromShape(value.shape.slice(axis + 1));
@@ -31,9 +31,9 @@ function unpack(args: UnpackArgs): TensorInfo[] {
   for (let i = 0; i < count; i++) outs.push(backend.makeOutput(outShape, value.dtype));
   const src = backend.typedArrayFromHeap(value);
   for (let i = 0; i < count; i++) {
-    const dst = backend.typedArrayFromHeap(outs[i]);
+    const dst = backend.typedArrayFromHeap(outs[i]!);
     if (inner === 1) {
-      for (let o = 0; o < outer; o++) dst[o] = src[o * count + i];
+      for (let o = 0; o < outer; o++) dst[o] = src[o * count + i]!;
     } else {
       for (let o = 0; o < outer; o++) {
         const from = (o * count + i) * inner;

@@ -35,11 +35,11 @@ function unsortedSegmentSum(args: SegmentSumArgs): TensorInfo {
   const dst = backend.typedArrayFromHeap(out);
   dst.fill(0);
   for (let i = 0; i < count; i++) {
-    const s = ids[i];
+    const s = ids[i]!;
     if (s < 0 || s >= numSegments) continue;
     const from = i * slice;
     const to = s * slice;
-    for (let j = 0; j < slice; j++) dst[to + j] += src[from + j];
+    for (let j = 0; j < slice; j++) dst[to + j]! += src[from + j]!;
   }
   return out;
 }

@@ -21,8 +21,8 @@ export interface GruWeights {
  * gh = h U + bh (both [B, 3H]): h' = (1 - z) * n + z * h.
  */
 export function gruCell(gx: tf.Tensor2D, gh: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
-  const [xz, xr, xn] = tf.split(gx, 3, 1) as tf.Tensor2D[];
-  const [hz, hr, hn] = tf.split(gh, 3, 1) as tf.Tensor2D[];
+  const [xz, xr, xn] = tf.split(gx, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const [hz, hr, hn] = tf.split(gh, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const z = tf.sigmoid(tf.add(xz, hz));
   const r = tf.sigmoid(tf.add(xr, hr));
   const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));

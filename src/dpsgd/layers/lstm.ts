@@ -22,7 +22,7 @@ export function lstmCell(
   U: tf.Tensor2D,
 ): { h: tf.Tensor2D; c: tf.Tensor2D } {
   const z = h === null ? zx : tf.add(zx, tf.matMul(h, U));
-  const [i, f, g, o] = tf.split(z, 4, 1) as tf.Tensor2D[];
+  const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const ig = tf.mul(tf.sigmoid(i), tf.tanh(g));
   const cNew = (c === null ? ig : tf.add(tf.mul(tf.sigmoid(f), c), ig)) as tf.Tensor2D;
   const hNew = tf.mul(tf.sigmoid(o), tf.tanh(cNew)) as tf.Tensor2D;
