@@ -14,7 +14,7 @@
  */
 import { LAYER_RULES } from './user-model/rules/index.js';
 
-export { DpCanaryError, InvalidArgumentError, WorkerFailedError } from '../util/errors.js';
+export { DpCanaryError, InvalidArgumentError, NonFiniteLossError, WorkerFailedError } from '../util/errors.js';
 
 export {
   fitPrivately,
