@@ -55,7 +55,14 @@ export { languageModelScorer } from './scorer.js';
 export type { OptimizerConfig } from './optimizers.js';
 export { OPTIMIZER_NAMES, type OptimizerName } from './optimizer-names.js';
 
-/** tfjs class names of the trainable layers that fitPrivately clips per example without the exact fallback. */
+/**
+ * tfjs class names of the trainable layers that fitPrivately clips per example without the exact fallback.
+ *
+ * ```ts
+ * import { supportedLayers } from 'dp-canary/dpsgd';
+ * supportedLayers().includes('Dense'); // true
+ * ```
+ */
 export function supportedLayers(): string[] {
   return [...LAYER_RULES.keys()];
 }
