@@ -13,9 +13,9 @@ import {
   RdpAccountant,
   calibrateNoiseMultiplier,
   calibrateNoiseMultiplierPld,
-  clearRdpCache,
   dpSgdEvent,
 } from '../src/accountant/index.js';
+import { clearRdpCache } from '../src/accountant/rdp.js';
 import { median } from './timing.js';
 
 export const name = 'accountant';

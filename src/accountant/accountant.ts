@@ -17,7 +17,15 @@ export const ACCOUNTANT_NAMES = ['rdp', 'pld'] as const;
 
 export type AccountantName = (typeof ACCOUNTANT_NAMES)[number];
 
-/** True when `name` is one of {@link ACCOUNTANT_NAMES}. */
+/**
+ * True when `name` is one of {@link ACCOUNTANT_NAMES}.
+ *
+ * ```ts
+ * import { createAccountant, isAccountantName } from 'dp-canary/accountant';
+ * const name: string = process.env.ACCOUNTANT ?? 'pld';
+ * if (isAccountantName(name)) createAccountant(name); // name is 'rdp' | 'pld' here
+ * ```
+ */
 export function isAccountantName(name: unknown): name is AccountantName {
   return (ACCOUNTANT_NAMES as readonly unknown[]).includes(name);
 }
@@ -198,7 +206,16 @@ function fallbackNote(pldValue: number, uncertified: number): string {
     : `the PLD bound (${pldValue}) is not below the RDP bound here; reporting the RDP bound`;
 }
 
-/** A fresh accountant by name; InvalidArgumentError for an unknown name. */
+/**
+ * A fresh accountant by name; InvalidArgumentError for an unknown name.
+ *
+ * ```ts
+ * import { createAccountant, dpSgdEvent } from 'dp-canary/accountant';
+ * const event = dpSgdEvent(0.01, 1.1, 1000);
+ * const rdp = createAccountant('rdp').compose(event).epsilon(1e-5).epsilon;
+ * const pld = createAccountant('pld').compose(event).epsilon(1e-5).epsilon; // tighter: below rdp
+ * ```
+ */
 export function createAccountant(name: string, pld: PldOptions = {}): PrivacyAccountant {
   if (name === 'rdp') return new RdpAccountant();
   if (name === 'pld') return new PldAccountant(pld);

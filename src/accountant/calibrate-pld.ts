@@ -16,6 +16,11 @@ const SIGMA_REL_TOL = 1e-4;
  * picks at the RDP sigma (or options.interval). The returned epsilon is the certified figure at
  * the returned sigma; `accountant` says which bound it is (RDP where the PLD cannot certify).
  * Throws InvalidArgumentError as calibrateNoiseMultiplier does.
+ *
+ * ```ts
+ * import { calibrateNoiseMultiplierPld } from 'dp-canary/accountant';
+ * calibrateNoiseMultiplierPld({ targetEpsilon: 3, samplingRate: 0.01, steps: 1000, delta: 1e-5 }); // sigma
+ * ```
  */
 export function calibrateNoiseMultiplierPld(o: {
   targetEpsilon: number;

@@ -40,6 +40,12 @@ function bisect(eps: (s: number) => number, target: number, lo: number, hi: numb
  * satisfies epsilon(sigma) <= targetEpsilon; `epsilon` is that value. With q = 0 or steps = 0
  * nothing is spent and sigma = 0 is returned. Throws InvalidArgumentError on invalid arguments or when even
  * sigma = 1e6 does not reach the target (targets below what the orders can certify).
+ *
+ * ```ts
+ * import { calibrateNoiseMultiplier } from 'dp-canary/accountant';
+ * // The smallest sigma for which 14,063 steps at q = 256 / 60000 spend at most epsilon 3:
+ * calibrateNoiseMultiplier({ targetEpsilon: 3, samplingRate: 256 / 60000, steps: 14063, delta: 1e-5 }); // 1.014
+ * ```
  */
 export function calibrateNoiseMultiplier(o: {
   targetEpsilon: number;
@@ -114,6 +120,11 @@ function search(eps: (s: number) => number, target: number, delta: number, steps
  * Largest number of steps T such that T steps at sampling rate q and noise multiplier sigma
  * keep epsilon (nats, at delta) <= targetEpsilon. 0 if even one step exceeds it; Infinity if no
  * number of steps does (q = 0). Throws InvalidArgumentError on invalid arguments.
+ *
+ * ```ts
+ * import { maxStepsForBudget } from 'dp-canary/accountant';
+ * maxStepsForBudget({ targetEpsilon: 3, samplingRate: 0.01, noiseMultiplier: 1.1, delta: 1e-5 }); // steps
+ * ```
  */
 export function maxStepsForBudget(o: {
   targetEpsilon: number;

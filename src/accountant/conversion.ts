@@ -43,7 +43,16 @@ function minOverOrders(
   return { value, order };
 }
 
-/** Smallest epsilon (nats) over the orders, tight conversion; Infinity when unbounded. */
+/**
+ * Smallest epsilon (nats) over the orders, tight conversion; Infinity when unbounded.
+ *
+ * ```ts
+ * import { epsilonFromRdp } from 'dp-canary/accountant';
+ * // The Gaussian mechanism with sigma 1 has RDP alpha / 2 at order alpha:
+ * const orders = [2, 4, 8, 16, 32];
+ * epsilonFromRdp(orders, orders.map((a) => a / 2), 1e-5); // { epsilon: about 5.1, order: 4 }
+ * ```
+ */
 export function epsilonFromRdp(orders: readonly number[], rdp: readonly number[], delta: number): { epsilon: number; order: number } {
   checkDelta(delta);
   checkPairs(orders, rdp);
@@ -62,7 +71,15 @@ export function classicEpsilonFromRdp(orders: readonly number[], rdp: readonly n
   return { epsilon: Math.max(0, value), order };
 }
 
-/** Smallest delta over the orders for a given epsilon >= 0 (nats), tight conversion; at most 1. */
+/**
+ * Smallest delta over the orders for a given epsilon >= 0 (nats), tight conversion; at most 1.
+ *
+ * ```ts
+ * import { deltaFromRdp } from 'dp-canary/accountant';
+ * const orders = [2, 4, 8, 16, 32];
+ * deltaFromRdp(orders, orders.map((a) => a / 2), 5); // { delta, order }: delta at epsilon 5
+ * ```
+ */
 export function deltaFromRdp(orders: readonly number[], rdp: readonly number[], epsilon: number): { delta: number; order: number } {
   checkEpsilon(epsilon);
   checkPairs(orders, rdp);

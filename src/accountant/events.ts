@@ -22,40 +22,95 @@ export type DpEvent =
 
 export type DpEventKind = DpEvent['kind'];
 
-/** A frozen no-op event. */
+/**
+ * A frozen no-op event.
+ *
+ * ```ts
+ * import { createAccountant, noOpEvent } from 'dp-canary/accountant';
+ * createAccountant('rdp').compose(noOpEvent()).epsilon(1e-5).epsilon; // 0
+ * ```
+ */
 export function noOpEvent(): DpEvent {
   return Object.freeze({ kind: 'no-op' as const });
 }
 
-/** A frozen non-private event (unbounded privacy loss). */
+/**
+ * A frozen non-private event (unbounded privacy loss).
+ *
+ * ```ts
+ * import { createAccountant, nonPrivateEvent } from 'dp-canary/accountant';
+ * createAccountant('rdp').compose(nonPrivateEvent()).epsilon(1e-5).epsilon; // Infinity
+ * ```
+ */
 export function nonPrivateEvent(): DpEvent {
   return Object.freeze({ kind: 'non-private' as const });
 }
 
-/** The Gaussian mechanism with noise multiplier sigma >= 0 (InvalidArgumentError otherwise). */
+/**
+ * The Gaussian mechanism with noise multiplier sigma >= 0 (InvalidArgumentError otherwise).
+ *
+ * ```ts
+ * import { createAccountant, gaussianEvent } from 'dp-canary/accountant';
+ * // One release of a sum of sensitivity 1 with N(0, 2^2) noise added:
+ * createAccountant('pld').compose(gaussianEvent(2)).epsilon(1e-5).epsilon; // about 2.0 nats
+ * ```
+ */
 export function gaussianEvent(noiseMultiplier: number): DpEvent {
   checkNoiseMultiplier(noiseMultiplier);
   return Object.freeze({ kind: 'gaussian' as const, noiseMultiplier });
 }
 
-/** `event` on a Poisson sample with rate q in [0, 1]. */
+/**
+ * `event` on a Poisson sample with rate q in [0, 1].
+ *
+ * ```ts
+ * import { createAccountant, gaussianEvent, poissonSampledEvent } from 'dp-canary/accountant';
+ * // A Gaussian (sigma 1.1) on a Poisson sample that holds each record with probability 0.01:
+ * createAccountant('rdp').compose(poissonSampledEvent(0.01, gaussianEvent(1.1))).epsilon(1e-5).epsilon;
+ * ```
+ */
 export function poissonSampledEvent(samplingRate: number, event: DpEvent): DpEvent {
   checkSamplingRate(samplingRate);
   return Object.freeze({ kind: 'poisson-sampled' as const, samplingRate, event });
 }
 
-/** `event` repeated `count` >= 1 times. */
+/**
+ * `event` repeated `count` >= 1 times.
+ *
+ * ```ts
+ * import { createAccountant, gaussianEvent, poissonSampledEvent, selfComposedEvent } from 'dp-canary/accountant';
+ * const step = poissonSampledEvent(0.01, gaussianEvent(1.1));
+ * createAccountant('rdp').compose(selfComposedEvent(step, 1000)).epsilon(1e-5).epsilon; // 1,000 such steps
+ * ```
+ */
 export function selfComposedEvent(event: DpEvent, count: number): DpEvent {
   checkSteps(count, 'count', 1);
   return Object.freeze({ kind: 'self-composed' as const, count, event });
 }
 
-/** The events one after the other. */
+/**
+ * The events one after the other.
+ *
+ * ```ts
+ * import { composedEvent, createAccountant, dpSgdEvent } from 'dp-canary/accountant';
+ * // Two phases of training with different sampling rates and noise:
+ * const both = composedEvent([dpSgdEvent(0.01, 1.1, 500), dpSgdEvent(0.02, 1.5, 200)]);
+ * createAccountant('pld').compose(both).epsilon(1e-5).epsilon;
+ * ```
+ */
 export function composedEvent(events: readonly DpEvent[]): DpEvent {
   return Object.freeze({ kind: 'composed' as const, events: Object.freeze(events.slice()) });
 }
 
-/** `steps` steps of DP-SGD: the Poisson-subsampled Gaussian mechanism, self-composed. */
+/**
+ * `steps` steps of DP-SGD: the Poisson-subsampled Gaussian mechanism, self-composed.
+ *
+ * ```ts
+ * import { createAccountant, dpSgdEvent } from 'dp-canary/accountant';
+ * // TF Privacy's MNIST tutorial: q = 256 / 60000, sigma 1.1, 60 epochs (14,063 steps).
+ * createAccountant('rdp').compose(dpSgdEvent(256 / 60000, 1.1, 14063)).epsilon(1e-5).epsilon; // 2.597
+ * ```
+ */
 export function dpSgdEvent(samplingRate: number, noiseMultiplier: number, steps: number): DpEvent {
   const one = poissonSampledEvent(samplingRate, gaussianEvent(noiseMultiplier));
   return steps === 1 ? one : selfComposedEvent(one, steps);
@@ -73,7 +128,15 @@ export interface SampledGaussianEvent {
   readonly count: number;
 }
 
-/** A validated, frozen event. Throws InvalidArgumentError on q outside [0, 1], sigma < 0, count not an integer >= 1. */
+/**
+ * A validated, frozen event. Throws InvalidArgumentError on q outside [0, 1], sigma < 0, count not an integer >= 1.
+ *
+ * ```ts
+ * import { PrivacyLedger, sampledGaussianEvent } from 'dp-canary/accountant';
+ * const ledger = PrivacyLedger.empty().compose(sampledGaussianEvent(0.01, 1.1, 1000));
+ * ledger.epsilon(1e-5).epsilon;
+ * ```
+ */
 export function sampledGaussianEvent(samplingRate: number, noiseMultiplier: number, count = 1): SampledGaussianEvent {
   checkSamplingRate(samplingRate);
   checkNoiseMultiplier(noiseMultiplier);
@@ -148,6 +211,16 @@ const KEYS: Record<DpEventKind, string> = {
  * @example
  * checkEvent({ kind: 'poisson-sampled', samplingRate: 0.01, event: { kind: 'gaussian', noiseMultiplier: 1.1 } });
  * checkEvent({ kind: 'gausian', noiseMultiplier: 1 }); // throws: event has unknown kind "gausian"
+ *
+ * ```ts
+ * import { checkEvent, InvalidArgumentError } from 'dp-canary/accountant';
+ * const event = checkEvent({ kind: 'gaussian', noiseMultiplier: 1.1 }); // a DpEvent
+ * try {
+ *   checkEvent({ kind: 'gausian', noiseMultiplier: 1.1 }); // misspelt: never accounted as epsilon 0
+ * } catch (err) {
+ *   if (!(err instanceof InvalidArgumentError)) throw err; // the message names event.kind
+ * }
+ * ```
  */
 export function checkEvent(value: unknown, where = 'event'): DpEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError(`${where} must be an object with a "kind"`);
@@ -195,5 +268,13 @@ export function checkEvent(value: unknown, where = 'event'): DpEvent {
   }
 }
 
-/** Rebuilds an event from its JSON form (the parsed object); the same checks as {@link checkEvent}. */
+/**
+ * Rebuilds an event from its JSON form (the parsed object); the same checks as {@link checkEvent}.
+ *
+ * ```ts
+ * import { createAccountant, dpSgdEvent, eventFromJSON } from 'dp-canary/accountant';
+ * const text = JSON.stringify(dpSgdEvent(0.01, 1.1, 1000));
+ * createAccountant('rdp').compose(eventFromJSON(JSON.parse(text))).epsilon(1e-5).epsilon;
+ * ```
+ */
 export const eventFromJSON = checkEvent;

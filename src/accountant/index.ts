@@ -3,10 +3,12 @@
  * Gaussian, add/remove-one adjacency, tight conversion) and the PLD accountant (privacy loss
  * distributions, pessimistic discretization, FFT composition), a ledger of events, and
  * calibration of the noise multiplier. epsilon is in nats. Pure TypeScript, no tfjs.
+ * Internals (the single-step RDP, its cache, the PLD of raw phases, the classic conversion)
+ * are imported from their modules by dp-canary itself and its tests, not from here.
  */
 // Errors these functions throw on bad arguments, importable without loading tfjs.
 export { DpCanaryError, InvalidArgumentError } from '../util/errors.js';
-export type { SampledGaussianEvent, DpEvent, DpEventKind, FlatEvent } from './events.js';
+export type { SampledGaussianEvent, DpEvent, DpEventKind } from './events.js';
 export {
   sampledGaussianEvent,
   gaussianEvent,
@@ -16,13 +18,12 @@ export {
   nonPrivateEvent,
   noOpEvent,
   dpSgdEvent,
-  flattenEvent,
   eventFromJSON,
   checkEvent,
 } from './events.js';
-export { DEFAULT_ORDERS, DP_ACCOUNTING_ORDERS } from './orders.js';
-export { sampledGaussianRdp, singleStepRdp, clearRdpCache, type RdpMethod } from './rdp.js';
-export { epsilonFromRdp, deltaFromRdp, classicEpsilonFromRdp } from './conversion.js';
+export { DEFAULT_ORDERS } from './orders.js';
+export { sampledGaussianRdp } from './rdp.js';
+export { epsilonFromRdp, deltaFromRdp } from './conversion.js';
 export {
   RdpAccountant,
   PldAccountant,
@@ -34,7 +35,7 @@ export {
   type EpsilonResult,
   type DeltaResult,
 } from './accountant.js';
-export { DEFAULT_PLD_ACCURACY, pldEpsilonForPhases, pldDeltaForPhases, type PldOptions, type PldFigure } from './pld/index.js';
+export type { PldOptions, PldFigure } from './pld/index.js';
 export { PrivacyLedger, type LedgerJson } from './ledger.js';
 export { calibrateNoiseMultiplier, maxStepsForBudget } from './calibrate.js';
 export { calibrateNoiseMultiplierPld } from './calibrate-pld.js';

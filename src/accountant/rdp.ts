@@ -134,6 +134,12 @@ function convexityBound(q: number, sigma: number, alpha: number): number {
  * (RDP composes additively). samplingRate q in [0, 1]; noiseMultiplier sigma >= 0 (sigma = 0
  * with q > 0 gives Infinity); orders alpha > 1 (integer or fractional); count >= 0 (default 1).
  * Throws InvalidArgumentError on invalid arguments.
+ *
+ * ```ts
+ * import { DEFAULT_ORDERS, epsilonFromRdp, sampledGaussianRdp } from 'dp-canary/accountant';
+ * const rdp = sampledGaussianRdp(0.01, 1.1, DEFAULT_ORDERS, 1000); // RDP at each order, 1,000 steps
+ * epsilonFromRdp(DEFAULT_ORDERS, rdp, 1e-5); // { epsilon, order }
+ * ```
  */
 export function sampledGaussianRdp(
   samplingRate: number,

@@ -7,6 +7,12 @@ import { type SkewNormal, fitSkewNormal, skewNormalLogCdf } from './skew-normal.
  * rank = 1 + #{references with log-perplexity <= canary's}, exposure = log2 N - log2 rank, bits.
  * Ties count against the canary. Ranges over [log2 N - log2(N + 1), log2 N], so it can be
  * slightly negative for a canary worse than every reference.
+ *
+ * ```ts
+ * import { interpolationExposure } from 'dp-canary/canary';
+ * const references = [10, 11, 12, 13, 14, 15, 16, 17]; // log-perplexities (bits) of random secrets
+ * interpolationExposure(references, 9); // 3 bits: no reference is as likely as the canary
+ * ```
  */
 export function interpolationExposure(referenceBits: ArrayLike<number>, canaryBits: number): number {
   const n = referenceBits.length;
@@ -73,6 +79,13 @@ function tryFit(referenceBits: readonly number[] | Float64Array): SkewNormal | s
  * fitted (at least MIN_FIT_REFERENCES references with spread), with a warning below
  * MIN_REFERENCES, else null with the reason in `warning`. Throws InvalidArgumentError for no references
  * or non-finite scores.
+ *
+ * ```ts
+ * import { estimateExposures } from 'dp-canary/canary';
+ * const references = Array.from({ length: 200 }, (_, i) => 20 + 4 * Math.sin(i)); // bits
+ * const { exposures } = estimateExposures({ 'my-pin': [14, 21] }, references);
+ * exposures['my-pin']!.interpolation; // one estimate per score, in bits
+ * ```
  */
 export function estimateExposures(
   canaries: Readonly<Record<string, readonly number[]>>,

@@ -31,6 +31,25 @@ export interface EnumerateOptions {
  * their parent's log-probabilities, so only sum_{k=1}^{L-1} prod_{i<k} A_i rows are advanced in
  * total (|R|/(A-1) for a large single-slot R). A one-symbol position (a literal separator)
  * advances its nodes without branching.
+ *
+ * ```ts
+ * import type { Scorer } from 'dp-canary/canary';
+ * // A toy model over the digits (token ids 0-9) that gives 7 probability 1/2 at every step.
+ * const row = Float32Array.from({ length: 10 }, (_, v) => Math.log(v === 7 ? 0.5 : 0.5 / 9));
+ * const rows = (n: number): Float32Array => { const a = new Float32Array(n * 10); for (let i = 0; i < n; i++) a.set(row, i * 10); return a; };
+ * const scorer: Scorer = {
+ *   vocabSize: 10,
+ *   start: async () => ({ state: { size: 1 }, logProbs: rows(1) }),
+ *   advance: async (_state, parents) => ({ state: { size: parents.length }, logProbs: rows(parents.length) }),
+ *   dispose: () => {},
+ * };
+ * import { openSecretModel } from 'dp-canary/canary';
+ * const digits = Int32Array.from({ length: 10 }, (_, i) => i); // the token id of each symbol
+ * const model = await openSecretModel(scorer, [], digits, 3); // secrets of 3 digits, no prefix
+ * import { enumerateLogPerplexities } from 'dp-canary/canary';
+ * const all = await enumerateLogPerplexities(model); // 1,000 log-perplexities (bits), by secret index
+ * all[777]; // 3
+ * ```
  */
 export async function enumerateLogPerplexities(model: SpaceModel, opts: EnumerateOptions = {}): Promise<Float64Array> {
   const { positionIds } = model;
@@ -122,6 +141,26 @@ export interface ExactExposure {
  * Exact exposures of several canaries from one enumeration: `all` holds the log-perplexities
  * of all of R (from enumerateLogPerplexities) and `canaryIndices` the canaries' lexicographic
  * indices. The canary's own value is read from `all`, so its rank is at least 1.
+ *
+ * ```ts
+ * import type { Scorer } from 'dp-canary/canary';
+ * // A toy model over the digits (token ids 0-9) that gives 7 probability 1/2 at every step.
+ * const row = Float32Array.from({ length: 10 }, (_, v) => Math.log(v === 7 ? 0.5 : 0.5 / 9));
+ * const rows = (n: number): Float32Array => { const a = new Float32Array(n * 10); for (let i = 0; i < n; i++) a.set(row, i * 10); return a; };
+ * const scorer: Scorer = {
+ *   vocabSize: 10,
+ *   start: async () => ({ state: { size: 1 }, logProbs: rows(1) }),
+ *   advance: async (_state, parents) => ({ state: { size: parents.length }, logProbs: rows(parents.length) }),
+ *   dispose: () => {},
+ * };
+ * import { openSecretModel } from 'dp-canary/canary';
+ * const digits = Int32Array.from({ length: 10 }, (_, i) => i); // the token id of each symbol
+ * const model = await openSecretModel(scorer, [], digits, 3); // secrets of 3 digits, no prefix
+ * import { enumerateLogPerplexities, exactExposures, secretIndex } from 'dp-canary/canary';
+ * const [e] = exactExposures(await enumerateLogPerplexities(model), [secretIndex([7, 7, 7], 10)]);
+ * e!.rank; // 1 of 1,000
+ * e!.exposure; // log2(1000) = 9.97 bits, the most there is
+ * ```
  */
 export function exactExposures(all: Float64Array, canaryIndices: readonly number[]): ExactExposure[] {
   const values = canaryIndices.map((idx) => {

@@ -55,6 +55,26 @@ interface LiveBatch {
  * `space` gives the text of each position's symbols (a canary format, or a secret's token-level
  * space); its positions must match the model's. A one-symbol position (a literal separator)
  * has one child, so it costs a query but never branches.
+ *
+ * ```ts
+ * import type { Scorer } from 'dp-canary/canary';
+ * // A toy model over the digits (token ids 0-9) that gives 7 probability 1/2 at every step.
+ * const row = Float32Array.from({ length: 10 }, (_, v) => Math.log(v === 7 ? 0.5 : 0.5 / 9));
+ * const rows = (n: number): Float32Array => { const a = new Float32Array(n * 10); for (let i = 0; i < n; i++) a.set(row, i * 10); return a; };
+ * const scorer: Scorer = {
+ *   vocabSize: 10,
+ *   start: async () => ({ state: { size: 1 }, logProbs: rows(1) }),
+ *   advance: async (_state, parents) => ({ state: { size: parents.length }, logProbs: rows(parents.length) }),
+ *   dispose: () => {},
+ * };
+ * import { openSecretModel } from 'dp-canary/canary';
+ * const digits = Int32Array.from({ length: 10 }, (_, i) => i); // the token id of each symbol
+ * const model = await openSecretModel(scorer, [], digits, 3); // secrets of 3 digits, no prefix
+ * import { extractSecrets, parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('{digits:3}'); // the same space: 3 symbols of '0123456789'
+ * const result = await extractSecrets(model, format, { maxQueries: 200, maxCandidates: 5 });
+ * result.candidates[0]!.secret; // '777', the model's most likely secret
+ * ```
  */
 export async function extractSecrets(model: SpaceModel, space: SecretSpace, opts: ExtractionOptions): Promise<ExtractionResult> {
   const { scorer, positionIds, length: L } = model;
@@ -181,7 +201,30 @@ export interface ExtractionOutcome {
   treeQueries: number;
 }
 
-/** Whether `secret` was extracted, at which position and after how many queries, against brute force. */
+/**
+ * Whether `secret` was extracted, at which position and after how many queries, against brute force.
+ *
+ * ```ts
+ * import type { Scorer } from 'dp-canary/canary';
+ * // A toy model over the digits (token ids 0-9) that gives 7 probability 1/2 at every step.
+ * const row = Float32Array.from({ length: 10 }, (_, v) => Math.log(v === 7 ? 0.5 : 0.5 / 9));
+ * const rows = (n: number): Float32Array => { const a = new Float32Array(n * 10); for (let i = 0; i < n; i++) a.set(row, i * 10); return a; };
+ * const scorer: Scorer = {
+ *   vocabSize: 10,
+ *   start: async () => ({ state: { size: 1 }, logProbs: rows(1) }),
+ *   advance: async (_state, parents) => ({ state: { size: parents.length }, logProbs: rows(parents.length) }),
+ *   dispose: () => {},
+ * };
+ * import { openSecretModel } from 'dp-canary/canary';
+ * const digits = Int32Array.from({ length: 10 }, (_, i) => i); // the token id of each symbol
+ * const model = await openSecretModel(scorer, [], digits, 3); // secrets of 3 digits, no prefix
+ * import { extractSecrets, parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('{digits:3}'); // the same space: 3 symbols of '0123456789'
+ * const result = await extractSecrets(model, format, { maxQueries: 200, maxCandidates: 5 });
+ * import { extractionOutcome } from 'dp-canary/canary';
+ * extractionOutcome(result, '777', format); // { found: true, position: 1, queries, spaceSize: 1000, ... }
+ * ```
+ */
 export function extractionOutcome(result: ExtractionResult, secret: string, space: SecretSpace): ExtractionOutcome {
   const sizes = positionSizes(space);
   const L = sizes.length;

@@ -90,6 +90,11 @@ function splitTemplate(template: string): { literals: string[]; bodies: string[]
  * Parse a format with one or more slots (natural secrets: a phone number's digit groups and
  * their separators). Throws InvalidArgumentError for a missing slot, empty alphabet, zero
  * length, duplicates, or more than MAX_FORMAT_POSITIONS positions.
+ *
+ * ```ts
+ * import { parseSecretFormat, spaceSize } from 'dp-canary/canary';
+ * spaceSize(parseSecretFormat('({digits:3}) {digits:3}-{digits:4}')); // 10000000000n
+ * ```
  */
 export function parseSecretFormat(template: string): SecretFormat {
   const { literals, bodies } = splitTemplate(template);
@@ -106,7 +111,16 @@ export function parseSecretFormat(template: string): SecretFormat {
   return { template, prefix: literals[0]!, suffix: literals[literals.length - 1]!, slots, separators, positions };
 }
 
-/** Parse a format string with exactly one slot (a planted canary's); throws InvalidArgumentError for a missing or second slot, empty alphabet, zero length, duplicates. */
+/**
+ * Parse a format string with exactly one slot (a planted canary's); throws InvalidArgumentError for a missing or second slot, empty alphabet, zero length, duplicates.
+ *
+ * ```ts
+ * import { parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('my pin is {digits:4}');
+ * format.prefix; // 'my pin is '
+ * format.length; // 4 symbols from format.alphabet, '0123456789'
+ * ```
+ */
 export function parseFormat(template: string): CanaryFormat {
   const { literals, bodies } = splitTemplate(template);
   if (bodies.length > 1) {
@@ -150,26 +164,62 @@ function parseSlot(template: string, body: string): FormatSlot {
   return { alphabetName: kind, alphabet, length };
 }
 
-/** |R| = the product over slots of |alphabet|^length, exactly. */
+/**
+ * |R| = the product over slots of |alphabet|^length, exactly.
+ *
+ * ```ts
+ * import { parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('my pin is {digits:4}');
+ * import { spaceSize } from 'dp-canary/canary';
+ * spaceSize(format); // 10000n
+ * ```
+ */
 export function spaceSize(format: SecretFormat): bigint {
   let n = 1n;
   for (const slot of format.slots) n *= BigInt(slot.alphabet.length) ** BigInt(slot.length);
   return n;
 }
 
-/** log2 |R| in bits (finite even when |R| exceeds 2^53). */
+/**
+ * log2 |R| in bits (finite even when |R| exceeds 2^53).
+ *
+ * ```ts
+ * import { parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('my pin is {digits:4}');
+ * import { log2SpaceSize } from 'dp-canary/canary';
+ * log2SpaceSize(format); // 13.29 bits
+ * ```
+ */
 export function log2SpaceSize(format: SecretFormat): number {
   let bits = 0;
   for (const slot of format.slots) bits += slot.length * Math.log2(slot.alphabet.length);
   return bits;
 }
 
-/** The full text for a secret (the text from the first slot to the end of the last, separators included). */
+/**
+ * The full text for a secret (the text from the first slot to the end of the last, separators included).
+ *
+ * ```ts
+ * import { parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('my pin is {digits:4}');
+ * import { fillFormat } from 'dp-canary/canary';
+ * fillFormat(format, '0042'); // 'my pin is 0042'
+ * ```
+ */
 export function fillFormat(format: SecretFormat, secret: string): string {
   return format.prefix + secret + format.suffix;
 }
 
-/** Secret string of symbol indices, one per position (each in [0, |alphabet of that position|)). */
+/**
+ * Secret string of symbol indices, one per position (each in [0, |alphabet of that position|)).
+ *
+ * ```ts
+ * import { parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('my pin is {digits:4}');
+ * import { secretFromSymbols } from 'dp-canary/canary';
+ * secretFromSymbols(format, [0, 0, 4, 2]); // '0042'
+ * ```
+ */
 export function secretFromSymbols(format: SecretFormat, symbols: ArrayLike<number>): string {
   if (format.slots.length > 1) return spaceText(format, symbols);
   let s = '';
@@ -180,6 +230,13 @@ export function secretFromSymbols(format: SecretFormat, symbols: ArrayLike<numbe
 /**
  * Symbol indices of a secret string, one per position (separator positions get index 0);
  * throws InvalidArgumentError if it is not a secret of this format.
+ *
+ * ```ts
+ * import { parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('my pin is {digits:4}');
+ * import { symbolsFromSecret } from 'dp-canary/canary';
+ * symbolsFromSecret(format, '0042'); // Int32Array [0, 0, 4, 2]
+ * ```
  */
 export function symbolsFromSecret(format: SecretFormat, secret: string): Int32Array {
   if (format.slots.length > 1) return spaceSymbols(format, secret, `format '${format.template}'`);
@@ -200,6 +257,11 @@ export function symbolsFromSecret(format: SecretFormat, secret: string): Int32Ar
 /**
  * Lexicographic index of a secret in R (first symbol most significant), in [0, |R|).
  * Only for spaces with |R| <= 2^53 (exact enumeration sizes).
+ *
+ * ```ts
+ * import { secretIndex } from 'dp-canary/canary';
+ * secretIndex([0, 0, 4, 2], 10); // 42
+ * ```
  */
 export function secretIndex(symbols: ArrayLike<number>, alphabetSize: number): number {
   let idx = 0;
@@ -207,7 +269,14 @@ export function secretIndex(symbols: ArrayLike<number>, alphabetSize: number): n
   return idx;
 }
 
-/** Inverse of {@link secretIndex}: the symbols of the index-th secret of R. */
+/**
+ * Inverse of {@link secretIndex}: the symbols of the index-th secret of R.
+ *
+ * ```ts
+ * import { symbolsFromIndex } from 'dp-canary/canary';
+ * symbolsFromIndex(42, 10, 4); // Int32Array [0, 0, 4, 2]
+ * ```
+ */
 export function symbolsFromIndex(index: number, alphabetSize: number, length: number): Int32Array {
   const out = new Int32Array(length);
   let rest = index;

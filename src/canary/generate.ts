@@ -21,6 +21,14 @@ const MAX_REDRAWS = 10_000;
  * Draw one canary per entry of `insertions` (e.g. [1, 2, 4, 8, 16, 32]), each a uniform secret
  * of R drawn from `random`. No two canaries share a secret, and no canary text already occurs in
  * `corpus` (a colliding draw is redrawn). Names are `${namePrefix}-${i}`.
+ *
+ * ```ts
+ * import { parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('my pin is {digits:4}');
+ * import { generateCanaries, secureRandom } from 'dp-canary/canary';
+ * const canaries = generateCanaries(format, [1, 10], secureRandom()); // inserted once, and 10 times
+ * canaries[1]!.text; // 'my pin is ' and 4 random digits
+ * ```
  */
 export function generateCanaries(
   format: CanaryFormat,

@@ -14,6 +14,17 @@ export interface Insertion<C extends string | string[]> {
  * Insert every canary `insertions` times into a corpus, each copy as its own line (for a string
  * corpus, split on '\n') or its own document (for an array), at uniformly random places drawn
  * from `random`. Positions in the manifest are 0-based line/document indices of the output.
+ *
+ * ```ts
+ * import { parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('my pin is {digits:4}');
+ * import { generateCanaries, insertCanaries, seededRandom } from 'dp-canary/canary';
+ * const random = seededRandom(1); // reproducible; secureRandom() for a real audit
+ * const canaries = generateCanaries(format, [2], random);
+ * const { corpus, manifest } = insertCanaries('first line\nsecond line', format, canaries, random);
+ * corpus.split('\n').length; // 4: two copies of the canary, each its own line
+ * manifest.canaries[0]!.positions; // the two line indices
+ * ```
  */
 export function insertCanaries(
   corpus: string,

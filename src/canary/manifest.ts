@@ -30,7 +30,21 @@ export interface CanaryManifest {
 const TYPE = 'dp-canary-manifest';
 const VERSION = 1;
 
-/** JSON text of a manifest (the caller writes it with writeFileAtomic). */
+/**
+ * JSON text of a manifest (the caller writes it with writeFileAtomic).
+ *
+ * ```ts
+ * import { parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('my pin is {digits:4}');
+ * import { generateCanaries, insertCanaries, seededRandom } from 'dp-canary/canary';
+ * const random = seededRandom(1); // reproducible; secureRandom() for a real audit
+ * const canaries = generateCanaries(format, [2], random);
+ * const { corpus, manifest } = insertCanaries('first line\nsecond line', format, canaries, random);
+ * import { manifestFromJson, manifestToJson } from 'dp-canary/canary';
+ * const text = manifestToJson(manifest); // write it beside the corpus
+ * manifestFromJson(text).canaries[0]!.secret === canaries[0]!.secret; // true
+ * ```
+ */
 export function manifestToJson(m: CanaryManifest): string {
   return JSON.stringify({ type: TYPE, version: VERSION, ...m }, null, 2) + '\n';
 }
@@ -47,6 +61,18 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * Parse and validate a manifest: the format parses, every secret belongs to it and its text is
  * the filled format, names and secrets are unique, positions are distinct increasing indices
  * below corpusUnits and there are `insertions` of them. Throws InvalidArgumentError otherwise.
+ *
+ * ```ts
+ * import { parseFormat } from 'dp-canary/canary';
+ * const format = parseFormat('my pin is {digits:4}');
+ * import { generateCanaries, insertCanaries, seededRandom } from 'dp-canary/canary';
+ * const random = seededRandom(1); // reproducible; secureRandom() for a real audit
+ * const canaries = generateCanaries(format, [2], random);
+ * const { corpus, manifest } = insertCanaries('first line\nsecond line', format, canaries, random);
+ * import { manifestFromJson, manifestToJson } from 'dp-canary/canary';
+ * const again = manifestFromJson(manifestToJson(manifest)); // checked: a malformed file throws
+ * again.corpusUnits; // 4
+ * ```
  */
 export function manifestFromJson(text: string): CanaryManifest {
   let raw: unknown;

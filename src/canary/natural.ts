@@ -143,6 +143,40 @@ async function withModel<T>(scorer: Scorer, ctx: ScoringContext, prepared: Testa
  * extrapolation; interpolation when no fit is possible) and marked as estimated, unless a walk
  * of at most exactWalkRows rows ranks the secret exactly (a memorized one). A secret the tokenizer cannot represent, or with no occurrence in `documents`, is
  * returned as not testable with the reason.
+ *
+ * ```ts
+ * import { measureNaturalSecret, type Scorer } from 'dp-canary/canary';
+ * // A character model that knows nothing (uniform over its 38 symbols) and a tokenizer for it.
+ * const chars = ' -0123456789abcdefghijklmnopqrstuvwxyz';
+ * const V = chars.length;
+ * const rows = (n: number): Float32Array => new Float32Array(n * V).fill(-Math.log(V));
+ * const scorer: Scorer = {
+ *   vocabSize: V,
+ *   start: async () => ({ state: { size: 1 }, logProbs: rows(1) }),
+ *   advance: async (_state, parents) => ({ state: { size: parents.length }, logProbs: rows(parents.length) }),
+ *   dispose: () => {},
+ * };
+ * const tokenizer = {
+ *   kind: 'char' as const,
+ *   vocabSize: V,
+ *   encode: (text: string) => [...text].map((c) => chars.indexOf(c)),
+ *   decode: (ids: readonly number[]) => ids.map((i) => chars[i]).join(''),
+ *   idOf: (c: string) => (chars.includes(c) ? chars.indexOf(c) : undefined),
+ *   toJSON: () => ({ chars }),
+ * };
+ * // A secret as `dp-canary secrets` finds it: its text, its format (the candidate space) and where it occurs.
+ * const secret = {
+ *   kind: 'custom' as const,
+ *   text: '55-12',
+ *   format: '{digits:2}-{digits:2}',
+ *   spaceBits: Math.log2(1e4),
+ *   occurrences: [{ document: 'mail-1', line: 0, column: 8, context: 'call me ' }],
+ *   documents: 1,
+ *   users: 0,
+ * };
+ * const result = await measureNaturalSecret(scorer, tokenizer, secret);
+ * if (result.testable) result.exposure; // 0 bits: every candidate ties with it
+ * ```
  */
 export async function measureNaturalSecret(
   scorer: Scorer,

@@ -41,7 +41,28 @@ function checkIds(scorer: Scorer, ids: Int32Array): void {
   }
 }
 
-/** Run the prefix once and return a model positioned there. Call closeSecretModel when done. */
+/**
+ * Run the prefix once and return a model positioned there. Call closeSecretModel when done.
+ *
+ * ```ts
+ * import type { Scorer } from 'dp-canary/canary';
+ * // A toy model over the digits (token ids 0-9) that gives 7 probability 1/2 at every step.
+ * const row = Float32Array.from({ length: 10 }, (_, v) => Math.log(v === 7 ? 0.5 : 0.5 / 9));
+ * const rows = (n: number): Float32Array => { const a = new Float32Array(n * 10); for (let i = 0; i < n; i++) a.set(row, i * 10); return a; };
+ * const scorer: Scorer = {
+ *   vocabSize: 10,
+ *   start: async () => ({ state: { size: 1 }, logProbs: rows(1) }),
+ *   advance: async (_state, parents) => ({ state: { size: parents.length }, logProbs: rows(parents.length) }),
+ *   dispose: () => {},
+ * };
+ * import { openSecretModel } from 'dp-canary/canary';
+ * const digits = Int32Array.from({ length: 10 }, (_, i) => i); // the token id of each symbol
+ * const model = await openSecretModel(scorer, [], digits, 3); // secrets of 3 digits, no prefix
+ * import { closeSecretModel, scoreSecrets } from 'dp-canary/canary';
+ * (await scoreSecrets(model, Int32Array.of(7, 7, 7)))[0]; // 3 bits: Pr = 1/8
+ * closeSecretModel(model);
+ * ```
+ */
 export async function openSecretModel(
   scorer: Scorer,
   prefixIds: readonly number[],
@@ -66,7 +87,27 @@ export async function openSpaceModel(scorer: Scorer, prefixIds: readonly number[
   return { scorer, start, positionIds: [...positionIds], length: positionIds.length, rowsAdvanced: 0 };
 }
 
-/** Free the prefix state. */
+/**
+ * Free the prefix state.
+ *
+ * ```ts
+ * import type { Scorer } from 'dp-canary/canary';
+ * // A toy model over the digits (token ids 0-9) that gives 7 probability 1/2 at every step.
+ * const row = Float32Array.from({ length: 10 }, (_, v) => Math.log(v === 7 ? 0.5 : 0.5 / 9));
+ * const rows = (n: number): Float32Array => { const a = new Float32Array(n * 10); for (let i = 0; i < n; i++) a.set(row, i * 10); return a; };
+ * const scorer: Scorer = {
+ *   vocabSize: 10,
+ *   start: async () => ({ state: { size: 1 }, logProbs: rows(1) }),
+ *   advance: async (_state, parents) => ({ state: { size: parents.length }, logProbs: rows(parents.length) }),
+ *   dispose: () => {},
+ * };
+ * import { openSecretModel } from 'dp-canary/canary';
+ * const digits = Int32Array.from({ length: 10 }, (_, i) => i); // the token id of each symbol
+ * const model = await openSecretModel(scorer, [], digits, 3); // secrets of 3 digits, no prefix
+ * import { closeSecretModel } from 'dp-canary/canary';
+ * closeSecretModel(model); // frees the prefix's state
+ * ```
+ */
 export function closeSecretModel(model: SpaceModel): void {
   model.scorer.dispose(model.start.state);
 }
@@ -88,6 +129,24 @@ export async function advanceCounted(
  * indices (position i's index into positionIds[i]). Scored in chunks of `batchRows` secrets,
  * each advanced length-1 times from the shared prefix state (the last symbol needs no state,
  * only the previous step's log-probs).
+ *
+ * ```ts
+ * import type { Scorer } from 'dp-canary/canary';
+ * // A toy model over the digits (token ids 0-9) that gives 7 probability 1/2 at every step.
+ * const row = Float32Array.from({ length: 10 }, (_, v) => Math.log(v === 7 ? 0.5 : 0.5 / 9));
+ * const rows = (n: number): Float32Array => { const a = new Float32Array(n * 10); for (let i = 0; i < n; i++) a.set(row, i * 10); return a; };
+ * const scorer: Scorer = {
+ *   vocabSize: 10,
+ *   start: async () => ({ state: { size: 1 }, logProbs: rows(1) }),
+ *   advance: async (_state, parents) => ({ state: { size: parents.length }, logProbs: rows(parents.length) }),
+ *   dispose: () => {},
+ * };
+ * import { openSecretModel } from 'dp-canary/canary';
+ * const digits = Int32Array.from({ length: 10 }, (_, i) => i); // the token id of each symbol
+ * const model = await openSecretModel(scorer, [], digits, 3); // secrets of 3 digits, no prefix
+ * import { scoreSecrets } from 'dp-canary/canary';
+ * await scoreSecrets(model, Int32Array.of(7, 7, 7, 0, 1, 2)); // log-perplexities in bits: [3, about 12.5]
+ * ```
  */
 export async function scoreSecrets(
   model: SpaceModel,
@@ -136,7 +195,28 @@ export async function scoreSecrets(
   return out;
 }
 
-/** `count` uniform secrets of R as row-major symbol indices, drawn from `random`. */
+/**
+ * `count` uniform secrets of R as row-major symbol indices, drawn from `random`.
+ *
+ * ```ts
+ * import type { Scorer } from 'dp-canary/canary';
+ * // A toy model over the digits (token ids 0-9) that gives 7 probability 1/2 at every step.
+ * const row = Float32Array.from({ length: 10 }, (_, v) => Math.log(v === 7 ? 0.5 : 0.5 / 9));
+ * const rows = (n: number): Float32Array => { const a = new Float32Array(n * 10); for (let i = 0; i < n; i++) a.set(row, i * 10); return a; };
+ * const scorer: Scorer = {
+ *   vocabSize: 10,
+ *   start: async () => ({ state: { size: 1 }, logProbs: rows(1) }),
+ *   advance: async (_state, parents) => ({ state: { size: parents.length }, logProbs: rows(parents.length) }),
+ *   dispose: () => {},
+ * };
+ * import { openSecretModel } from 'dp-canary/canary';
+ * const digits = Int32Array.from({ length: 10 }, (_, i) => i); // the token id of each symbol
+ * const model = await openSecretModel(scorer, [], digits, 3); // secrets of 3 digits, no prefix
+ * import { sampleSecrets, scoreSecrets, seededRandom } from 'dp-canary/canary';
+ * const references = sampleSecrets(seededRandom(1), 10, 3, 100); // 100 uniform secrets of 3 digits
+ * (await scoreSecrets(model, references)).length; // 100
+ * ```
+ */
 export function sampleSecrets(
   random: { int(n: number): number },
   alphabetSize: number,

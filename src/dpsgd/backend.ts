@@ -52,7 +52,15 @@ export function parseBackendName(value: string, source: string): BackendName | u
   throw new InvalidArgumentError(`${source} must be one of ${BACKEND_NAMES.join(', ')} or auto, not '${value}'.`);
 }
 
-/** The backend chosen by initBackend, or undefined before it has run. */
+/**
+ * The backend chosen by initBackend, or undefined before it has run.
+ *
+ * ```ts
+ * import { currentBackend, initBackend } from 'dp-canary/dpsgd';
+ * await initBackend();
+ * currentBackend()?.name; // 'tensorflow', 'wasm' or 'cpu'
+ * ```
+ */
 export function currentBackend(): BackendInfo | undefined {
   return current;
 }
@@ -64,6 +72,12 @@ export function currentBackend(): BackendInfo | undefined {
  * here is an InvalidArgumentError. Idempotent: later calls return the same info (a later call forcing a
  * different backend switches to it). Also registers tfjs's gradient functions, which the Node
  * build of tfjs-core leaves out.
+ *
+ * ```ts
+ * import { initBackend } from 'dp-canary/dpsgd';
+ * const info = await initBackend(); // or initBackend('cpu') to force one
+ * console.log(info.name, info.reason);
+ * ```
  */
 export async function initBackend(preferred?: BackendName): Promise<BackendInfo> {
   const forcedByEnv = preferred === undefined;

@@ -7,6 +7,11 @@ import { InternalError, InvalidArgumentError } from '../util/errors.js';
  * bounds the influence of each window, so a secret repeated in r windows is protected only at
  * group-privacy strength r. Windows do not overlap, so each token belongs to one example; a
  * trailing remainder shorter than a window is dropped.
+ *
+ * ```ts
+ * import { makeWindows } from 'dp-canary/dpsgd';
+ * makeWindows([1, 2, 3, 4, 5, 6, 7], 2); // [Int32Array [1, 2, 3], Int32Array [4, 5, 6]]
+ * ```
  */
 export function makeWindows(tokens: Int32Array | readonly number[], seqLen: number): Int32Array[] {
   if (!Number.isInteger(seqLen) || seqLen < 1) throw new InvalidArgumentError(`sequence length must be an integer >= 1, got ${seqLen}.`);

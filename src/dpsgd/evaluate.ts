@@ -14,7 +14,19 @@ export interface Evaluation {
   readonly tokens: number;
 }
 
-/** Mean per-token cross-entropy (no dropout) over windows of seqLen+1 tokens, in batches. */
+/**
+ * Mean per-token cross-entropy (no dropout) over windows of seqLen+1 tokens, in batches.
+ *
+ * ```ts
+ * import { LanguageModel, initBackend, makeWindows } from 'dp-canary/dpsgd';
+ * import { seededRandom } from 'dp-canary/canary';
+ * await initBackend();
+ * const model = LanguageModel.create({ vocabSize: 5, embeddingDim: 4, hiddenSize: 8, layers: 1, cell: 'lstm', dropout: 0 }, seededRandom(1));
+ * const windows = makeWindows(Array.from({ length: 80 }, (_, i) => i % 5), 7); // 10 windows of 8 tokens
+ * import { evaluate } from 'dp-canary/dpsgd';
+ * evaluate(model, windows).bitsPerToken; // about log2(5) = 2.3 for an untrained model
+ * ```
+ */
 export function evaluate(model: LanguageModel, windows: readonly (Int32Array | readonly number[])[], batchSize = 64): Evaluation {
   let sum = 0;
   let tokens = 0;

@@ -67,12 +67,45 @@ export function modelFromJson(value: unknown): LanguageModel {
   return LanguageModel.fromWeights(config, weights);
 }
 
-/** Write a model file atomically. */
+/**
+ * Write a model file atomically.
+ *
+ * ```ts
+ * import { LanguageModel, initBackend, makeWindows } from 'dp-canary/dpsgd';
+ * import { seededRandom } from 'dp-canary/canary';
+ * await initBackend();
+ * const model = LanguageModel.create({ vocabSize: 5, embeddingDim: 4, hiddenSize: 8, layers: 1, cell: 'lstm', dropout: 0 }, seededRandom(1));
+ * const windows = makeWindows(Array.from({ length: 80 }, (_, i) => i % 5), 7); // 10 windows of 8 tokens
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { loadModel, saveModel } from 'dp-canary/dpsgd';
+ * const path = join(tmpdir(), `dp-canary-example-${process.pid}.json`);
+ * saveModel(path, model, { note: 'any JSON' });
+ * loadModel(path).meta; // { note: 'any JSON' }
+ * ```
+ */
 export function saveModel(path: string, model: LanguageModel, meta?: unknown): void {
   writeJsonAtomic(path, modelToJson(model, meta));
 }
 
-/** Read a model file; InvalidArgumentError when the file is missing or malformed. */
+/**
+ * Read a model file; InvalidArgumentError when the file is missing or malformed.
+ *
+ * ```ts
+ * import { LanguageModel, initBackend, makeWindows } from 'dp-canary/dpsgd';
+ * import { seededRandom } from 'dp-canary/canary';
+ * await initBackend();
+ * const model = LanguageModel.create({ vocabSize: 5, embeddingDim: 4, hiddenSize: 8, layers: 1, cell: 'lstm', dropout: 0 }, seededRandom(1));
+ * const windows = makeWindows(Array.from({ length: 80 }, (_, i) => i % 5), 7); // 10 windows of 8 tokens
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { loadModel, saveModel } from 'dp-canary/dpsgd';
+ * const path = join(tmpdir(), `dp-canary-example-${process.pid}.json`);
+ * saveModel(path, model);
+ * const { model: again } = loadModel(path);
+ * again.config.vocabSize; // 5
+ * ```
+ */
 export function loadModel(path: string): { model: LanguageModel; meta: unknown } {
   let text: string;
   try {

@@ -14,7 +14,7 @@
  */
 import { LAYER_RULES } from './user-model/rules/index.js';
 
-export { DpCanaryError, InvalidArgumentError, WorkerFailedError } from '../util/errors.js';
+export { DpCanaryError, InvalidArgumentError, NonFiniteLossError, WorkerFailedError } from '../util/errors.js';
 
 export {
   fitPrivately,
@@ -55,7 +55,14 @@ export { languageModelScorer } from './scorer.js';
 export type { OptimizerConfig } from './optimizers.js';
 export { OPTIMIZER_NAMES, type OptimizerName } from './optimizer-names.js';
 
-/** tfjs class names of the trainable layers that fitPrivately clips per example without the exact fallback. */
+/**
+ * tfjs class names of the trainable layers that fitPrivately clips per example without the exact fallback.
+ *
+ * ```ts
+ * import { supportedLayers } from 'dp-canary/dpsgd';
+ * supportedLayers().includes('Dense'); // true
+ * ```
+ */
 export function supportedLayers(): string[] {
   return [...LAYER_RULES.keys()];
 }

@@ -10,7 +10,14 @@ import { InvalidArgumentError } from '../util/errors.js';
 /** The accountant that calibrates a target epsilon and enforces the budget. */
 export type BudgetAccountant = 'rdp' | 'pld';
 
-/** Default delta: 1/N rounded down to a power of ten, strictly below 1/N. */
+/**
+ * Default delta: 1/N rounded down to a power of ten, strictly below 1/N.
+ *
+ * ```ts
+ * import { defaultDelta } from 'dp-canary/dpsgd';
+ * defaultDelta(60000); // 1e-5: a power of ten strictly below 1/N
+ * ```
+ */
 export function defaultDelta(n: number): number {
   // Decimal literals, so the result is exactly the double nearest 10^-k.
   const k = Math.ceil(Math.log10(n));

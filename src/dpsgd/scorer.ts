@@ -18,6 +18,18 @@ interface LmStateBatch extends StateBatch {
  * (the model was never trained to predict a first token without input, so those
  * probabilities are just softmax(output bias)). advance() gathers the parent rows and runs
  * one step for the whole batch in a few tensor ops; thousands of rows per call are fine.
+ *
+ * ```ts
+ * import { LanguageModel, initBackend, makeWindows } from 'dp-canary/dpsgd';
+ * import { seededRandom } from 'dp-canary/canary';
+ * await initBackend();
+ * const model = LanguageModel.create({ vocabSize: 5, embeddingDim: 4, hiddenSize: 8, layers: 1, cell: 'lstm', dropout: 0 }, seededRandom(1));
+ * const windows = makeWindows(Array.from({ length: 80 }, (_, i) => i % 5), 7); // 10 windows of 8 tokens
+ * import { languageModelScorer } from 'dp-canary/dpsgd';
+ * const scorer = languageModelScorer(model);
+ * const first = await scorer.start([1, 2]); // ln Pr(next token | 1 2), one row of 5
+ * scorer.dispose(first.state);
+ * ```
  */
 export function languageModelScorer(model: LanguageModel): Scorer {
   const c = model.config;

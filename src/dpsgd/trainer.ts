@@ -299,6 +299,18 @@ function startOrResume(o: TrainOptions, s: RunSettings, event: SampledGaussianEv
  * checks the budget, samples, charges the ledger, checkpoints and calls onStep.
  * Privacy unit: one example (window), or with `units` one unit (units.ts). The per-step loss in StepReport is computed on the
  * private batch without noise: it is for monitoring and is NOT covered by the DP guarantee.
+ *
+ * ```ts
+ * import { initBackend, makeWindows, train } from 'dp-canary/dpsgd';
+ * await initBackend();
+ * const result = await train({
+ *   model: { vocabSize: 5, embeddingDim: 4, hiddenSize: 8, layers: 1, cell: 'lstm', dropout: 0 },
+ *   examples: makeWindows(Array.from({ length: 400 }, (_, i) => i % 5), 7), // 50 windows of 8 tokens
+ *   privacy: { kind: 'dp', clipNorm: 1, noise: { multiplier: 1.1 } }, sampling: { batchSize: 10 }, length: { steps: 3 },
+ *   optimizer: { name: 'adam', learningRate: 0.01 }, seed: 1, // seed: reproducible, NOT private
+ * });
+ * result.epsilon; // nats, at result.delta (default 0.01: below 1 / 50 windows)
+ * ```
  */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const warn = o.warn ?? ((m: string) => process.emitWarning(m));

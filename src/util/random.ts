@@ -140,7 +140,16 @@ class SecureSource implements RandomSource {
   }
 }
 
-/** A reproducible stream from a seed (any string or number). Not for real privacy. */
+/**
+ * A reproducible stream from a seed (any string or number). Not for real privacy.
+ *
+ * ```ts
+ * import { seededRandom } from 'dp-canary';
+ * const a = seededRandom('run-1');
+ * const b = seededRandom('run-1');
+ * a.int(1000) === b.int(1000); // true: the same seed gives the same stream
+ * ```
+ */
 export function seededRandom(seed: string | number): RandomSource {
   return new SeededSource(String(seed));
 }
@@ -150,7 +159,14 @@ export function restoreSeededRandom(state: SeededState): RandomSource {
   return new SeededSource(state.seed, state.arc4);
 }
 
-/** A cryptographically secure stream (node:crypto). Use this for real privacy guarantees. */
+/**
+ * A cryptographically secure stream (node:crypto). Use this for real privacy guarantees.
+ *
+ * ```ts
+ * import { secureRandom } from 'dp-canary';
+ * secureRandom().int(10); // 0-9 from node:crypto: use this for real privacy
+ * ```
+ */
 export function secureRandom(): RandomSource {
   return new SecureSource();
 }

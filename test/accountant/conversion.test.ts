@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DP_ACCOUNTING_ORDERS,
-  classicEpsilonFromRdp,
   deltaFromRdp,
   epsilonFromRdp,
   PrivacyLedger,
   sampledGaussianRdp,
 } from '../../src/accountant/index.js';
+import { DP_ACCOUNTING_ORDERS } from '../../src/accountant/orders.js';
+import { classicEpsilonFromRdp } from '../../src/accountant/conversion.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 
 describe('RDP -> (epsilon, delta)', () => {

@@ -6,7 +6,6 @@ import {
   createAccountant,
   dpSgdEvent,
   eventFromJSON,
-  flattenEvent,
   gaussianEvent,
   noOpEvent,
   nonPrivateEvent,
@@ -16,6 +15,7 @@ import {
   DEFAULT_ORDERS,
   epsilonFromRdp,
 } from '../../src/accountant/index.js';
+import { flattenEvent } from '../../src/accountant/events.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 
 describe('privacy events as values', () => {

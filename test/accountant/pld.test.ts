@@ -9,9 +9,9 @@ import {
   dpSgdEvent,
   gaussianEvent,
   nonPrivateEvent,
-  pldEpsilonForPhases,
   sampledGaussianEvent,
 } from '../../src/accountant/index.js';
+import { pldEpsilonForPhases } from '../../src/accountant/pld/index.js';
 import { fft } from '../../src/accountant/pld/fft.js';
 import { discretizeSampledGaussian, type DiscretePld, type Direction } from '../../src/accountant/pld/discretize.js';
 import { composePhases, pldDelta, type ComposedPld } from '../../src/accountant/pld/compose.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_ORDERS,
-  DP_ACCOUNTING_ORDERS,
   sampledGaussianRdp,
-  singleStepRdp,
 } from '../../src/accountant/index.js';
+import { DP_ACCOUNTING_ORDERS } from '../../src/accountant/orders.js';
+import { singleStepRdp } from '../../src/accountant/rdp.js';
 import { fractionalOrderSeries } from '../../src/accountant/rdp-series.js';
 import { preciseLogA } from '../../src/accountant/rdp-precise.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';

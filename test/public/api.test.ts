@@ -43,6 +43,18 @@ describe('public API', () => {
     for (const name of ['PrivacyLedger', 'fitPrivately', 'extractSecrets', 'DpCanaryError', 'InvalidArgumentError', 'NonFiniteLossError', 'seededRandom']) expect(all, name).toContain(name);
   });
 
+  it('the root entry is a curated subset of the three subpaths (at most 60 runtime names), without internals', () => {
+    const rootNames = load('dp-canary').exports;
+    expect(rootNames.length).toBeLessThanOrEqual(60);
+    const subpaths = new Set(['dp-canary/accountant', 'dp-canary/dpsgd', 'dp-canary/canary'].flatMap((s) => load(s).exports));
+    expect(rootNames.filter((n) => !subpaths.has(n))).toEqual([]);
+    const internals = ['owensT', 'skewNormalCdf', 'fitSkewNormal', 'clearRdpCache', 'singleStepRdp', 'pldEpsilonForPhases', 'pldDeltaForPhases', 'flattenEvent', 'DEFAULT_BATCH_ROWS', 'exactRank', 'UserError'];
+    expect([...rootNames, ...subpaths].filter((n) => internals.includes(n))).toEqual([]);
+    // Pool classes stay on their subpath (the README uses them), off the root.
+    expect(subpaths.has('DataParallelPool')).toBe(true);
+    expect(rootNames).not.toContain('DataParallelPool');
+  });
+
   it('every export has a declaration file, and only built code is packed', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { types: string; import: string } | string>; files: string[]; types: string };
     for (const [key, target] of Object.entries(pkg.exports)) {

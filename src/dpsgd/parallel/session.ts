@@ -20,6 +20,12 @@ export const MIN_EXAMPLES_PER_THREAD = 16;
 /**
  * Threads for a run whose logical batches hold `expectedBatchSize` examples on average when
  * the user did not choose: one per MIN_EXAMPLES_PER_THREAD examples, at most `cores`.
+ *
+ * ```ts
+ * import { autoThreads } from 'dp-canary/dpsgd';
+ * autoThreads(256, 4); // 4 threads: each gets 64 examples of a step
+ * autoThreads(20, 4);  // 1: too few examples for a second worker to pay off
+ * ```
  */
 export function autoThreads(expectedBatchSize: number, cores: number = availableParallelism()): number {
   return Math.max(1, Math.min(cores, Math.floor(expectedBatchSize / MIN_EXAMPLES_PER_THREAD)));

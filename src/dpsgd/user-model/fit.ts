@@ -122,7 +122,18 @@ function asList(x: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
   return Array.isArray(x) ? x : [x];
 }
 
-/** Mean per-example loss and (for categorical losses) arg-max accuracy on held-out data. */
+/**
+ * Mean per-example loss and (for categorical losses) arg-max accuracy on held-out data.
+ *
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import * as tfl from '@tensorflow/tfjs-layers';
+ * import { evaluateModel, perExampleLoss } from 'dp-canary/dpsgd';
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' })] });
+ * const y = tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 3));
+ * evaluateModel(model, tf.randomNormal([64, 4]), y, perExampleLoss('sparseCategoricalCrossentropy'), true); // { loss, acc }
+ * ```
+ */
 export function evaluateModel(model: LayersModel, x: tf.Tensor | tf.Tensor[], y: tf.Tensor, loss: PerExampleLoss, categorical: boolean, chunk = 512): { loss: number; acc?: number } {
   const xs = asList(x);
   const N = y.shape[0];
@@ -154,6 +165,28 @@ export function evaluateModel(model: LayersModel, x: tf.Tensor | tf.Tensor[], y:
  * expected batch size q N -> optimizer step -> ONE ledger charge. Privacy unit: one row of x,
  * or with unitIds one unit (its rows' mean gradient clipped as one example; see unitIds).
  * Steps per epoch = ceil(1 / q). Weights are updated in place.
+ *
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import * as tfl from '@tensorflow/tfjs-layers';
+ * import { initBackend } from 'dp-canary/dpsgd';
+ * await initBackend();
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' })] });
+ * const x = tf.randomNormal([64, 4]);
+ * const y = tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 3));
+ * import { fitPrivately } from 'dp-canary/dpsgd';
+ * const result = await fitPrivately(model, x, y, {
+ *   loss: 'sparseCategoricalCrossentropy',
+ *   optimizer: tf.train.adam(0.01),
+ *   epochs: 2,
+ *   batchSize: 16, // expected batch: Poisson sampling with q = 16 / 64
+ *   clipNorm: 1,
+ *   noiseMultiplier: 1.1, // or targetEpsilon
+ *   seed: 1, // reproducible, NOT private: leave it out for real runs
+ *   warn: () => {},
+ * });
+ * result.epsilon; // nats, at result.delta
+ * ```
  */
 export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[], y: tf.Tensor, o: FitPrivatelyOptions): Promise<FitPrivatelyResult> {
   const warn = o.warn ?? ((m: string) => process.emitWarning(m));

@@ -23,6 +23,18 @@ function allLayers(model: LayersModel): Layer[] {
  * InvalidArgumentError for BatchNormalization (always) and, unless `exactFallback`, for a trainable layer
  * with no rule, a configuration its rule does not reproduce, or a trainable layer used at more
  * than one place in the graph. Returns 'fast', or 'exact' when the fallback will be used.
+ *
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import * as tfl from '@tensorflow/tfjs-layers';
+ * import { initBackend } from 'dp-canary/dpsgd';
+ * await initBackend();
+ * const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' })] });
+ * const x = tf.randomNormal([64, 4]);
+ * const y = tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 3));
+ * import { validateModel } from 'dp-canary/dpsgd';
+ * validateModel(model, false); // 'fast': every trainable layer has a per-example rule
+ * ```
  */
 export function validateModel(model: LayersModel, exactFallback: boolean): 'fast' | 'exact' {
   if (model.outputs.length !== 1) throw new InvalidArgumentError(`the model has ${model.outputs.length} outputs; DP training supports models with one output.`);

@@ -31,6 +31,13 @@ function logProbs(yPred: tf.Tensor, fromLogits: boolean): tf.Tensor {
  * - categoricalCrossentropy: yTrue one-hot [B, ..., C].
  * - binaryCrossentropy: yTrue in [0, 1], yPred probabilities (or logits), same shape.
  * - meanSquaredError: any shape.
+ *
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { perExampleLoss } from 'dp-canary/dpsgd';
+ * const mse = perExampleLoss('meanSquaredError');
+ * mse(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[1, 2], [3, 6]])).print(); // [0, 2]: one loss per example
+ * ```
  */
 export function perExampleLoss(name: LossName | string, fromLogits = false): PerExampleLoss {
   switch (name) {

@@ -28,6 +28,22 @@ interface SequenceBatch extends StateBatch {
  * sequence so far and each step reruns the model on it, so scoring costs O(length) per token:
  * it works for any architecture (recurrent, convolutional, attention), at the price of speed.
  * Log-probabilities are in nats.
+ *
+ * ```ts
+ * import * as tfl from '@tensorflow/tfjs-layers';
+ * import { initBackend, layersModelScorer } from 'dp-canary/dpsgd';
+ * await initBackend();
+ * const lm = tfl.sequential({
+ *   layers: [
+ *     tfl.layers.embedding({ inputDim: 5, outputDim: 4, inputShape: [null] }), // any length
+ *     tfl.layers.simpleRNN({ units: 8, returnSequences: true, recurrentInitializer: 'glorotUniform' }),
+ *     tfl.layers.dense({ units: 5, activation: 'softmax' }),
+ *   ],
+ * });
+ * const scorer = layersModelScorer(lm);
+ * const first = await scorer.start([1, 2]); // ln Pr(next token | 1 2)
+ * scorer.dispose(first.state);
+ * ```
  */
 export function layersModelScorer(model: LayersModel, o: LayersModelScorerOptions = {}): Scorer {
   const outShape = model.outputs[0]!.shape;
