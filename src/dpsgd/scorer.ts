@@ -3,6 +3,7 @@ import type { Scorer, StateBatch, StepResult } from '../canary/scorer.js';
 import { gruCell } from './layers/gru.js';
 import { lstmCell } from './layers/lstm.js';
 import type { LanguageModel } from './model.js';
+import { transformerFullScorer } from './transformer-full-scorer.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
 /** Recurrent state of a batch: h (and c for LSTM) per layer, [size, H] each. */
@@ -21,8 +22,8 @@ interface LmStateBatch extends StateBatch {
  */
 export function languageModelScorer(model: LanguageModel): Scorer {
   const c = model.config;
-  // The transformer's KV-cache scorer is not here yet; fail loudly rather than score it as a GRU.
-  if (c.cell === 'transformer') throw new InvalidArgumentError('languageModelScorer: no scorer for transformer models yet (exposure and extraction need one).');
+  // Full forward per step until the KV-cache scorer replaces it.
+  if (c.cell === 'transformer') return transformerFullScorer(model);
   const H = c.hiddenSize;
   const V = c.vocabSize;
   const isLstm = c.cell === 'lstm';

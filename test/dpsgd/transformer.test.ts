@@ -118,7 +118,6 @@ describe('transformer forward', () => {
     expect(() => validateConfig({ ...cfg, heads: 3 })).toThrow(InvalidArgumentError);
     expect(() => validateConfig({ ...cfg, embeddingDim: 4 })).toThrow(/embeddingDim/);
     expect(() => validateConfig({ ...cfg, maxLength: undefined })).toThrow(/maxLength/);
-    expect(() => languageModelScorer(model)).toThrow(InvalidArgumentError);
   });
 
   it('has the contract parameters in save order, initialised as GPT-2, and saves and loads bit-exactly', () => {
@@ -140,6 +139,27 @@ describe('transformer forward', () => {
     for (const [n, v] of model.weights()) expect(back.param(n).dataSync()).toEqual(v);
     fresh.dispose();
     back.dispose();
+  });
+});
+
+describe('transformer scorer (full forward per step)', () => {
+  it('gives the forward pass\'s next-token log-probabilities along a prefix, softmax(output/b) for the empty prefix, and refuses prefixes past maxLength', async () => {
+    const model = tinyTransformer();
+    const scorer = languageModelScorer(model);
+    const seq = [3, 1, 4, 1, 5, 2];
+    const logits = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d(seq, [6, 1], 'int32'))).arraySync());
+    const bias = Array.from(model.param('output/b').dataSync());
+    const lse = Math.log(bias.reduce((s, b) => s + Math.exp(b), 0));
+    let r = await scorer.start([]);
+    expect(relErr(r.logProbs, bias.map((b) => b - lse))).toBeLessThan(TOL);
+    for (let n = 0; n < 6; n++) {
+      const next = await scorer.advance(r.state, Int32Array.from([0, 0]), Int32Array.from([seq[n]!, (seq[n]! + 1) % 7]));
+      scorer.dispose(r.state);
+      r = next;
+      expect(relErr(r.logProbs.subarray(0, 7), logits[n]![0]!)).toBeLessThan(TOL);
+    }
+    await expect(scorer.advance(r.state, Int32Array.from([0]), Int32Array.from([1]))).rejects.toThrow(/7 tokens.*maxLength 6/);
+    await expect(scorer.start([1, 2, 3, 4, 5, 6, 0])).rejects.toThrow(InvalidArgumentError);
   });
 });
 
