@@ -127,7 +127,7 @@ describe('transformer forward', () => {
     expect(names.length).toBe(2 + 12 * 2 + 4);
     const fresh = LanguageModel.create({ ...TINY, hiddenSize: 64, embeddingDim: 64, ffnSize: 64, vocabSize: 64, dropout: 0 } as LanguageModelConfig, seededRandom('init'));
     const sd = (n: string): number => {
-      const v = fresh.param(n).dataSync();
+      const v = Array.from(fresh.param(n).dataSync());
       return Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
     };
     expect(sd('block0/mlp/W1')).toBeCloseTo(0.02, 3);
