@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
@@ -7,6 +7,7 @@ import { bufferIO } from '../../src/cli/io.js';
 import { trainRun } from '../../src/pipeline/train-run.js';
 import { readRunRecord, runPath } from '../../src/pipeline/run-folder.js';
 import { resolveStudyConfig } from '../../src/study/grid.js';
+import { readJobFile } from '../../src/study/jobs.js';
 import { tinyCorpus } from '../helpers/tiny-corpus.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -92,6 +93,23 @@ describe('train --cell transformer through the CLI', () => {
     expect([a.threads, b.threads]).toEqual([1, 2]);
     for (const k of ['epsilon', 'noiseMultiplier', 'samplingRate', 'steps']) expect(b[k], k).toBe(a[k]);
     expect(b.validationLoss).toBeCloseTo(a.validationLoss, 4);
+  });
+});
+
+describe('study --cell transformer', () => {
+  it('makes every point of a preset a transformer (defaults as for train), and the job files validate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpc-tf-study-'));
+    const r = await cli(['study', '--quick', '--cell', 'transformer', '--heads', '2', '--write-jobs', join(dir, 'jobs'), '--out', join(dir, 'out')]);
+    expect(r.code, r.err).toBe(0);
+    const files = readdirSync(join(dir, 'jobs')).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    const width = resolveStudyConfig('quick').shared.hiddenSize;
+    for (const f of files) {
+      expect(readJobFile(join(dir, 'jobs', f))).toMatchObject({ cell: 'transformer', heads: 2, layers: 2, hiddenSize: width, embeddingDim: width, ffnSize: 4 * width });
+    }
+    const bad = await cli(['study', '--quick', '--heads', '2', '--write-jobs', join(dir, 'jobs2'), '--out', join(dir, 'out2')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--heads and --ffn-size apply to --cell transformer/);
   });
 });
 
