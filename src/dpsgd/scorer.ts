@@ -3,6 +3,7 @@ import type { Scorer, StateBatch, StepResult } from '../canary/scorer.js';
 import { gruCell } from './layers/gru.js';
 import { lstmCell } from './layers/lstm.js';
 import type { LanguageModel } from './model.js';
+import { transformerFullScorer } from './transformer-full-scorer.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
 /** Recurrent state of a batch: h (and c for LSTM) per layer, [size, H] each. */
@@ -33,6 +34,8 @@ interface LmStateBatch extends StateBatch {
  */
 export function languageModelScorer(model: LanguageModel): Scorer {
   const c = model.config;
+  // Full forward per step until the KV-cache scorer replaces it.
+  if (c.cell === 'transformer') return transformerFullScorer(model);
   const H = c.hiddenSize;
   const V = c.vocabSize;
   const isLstm = c.cell === 'lstm';
