@@ -14,9 +14,14 @@ export function causalMask(T: number): tf.Tensor2D {
   return tf.tensor2d(m, [T, T]);
 }
 
-/** Checks a model width d against a head count: d must split into heads of equal size. */
-export function headSize(d: number, heads: number): number {
+/** Refuses a head count that is not an integer >= 1. */
+export function checkHeads(heads: number): void {
   if (!(Number.isInteger(heads) && heads >= 1)) throw new InvalidArgumentError(`heads must be an integer >= 1, got ${heads}.`);
+}
+
+/** The head size d / heads; d must split into heads of equal size. */
+export function headSize(d: number, heads: number): number {
+  checkHeads(heads);
   if (d % heads !== 0) throw new InvalidArgumentError(`the input width ${d} does not split into ${heads} heads of equal size.`);
   return d / heads;
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { dotLast } from '../rules/internals.js';
-import { causalAttention, headSize } from './attention-ops.js';
+import { causalAttention, checkHeads, headSize } from './attention-ops.js';
 import { onlyInput, onlyShape, widthOf, type BaseLayerArgs, type Initializer } from './common.js';
 
 export interface CausalSelfAttentionArgs extends BaseLayerArgs {
@@ -36,7 +36,7 @@ export class CausalSelfAttention extends tfl.layers.Layer {
 
   constructor(args: CausalSelfAttentionArgs) {
     super(args);
-    headSize(args.heads, args.heads); // the count alone: an integer >= 1
+    checkHeads(args.heads);
     this.heads = args.heads;
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? tfl.initializers.glorotUniform({});
