@@ -7,9 +7,19 @@
  * - mlp256: Dense 784-256 relu, Dense 10 softmax, batch 256;
  * - lstm64: Embedding 64x32, LSTM 128 (sequences), Dense 64 softmax per step, length 50, batch 64;
  * - cnn256: TF Privacy's MNIST tutorial CNN (Conv2D 16 8x8 stride 2 same, max pool 2/1,
- *   Conv2D 32 4x4 stride 2, max pool 2/1, Dense 32, Dense 10), 28x28x1, batch 256.
+ *   Conv2D 32 4x4 stride 2, max pool 2/1, Dense 32, Dense 10), 28x28x1, batch 256;
+ * - gpt (key dpsgd.layers.gpt): a small GPT from dp-canary's exported layers (Embedding 64x64,
+ *   positionEmbedding, 2 blocks of LayerNormalization, causalSelfAttention 4 heads, Add,
+ *   LayerNormalization, Dense 256 gelu, Dense 64, Add; LayerNormalization, Dense 64 softmax),
+ *   length 64, batch 64. Run it alone: DPC_BENCH_MODELS=gpt npm run bench -- dpsgd.layers
  * tfjs's wasm backend has no Conv2DBackpropFilter kernel, so tfjs autodiff cannot train the CNN
- * there: on wasm its non-private step is the layer-rule pass without norms or clipping.
+ * there: on wasm its non-private step is the layer-rule pass without norms or clipping. The GPT's
+ * non-private step is that pass on every backend: tfjs autodiff through tfjs-layers'
+ * LayerNormalization tiles gamma and beta to the input's shape, and tfjs differentiates Tile
+ * with one Slice and one Add per repetition (4,096 of each per layer here), so a plain autodiff
+ * step of this GPT took about 36 s on wasm against about 1 s for the DP step: a ratio against it
+ * would flatter DP. The rule pass computes the same gradient with tf.moments, and it is what
+ * fitPrivately({ private: false }) runs for a model whose trainable layers all have rules.
  * Times: medians of interleaved repetitions (2 shared cores: expect noise). Memory: peak tensor
  * bytes during one step (tf.profile's peakBytes, the model's weights included).
  */
@@ -19,6 +29,7 @@ import { initBackend } from '../src/dpsgd/backend.js';
 import { privatizeGradient } from '../src/dpsgd/noise.js';
 import { fastClippedChunk, plainChunk, tapsPlainChunk } from '../src/dpsgd/user-model/gradient.js';
 import { perExampleLoss } from '../src/dpsgd/user-model/losses.js';
+import { causalSelfAttention, positionEmbedding } from '../src/dpsgd/user-model/transformer-layers/index.js';
 import { secureRandom, seededRandom } from '../src/util/random.js';
 import { median, timeInterleaved } from './timing.js';
 
@@ -81,6 +92,22 @@ async function measure(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, reps:
   return { baseline, backend: tf.getBackend(), ratio: dpMs / nonPrivateMs, memoryRatio: dpPeak / plainPeak, dpMs, nonPrivateMs, dpPeakBytes: dpPeak, nonPrivatePeakBytes: plainPeak, batchSize: B, repetitions: reps };
 }
 
+/** The GPT of the gpt row: d = 64, 4 heads, FFN 256, 2 blocks, vocabulary 64, length 64. */
+function gpt(): tfl.LayersModel {
+  const [vocab, T, d, ffn] = [64, 64, 64, 256];
+  const ids = tfl.input({ shape: [T], dtype: 'int32' });
+  let h = tfl.layers.embedding({ inputDim: vocab, outputDim: d }).apply(ids) as tfl.SymbolicTensor;
+  h = positionEmbedding({ maxLength: T }).apply(h) as tfl.SymbolicTensor;
+  for (let b = 0; b < 2; b++) {
+    const a = causalSelfAttention({ heads: 4 }).apply(tfl.layers.layerNormalization().apply(h)) as tfl.SymbolicTensor;
+    h = tfl.layers.add().apply([h, a]) as tfl.SymbolicTensor;
+    const f = tfl.layers.dense({ units: ffn, activation: 'gelu' }).apply(tfl.layers.layerNormalization().apply(h)) as tfl.SymbolicTensor;
+    h = tfl.layers.add().apply([h, tfl.layers.dense({ units: d }).apply(f) as tfl.SymbolicTensor]) as tfl.SymbolicTensor;
+  }
+  const out = tfl.layers.dense({ units: vocab, activation: 'softmax' }).apply(tfl.layers.layerNormalization().apply(h)) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: ids, outputs: out });
+}
+
 const MODELS: { key: string; target: number; reps: number; build: () => { model: tfl.LayersModel; x: tf.Tensor; y: tf.Tensor } }[] = [
   {
     key: 'mlp256', target: 1.3, reps: 9,
@@ -118,6 +145,10 @@ const MODELS: { key: string; target: number; reps: number; build: () => { model:
       y: random([256], 'cnn-y', 10),
     }),
   },
+  {
+    key: 'gpt', target: 1.5, reps: 5,
+    build: () => ({ model: gpt(), x: random([64, 64], 'gpt-x', 64), y: random([64, 64], 'gpt-y', 64) }),
+  },
 ];
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -128,7 +159,7 @@ export async function run(): Promise<Record<string, unknown>> {
   for (const m of MODELS) {
     if (only.length > 0 && !only.includes(m.key)) continue;
     const { model, x, y } = m.build();
-    const baseline: Baseline = tf.getBackend() === 'wasm' && m.key.startsWith('cnn') ? 'taps' : 'autodiff';
+    const baseline: Baseline = (tf.getBackend() === 'wasm' && m.key.startsWith('cnn')) || m.key === 'gpt' ? 'taps' : 'autodiff';
     const row = await measure(model, x, y, m.reps, baseline);
     tf.dispose([x, y]);
     model.dispose();

@@ -29,6 +29,15 @@ describe('examples/', () => {
     expect(eps).toBeGreaterThan(2.5);
   }, 600_000);
 
+  it('gpt.mjs trains a GPT built from the exported transformer layers with fitPrivately', async () => {
+    const out = await run('gpt.mjs');
+    const m = /GPT DP-SGD \(sigma 0\.8, clip 1\): loss ([\d.]+) -> ([\d.]+), accuracy [\d.]+%, epsilon ([\d.]+) at delta/.exec(out);
+    expect(m, out).not.toBeNull();
+    expect(out).toContain('(fast per-example clipping)');
+    expect(Number(m![2])).toBeLessThan(0.75 * Number(m![1]));
+    expect(Number(m![3])).toBeGreaterThan(0);
+  }, 600_000);
+
   it('exposure.mjs measures a memorized canary in a user-built LSTM', async () => {
     const out = await run('exposure.mjs');
     const plain = /no DP \(epsilon infinity\): .* has rank (\d+) of 1000, exposure ([\d.]+) bits/.exec(out);

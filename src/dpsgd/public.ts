@@ -3,6 +3,8 @@
  * - Your own tf.LayersModel: `fitPrivately` (model.fit-shaped DP-SGD), `validateModel`
  *   (checks that every trainable layer can be clipped per example), `perExampleLoss`,
  *   `layersModelScorer` (the canary Scorer for a next-token model), `supportedLayers`.
+ * - Layers for a GPT-like tf.LayersModel that tfjs-layers does not export, with their clipping
+ *   rules: `causalSelfAttention`, `positionEmbedding` (docs/transformer-layers.md).
  * - Privacy units larger than one example (a user, a document): `train({ units })` and
  *   `fitPrivately(..., { unitIds })` sample units and clip each unit's whole contribution.
  * - dp-canary's own recurrent language models: `train`, `LanguageModel`, `languageModelScorer`;
@@ -30,6 +32,14 @@ export {
   type LossName,
   type LayersModelScorerOptions,
 } from './user-model/index.js';
+export {
+  causalSelfAttention,
+  positionEmbedding,
+  CausalSelfAttention,
+  PositionEmbedding,
+  type CausalSelfAttentionArgs,
+  type PositionEmbeddingArgs,
+} from './user-model/transformer-layers/index.js';
 export { initBackend, currentBackend, type BackendInfo, type BackendName } from './backend.js';
 export {
   train,

@@ -29,7 +29,7 @@ describe('public API', () => {
     const r = load('dp-canary/dpsgd');
     // The import hook does see tfjs when it is loaded (so the accountant check above can fail).
     expect(r.urls.some((u) => u.includes('@tensorflow/tfjs-core'))).toBe(true);
-    for (const name of ['fitPrivately', 'validateModel', 'perExampleLoss', 'layersModelScorer', 'supportedLayers', 'initBackend', 'train', 'LanguageModel']) {
+    for (const name of ['fitPrivately', 'validateModel', 'perExampleLoss', 'layersModelScorer', 'supportedLayers', 'initBackend', 'train', 'LanguageModel', 'causalSelfAttention', 'positionEmbedding']) {
       expect(r.exports, name).toContain(name);
     }
     for (const internal of ['clipPass', 'forwardWithTaps', 'registerWasmKernelFixes', 'privatizeGradient', 'TapSession', 'LAYER_RULES']) {

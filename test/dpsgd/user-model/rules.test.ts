@@ -7,6 +7,7 @@ import { perExampleLoss, type LossName } from '../../../src/dpsgd/user-model/los
 import { validateModel } from '../../../src/dpsgd/user-model/graph.js';
 import { LAYER_RULES } from '../../../src/dpsgd/user-model/rules/index.js';
 import { bruteForce, ints, relErr, seedWeights, uniform } from './brute-force.js';
+import { tinyGpt } from './gpt.js';
 
 beforeAll(useCpu);
 
@@ -112,6 +113,14 @@ const cases: Case[] = [
     y: () => tf.cast(ints([B, 2], 2, 'y7'), 'float32'),
     loss: 'binaryCrossentropy',
     fromLogits: true,
+  },
+  {
+    name: 'tiny GPT: Embedding, PositionEmbedding, 2 blocks (LayerNormalization, CausalSelfAttention, Add, Dense gelu, Dense), softmax',
+    covers: ['Embedding', 'PositionEmbedding', 'CausalSelfAttention', 'LayerNormalization', 'Dense'],
+    model: () => tinyGpt({ vocab: 7, T: 5, d: 4, heads: 2, ffn: 6, blocks: 2 }),
+    x: () => [ints([B, 5], 7, 'x9')],
+    y: () => ints([B, 5], 7, 'y9'),
+    loss: 'sparseCategoricalCrossentropy',
   },
   {
     name: 'functional: two inputs, branches, concatenate, a nested Sequential',

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PrivacyLedger, type SampledGaussianEvent } from 'dp-canary/accountant';
-import { fitPrivately, layersModelScorer, type FitPrivatelyResult } from 'dp-canary/dpsgd';
+import { causalSelfAttention, fitPrivately, layersModelScorer, positionEmbedding, type FitPrivatelyResult } from 'dp-canary/dpsgd';
 import { exactExposures, type Scorer } from 'dp-canary/canary';
 import { InvalidArgumentError } from 'dp-canary';
 
@@ -26,5 +26,10 @@ export async function train(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor):
   const scorer: Scorer = layersModelScorer(model);
   // @ts-expect-error: exposures take a Float64Array of log-perplexities
   exactExposures([1, 2], [0]);
-  return r.epsilon + epsilon + scorer.vocabSize + (new InvalidArgumentError('x') instanceof Error ? 0 : 1);
+  const ids = tfl.input({ shape: [8], dtype: 'int32' });
+  const h = positionEmbedding({ maxLength: 8 }).apply(tfl.layers.embedding({ inputDim: 5, outputDim: 4 }).apply(ids)) as tfl.SymbolicTensor;
+  const gpt = tfl.model({ inputs: ids, outputs: causalSelfAttention({ heads: 2, useBias: false }).apply(h) as tfl.SymbolicTensor });
+  // @ts-expect-error: heads is required
+  causalSelfAttention({ useBias: true });
+  return gpt.countParams() + r.epsilon + epsilon + scorer.vocabSize + (new InvalidArgumentError('x') instanceof Error ? 0 : 1);
 }
