@@ -54,6 +54,8 @@ export {
   perExampleLoss,
   supportedLayers,
   layersModelScorer,
+  causalSelfAttention,
+  positionEmbedding,
   initBackend,
   train,
   defaultDelta,

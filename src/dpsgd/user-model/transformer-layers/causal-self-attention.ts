@@ -79,6 +79,16 @@ tf.serialization.registerClass(CausalSelfAttention, 'DpCanary');
 /**
  * A CausalSelfAttention layer, tfjs style: `causalSelfAttention({ heads: 4 })` applied to a
  * [B, T, d] tensor (d a multiple of heads) gives [B, T, d].
+ *
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import * as tfl from '@tensorflow/tfjs-layers';
+ * import { causalSelfAttention } from 'dp-canary/dpsgd';
+ * const x = tfl.input({ shape: [8, 16] }); // 8 positions of width 16
+ * const y = causalSelfAttention({ heads: 4 }).apply(x) as tfl.SymbolicTensor;
+ * const model = tfl.model({ inputs: x, outputs: y });
+ * (model.predict(tf.randomNormal([2, 8, 16])) as tf.Tensor).shape; // [2, 8, 16]
+ * ```
  */
 export function causalSelfAttention(args: CausalSelfAttentionArgs): CausalSelfAttention {
   return new CausalSelfAttention(args);

@@ -68,6 +68,17 @@ export function positionRows(table: tf.Tensor2D, T: number, layer: string): tf.T
 /**
  * A PositionEmbedding layer, tfjs style: `positionEmbedding({ maxLength: 64 })` applied to
  * token embeddings [B, T, d] (T <= maxLength) adds a learned vector per position.
+ *
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import * as tfl from '@tensorflow/tfjs-layers';
+ * import { positionEmbedding } from 'dp-canary/dpsgd';
+ * const ids = tfl.input({ shape: [8], dtype: 'int32' });
+ * const tokens = tfl.layers.embedding({ inputDim: 30, outputDim: 16 }).apply(ids) as tfl.SymbolicTensor;
+ * const x = positionEmbedding({ maxLength: 8 }).apply(tokens) as tfl.SymbolicTensor;
+ * const model = tfl.model({ inputs: ids, outputs: x });
+ * (model.predict(tf.zeros([2, 8], 'int32')) as tf.Tensor).shape; // [2, 8, 16]
+ * ```
  */
 export function positionEmbedding(args: PositionEmbeddingArgs): PositionEmbedding {
   return new PositionEmbedding(args);
