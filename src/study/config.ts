@@ -202,6 +202,33 @@ const EMAIL_QUICK: StudyConfig = {
   },
 };
 
+/**
+ * What `--cell transformer` changes in a preset: a GPT-style model of about the LSTM's parameter
+ * count and the transformer's own recipes, tuned like the LSTM's on public Brown text only (the
+ * README has the sweep). Presets without an entry keep their recipes with the transformer shape
+ * defaults (2 blocks, 4 heads, FFN 4 x width).
+ */
+export const TRANSFORMER_VARIANTS: Partial<Record<PresetName, Partial<SharedSettings>>> = {
+  // 2 blocks of width 32 (29 k parameters; the LSTM 64: 25 k).
+  quick: {
+    cell: 'transformer', embeddingDim: 32, hiddenSize: 32, layers: 2, heads: 4, ffnSize: 128,
+    learningRate: 0.005,
+    dpRecipe: { batchSize: 128, learningRate: 0.01, epochs: 12, clip: 0.5 },
+    publicRecipe: { batchSize: 64, learningRate: 0.005, epochs: 1, clip: 1 },
+    fineTuneRecipe: { batchSize: 32, learningRate: 0.002, epochs: 4, clip: 1 },
+    fineTuneDpRecipe: { batchSize: 128, learningRate: 0.002, epochs: 6, clip: 0.5 },
+  },
+  // 2 blocks of width 64, 4 heads, FFN 256 (112 k parameters; the LSTM 128: 93 k).
+  default: {
+    cell: 'transformer', embeddingDim: 64, hiddenSize: 64, layers: 2, heads: 4, ffnSize: 256,
+    learningRate: 0.005,
+    dpRecipe: { batchSize: 256, learningRate: 0.01, epochs: 15, clip: 0.5 },
+    publicRecipe: { batchSize: 64, learningRate: 0.005, epochs: 2, clip: 1 },
+    fineTuneRecipe: { batchSize: 64, learningRate: 0.002, epochs: 4, clip: 1 },
+    fineTuneDpRecipe: { batchSize: 512, learningRate: 0.002, epochs: 8, clip: 0.5 },
+  },
+};
+
 export const PRESETS: Record<PresetName, StudyConfig> = { quick: QUICK, default: DEFAULT, paper: PAPER, email: EMAIL, 'email-quick': EMAIL_QUICK };
 
 /** Names of the presets. */

@@ -72,6 +72,10 @@ describe('end to end through the CLI: train -> exposure -> extract -> study', ()
     const text = await cli(['train', '--out', join(dir, 't3'), '--corpus', corpus, ...MODEL, ...CANARY, '--epochs', '1', '--seed', '5',
       '--no-exposure', '--threads', '2']);
     expect(text.out).toMatch(/2 threads data-parallel/);
+    // --no-exposure skips the per-epoch exposure estimates too.
+    const history = JSON.parse(readFileSync(join(dir, 't3', 'history.json'), 'utf8')) as { exposure: Record<string, number> }[];
+    expect(history.length).toBeGreaterThan(0);
+    for (const e of history) expect(e.exposure).toEqual({});
   });
 
   it('trains without DP, memorizes, and exact exposure agrees with the extraction order', async () => {

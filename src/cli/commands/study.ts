@@ -10,7 +10,8 @@ import { runStudy, type RunPoint, type WorkerPointFunction } from '../../study/r
 import { writeJobFiles, readJobFile } from '../../study/jobs.js';
 import { writeReports } from '../../study/reports.js';
 import { renderMarkdown } from '../../study/markdown.js';
-import { MITIGATIONS, isMitigation, type PresetName, type StudyMode, type StudyReport } from '../../study/types.js';
+import { MITIGATIONS, isMitigation, type PresetName, type SharedSettings, type StudyMode, type StudyReport } from '../../study/types.js';
+import { TRANSFORMER_VARIANTS } from '../../study/config.js';
 import { runStudyPoint } from '../../study/run-point.js';
 import { CompletedWithFailures, InvalidArgumentError } from '../../util/errors.js';
 import { prepareRunData } from '../../pipeline/run-data.js';
@@ -77,14 +78,24 @@ function presetOf(f: StudyFlags): PresetName {
   return p as PresetName;
 }
 
+/** A preset's shared settings as `--cell` changes them (its transformer variant, if any). */
+function baseShared(f: StudyFlags): SharedSettings {
+  const shared = resolveStudyConfig(presetOf(f)).shared;
+  return { ...shared, ...transformerVariant(f) };
+}
+
+function transformerVariant(f: StudyFlags): Partial<SharedSettings> {
+  return f.cell !== undefined && parseCell(f.cell) === 'transformer' ? structuredClone(TRANSFORMER_VARIANTS[presetOf(f)] ?? {}) : {};
+}
+
 function overridesOf(f: StudyFlags): StudyOverrides {
-  const o: StudyOverrides = {};
+  const o: StudyOverrides = transformerVariant(f);
   if (f.corpus !== undefined) o.corpus = f.corpus;
   if (f.maxChars !== undefined) o.corpusMaxChars = parseInteger('--max-chars', f.maxChars, { min: 1 });
   if (f.epochs !== undefined) {
     // Every training recipe of the points (the public model keeps its own).
     const epochs = parseInteger('--epochs', f.epochs, { min: 1 });
-    const base = resolveStudyConfig(presetOf(f)).shared;
+    const base = baseShared(f);
     o.epochs = epochs;
     o.dpRecipe = { ...base.dpRecipe, epochs };
     o.fineTuneRecipe = { ...base.fineTuneRecipe, epochs };
@@ -136,7 +147,7 @@ function modelShapeOverrides(f: StudyFlags): StudyOverrides {
   if (f.heads !== undefined) given.heads = parseInteger('--heads', f.heads, { min: 1 });
   if (f.ffnSize !== undefined) given.ffnSize = parseInteger('--ffn-size', f.ffnSize, { min: 1 });
   if (Object.keys(given).length === 0) return {};
-  return resolveModelShape(resolveStudyConfig(presetOf(f)).shared, given);
+  return resolveModelShape(baseShared(f), given);
 }
 
 /** The point function for worker threads: the compiled module, when running from dist/. */
@@ -195,7 +206,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--data-unit <unit>', 'group the data of every point by document or user without a unit-level DP point (default: the larger --privacy-unit)')
     .option('--user-map <file>', 'each document\'s user: a JSON object {"document-id": "user"} or TSV lines document-id<TAB>user')
     .option('--user-pattern <regex>', 'each document\'s user: the first capture group of this regular expression on the document id')
-    .option('--cell <cell>', 'the model of every point: lstm, gru or transformer (default: the preset\'s)')
+    .option('--cell <cell>', 'the model of every point: lstm, gru or transformer (default: the preset\'s); transformer brings the preset\'s transformer shape and recipes (README)')
     .option('--layers <n>', 'recurrent layers or transformer blocks of every point (transformer default 2)')
     .option('--hidden-size <n>', 'recurrent size or transformer width of every point (default: the preset\'s)')
     .option('--heads <n>', 'transformer: attention heads (default 4)')

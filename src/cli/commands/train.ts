@@ -124,6 +124,8 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
     s.accountant = f.accountant;
   }
   if (f.initFrom !== undefined) s.initFrom = resolve(f.initFrom);
+  // --no-exposure skips every exposure measurement, the per-epoch estimates included.
+  if (f.exposure === false) s.exposureEachEpoch = false;
   Object.assign(s, unitSettingsFromFlags(f));
   if (f.physicalBatchSize !== undefined) s.physicalBatchSize = parseInteger('--physical-batch-size', f.physicalBatchSize, { min: 1 });
   if (f.nonFinite !== undefined) {
@@ -280,7 +282,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--audit-canaries <m>', 'add m audit canaries, each in the training data with probability 1/2, for `dp-canary audit`')
     .option('--audit-repeats <k>', 'training windows per included audit canary (default 1; the audit converts by group privacy)')
     .option('--audit-format <format>', "format of the audit canaries (default 'audit {digits:20}'; must differ from --canary-format)")
-    .option('--no-exposure', 'skip measuring exposure and extraction after training')
+    .option('--no-exposure', 'skip measuring exposure and extraction (after training and after each epoch)')
     .option('--json', 'print the final metrics as one JSON object')
     .action(async (flags: TrainFlags) => {
       const dir = resolve(flags.out!);
