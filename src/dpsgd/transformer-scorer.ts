@@ -1,0 +1,207 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Scorer, StateBatch, StepResult } from '../canary/scorer.js';
+import { InvalidArgumentError } from '../util/errors.js';
+
+/** What the scorer reads of a transformer language model: its sizes and its parameters by the contract's names. */
+export interface TransformerWeights {
+  readonly vocabSize: number;
+  /** Model width d. */
+  readonly hiddenSize: number;
+  readonly layers: number;
+  /** Attention heads; divides hiddenSize. */
+  readonly heads: number;
+  /** Rows of the position table: the longest input. */
+  readonly maxLength: number;
+  param(name: string): tf.Tensor;
+}
+
+/** Keys and values of the prefix run by start(), shared (not copied) by every batch advanced from it. */
+interface SharedPrefix {
+  /** Positions 0 .. length-1. */
+  readonly length: number;
+  /** Per layer [heads, length, dh]; empty arrays when length = 0. */
+  readonly k: tf.Tensor3D[];
+  readonly v: tf.Tensor3D[];
+  /** State batches holding it; its tensors are freed when the last one is disposed. */
+  refs: number;
+}
+
+/** A batch of rows that all hold the same number of positions: the shared prefix, then s positions of their own. */
+interface TransformerStateBatch extends StateBatch {
+  readonly prefix: SharedPrefix;
+  /** Per layer [heads, size, s, dh]: keys of each row's own positions (after the prefix); null when s = 0. */
+  readonly k: tf.Tensor4D[] | null;
+  readonly v: tf.Tensor4D[] | null;
+  /** Positions held per row: prefix.length + s (the next token goes to this position). */
+  readonly positions: number;
+  disposed: boolean;
+}
+
+const LAYER_NORM_EPSILON = 1e-5;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** LayerNorm over the last axis of x [m, d] (biased variance): xhat * gamma + beta. */
+function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, 1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LAYER_NORM_EPSILON))), gamma), beta);
+}
+
+/** GELU, tanh approximation: 0.5 u (1 + tanh(sqrt(2/pi) (u + 0.044715 u^3))). */
+function gelu(u: tf.Tensor2D): tf.Tensor2D {
+  const inner = tf.mul(tf.add(u, tf.mul(tf.mul(tf.square(u), u), 0.044715)), SQRT_2_OVER_PI);
+  return tf.mul(tf.mul(u, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/**
+ * A Scorer (src/canary/scorer.ts) over a transformer language model (the contract in
+ * model.ts): next-token log-probabilities in nats, dropout off. A state is a KV cache: per
+ * layer, the keys and values of every position so far. The prefix run by start() is cached
+ * once, [heads, P, dh] per layer, and shared by all batches advanced from it; each row holds
+ * only its own positions after the prefix, [heads, rows, s, dh], so advance() gathers O(rows s d)
+ * values, not O(rows (P + s) d). Feeding token t at position n computes position n only: its
+ * query attends to the shared prefix (one batched product per head) and to the row's own
+ * positions (elementwise, s is small in canary trees), so a step costs O(d^2 + n d) per row,
+ * as a recurrent step costs O(d^2). An empty prefix has no position to read: its
+ * log-probabilities are softmax(output/b), and advancing it puts the first token at position 0.
+ * A row may hold at most maxLength positions.
+ */
+export function transformerScorer(w: TransformerWeights): Scorer {
+  const { vocabSize: V, hiddenSize: d, layers: L, heads: H, maxLength } = w;
+  const dh = d / H;
+  const scale = 1 / Math.sqrt(dh);
+  const p = (name: string): tf.Tensor => w.param(name);
+  const states = new WeakSet<StateBatch>();
+
+  /** q, k, v of rows x [m, d] at layer l, as [3, H, m, dh]. */
+  const qkvHeads = (a: tf.Tensor2D, l: number, m: number): tf.Tensor4D => {
+    const qkv = tf.add(tf.matMul(a, p(`block${l}/attn/Wqkv`) as tf.Tensor2D), p(`block${l}/attn/bqkv`));
+    return tf.transpose(tf.reshape(qkv, [m, 3, H, dh]), [1, 2, 0, 3]);
+  };
+
+  /**
+   * Position `pos` for m rows fed `tokens`: the rows' own earlier keys and values (per layer
+   * [H, m, s, dh], already in row order; null when s = 0) and the shared prefix. Returns the
+   * caches with this position appended and the next-token log-probabilities [m, V].
+   */
+  const step = (prefix: SharedPrefix, ks: tf.Tensor4D[] | null, vs: tf.Tensor4D[] | null, tokens: Int32Array, pos: number) => {
+    const m = tokens.length;
+    const tok = tf.tensor1d(tokens, 'int32');
+    const position = tf.slice(p('position/table') as tf.Tensor2D, [pos, 0], [1, d]);
+    // With more rows than vocabulary entries, run the first layer's input and q/k/v once per
+    // token id and gather them: the rows differ only by token there.
+    const perToken = m > V;
+    const inputs = perToken ? (tf.add(p('embedding/table'), position) as tf.Tensor2D) : null;
+    let x = inputs ? (tf.gather(inputs, tok) as tf.Tensor2D) : (tf.add(tf.gather(p('embedding/table'), tok), position) as tf.Tensor2D);
+    const newK: tf.Tensor4D[] = [];
+    const newV: tf.Tensor4D[] = [];
+    for (let l = 0; l < L; l++) {
+      const ln1 = (t: tf.Tensor2D): tf.Tensor2D => layerNorm(t, p(`block${l}/ln1/gamma`), p(`block${l}/ln1/beta`));
+      const qkv = l === 0 && inputs ? tf.gather(qkvHeads(ln1(inputs), 0, V), tok, 2) : qkvHeads(ln1(x), l, m);
+      const [q3, k3, v3] = tf.split(qkv, 3, 0).map((t) => tf.reshape(t, [H, m, dh]) as tf.Tensor3D) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      const kNew = tf.reshape(k3, [H, m, 1, dh]) as tf.Tensor4D;
+      const vNew = tf.reshape(v3, [H, m, 1, dh]) as tf.Tensor4D;
+      const kOwn = ks ? (tf.concat([ks[l]!, kNew], 2) as tf.Tensor4D) : kNew;
+      const vOwn = vs ? (tf.concat([vs[l]!, vNew], 2) as tf.Tensor4D) : vNew;
+      newK.push(kOwn);
+      newV.push(vOwn);
+      const own = kOwn.shape[2];
+      const q = tf.mul(q3, scale) as tf.Tensor3D;
+      // Scores against the row's own positions [H, m, own] (elementwise: own is small), and
+      // against the shared prefix [H, m, P] (one product per head).
+      const ownScores = tf.sum(tf.mul(tf.reshape(q, [H, m, 1, dh]), kOwn), 3) as tf.Tensor3D;
+      const P = prefix.length;
+      const weights = tf.softmax(P > 0 ? tf.concat([tf.matMul(q, prefix.k[l]!, false, true), ownScores], 2) : ownScores) as tf.Tensor3D;
+      const ownWeights = P > 0 ? tf.slice(weights, [0, 0, P], [H, m, own]) : weights;
+      let heads = tf.sum(tf.mul(tf.reshape(ownWeights, [H, m, own, 1]), vOwn), 2) as tf.Tensor3D;
+      if (P > 0) heads = tf.add(heads, tf.matMul(tf.slice(weights, [0, 0, 0], [H, m, P]), prefix.v[l]!));
+      const o = tf.reshape(tf.transpose(heads, [1, 0, 2]), [m, d]) as tf.Tensor2D;
+      x = tf.add(x, tf.add(tf.matMul(o, p(`block${l}/attn/Wo`) as tf.Tensor2D), p(`block${l}/attn/bo`)));
+      const a2 = layerNorm(x, p(`block${l}/ln2/gamma`), p(`block${l}/ln2/beta`));
+      const hidden = gelu(tf.add(tf.matMul(a2, p(`block${l}/mlp/W1`) as tf.Tensor2D), p(`block${l}/mlp/b1`)));
+      x = tf.add(x, tf.add(tf.matMul(hidden, p(`block${l}/mlp/W2`) as tf.Tensor2D), p(`block${l}/mlp/b2`)));
+    }
+    return { k: newK, v: newV, logp: outputLogProbs(layerNorm(x, p('final/ln/gamma'), p('final/ln/beta'))) };
+  };
+
+  const outputLogProbs = (h: tf.Tensor2D): tf.Tensor2D =>
+    tf.logSoftmax(tf.add(tf.matMul(h, p('output/W') as tf.Tensor2D), p('output/b'))) as tf.Tensor2D;
+
+  const finish = async (
+    prefix: SharedPrefix,
+    k: tf.Tensor4D[] | null,
+    v: tf.Tensor4D[] | null,
+    positions: number,
+    logp: tf.Tensor2D,
+    size: number,
+  ): Promise<StepResult> => {
+    const data = (await logp.data()) as Float32Array;
+    logp.dispose();
+    prefix.refs++;
+    const state: TransformerStateBatch = { size, prefix, k, v, positions, disposed: false };
+    states.add(state);
+    return { state, logProbs: data };
+  };
+
+  const checkState = (s: StateBatch): TransformerStateBatch => {
+    if (!states.has(s)) throw new InvalidArgumentError('state batch does not belong to this scorer');
+    const st = s as TransformerStateBatch;
+    if (st.disposed) throw new InvalidArgumentError('state batch was disposed');
+    return st;
+  };
+
+  const checkToken = (t: number): void => {
+    if (!(Number.isInteger(t) && t >= 0 && t < V)) throw new InvalidArgumentError(`token ${t} outside [0, ${V})`);
+  };
+
+  return {
+    vocabSize: V,
+    async start(prefix: readonly number[]): Promise<StepResult> {
+      if (prefix.length > maxLength) {
+        throw new InvalidArgumentError(`a prefix of ${prefix.length} tokens is longer than the model's maxLength of ${maxLength} positions`);
+      }
+      prefix.forEach(checkToken);
+      const out = tf.tidy(() => {
+        // One row, one position at a time: its own cache grows, then becomes the shared prefix.
+        const none: SharedPrefix = { length: 0, k: [], v: [], refs: 0 };
+        let k: tf.Tensor4D[] | null = null;
+        let v: tf.Tensor4D[] | null = null;
+        let logp = tf.logSoftmax(tf.reshape(p('output/b'), [1, V])) as tf.Tensor2D;
+        for (let pos = 0; pos < prefix.length; pos++) {
+          const r = step(none, k, v, Int32Array.of(prefix[pos]!), pos);
+          k = r.k;
+          v = r.v;
+          logp = r.logp;
+        }
+        const asPrefix = (c: tf.Tensor4D[] | null): tf.Tensor3D[] => (c ?? []).map((t) => tf.reshape(t, [H, prefix.length, dh]) as tf.Tensor3D);
+        return { k: asPrefix(k), v: asPrefix(v), logp };
+      });
+      const shared: SharedPrefix = { length: prefix.length, k: out.k, v: out.v, refs: 0 };
+      return finish(shared, null, null, prefix.length, out.logp, 1);
+    },
+    async advance(state: StateBatch, parents: Int32Array, tokens: Int32Array): Promise<StepResult> {
+      const st = checkState(state);
+      const n = parents.length;
+      if (tokens.length !== n) throw new InvalidArgumentError('parents and tokens must have the same length');
+      if (st.positions >= maxLength) {
+        throw new InvalidArgumentError(`a prefix of ${st.positions + 1} tokens is longer than the model's maxLength of ${maxLength} positions`);
+      }
+      for (let r = 0; r < n; r++) {
+        const par = parents[r]!;
+        if (!(par >= 0 && par < st.size)) throw new InvalidArgumentError(`parent ${par} outside [0, ${st.size})`);
+        checkToken(tokens[r]!);
+      }
+      const out = tf.tidy(() => {
+        const idx = tf.tensor1d(parents, 'int32');
+        const rows = (c: tf.Tensor4D[] | null): tf.Tensor4D[] | null => (c ? c.map((t) => tf.gather(t, idx, 1) as tf.Tensor4D) : null);
+        return step(st.prefix, rows(st.k), rows(st.v), tokens, st.positions);
+      });
+      return finish(st.prefix, out.k, out.v, st.positions + 1, out.logp, n);
+    },
+    dispose(state: StateBatch): void {
+      const st = checkState(state);
+      st.disposed = true;
+      tf.dispose([...(st.k ?? []), ...(st.v ?? [])]);
+      if (--st.prefix.refs === 0) tf.dispose([...st.prefix.k, ...st.prefix.v]);
+    },
+  };
+}
