@@ -9,7 +9,8 @@ import { rowSquaredNorms2d, weightedRowSum2d } from './kernels/weighted-row-sum.
  * - 'materialize': form each example's [D, P] gradient by one batched matmul; cost ~B T D P.
  * - 'auto': per weight, the cheaper of the two counting the clipped sum too (mixed ghost
  *   clipping, Bu et al. 2023), within memory limits; see materializeWeight.
- * Biases use per-example sums over time (||sum_t g_t||^2). Embeddings use
+ * Biases use per-example sums over time (||sum_t g_t||^2), LayerNorm gains (`scale`) the
+ * per-example [B, P] sums over time of a_t * g_t. Embeddings use
  * sum_{t,s} [x_t == x_s] (g_t.g_s) ('ghost'), or per-example tables by a segment sum when the
  * vocabulary is small (V <= T^2, 'auto'; always with 'materialize').
  * Whatever the method, the clipped sum is exact: c^T times per-example gradients where those
@@ -33,6 +34,12 @@ function gram(x: tf.Tensor3D): tf.Tensor3D {
 function sumOverTime(g: tf.Tensor3D): tf.Tensor2D {
   const [T, B, P] = g.shape;
   return tf.reshape(tf.matMul(tf.ones([1, T]), tf.reshape(g, [T, B * P])), [B, P]);
+}
+
+/** sum over t and i of x[t, i] for x [T, B, P], as a [1, T B] x [T B, P] matmul. */
+function sumOverRows(x: tf.Tensor): tf.Tensor1D {
+  const [T, B, P] = x.shape as [number, number, number];
+  return tf.reshape(tf.matMul(tf.ones([1, T * B]), tf.reshape(x, [T * B, P])), [P]);
 }
 
 /** Transposes to [B, T, .] shared by the uses of one pass (a tap feeds several parameters). */
@@ -101,6 +108,7 @@ function computeUseNorm(use: ParamUse, g: tf.Tensor3D, cache: BatchMajorCache, m
       return keep(rowSquaredNorms2d(flat), flat);
     };
     if (use.kind === 'bias') return keepPerExample(sumOverTime(g)); // [B, P]
+    if (use.kind === 'scale') return keepPerExample(sumOverTime(tf.mul(use.input, g))); // [B, P]
     if (use.kind === 'embedding') {
       const V = use.vocabSize;
       // Per-example tables cost B V P floats and T B P adds; Gram matrices B T^2 P multiply-adds.
@@ -156,6 +164,7 @@ export function useWeightedSum(use: ParamUse, g: tf.Tensor3D, factors: tf.Tensor
     const [T, B, P] = g.shape;
     const c3 = factors ? tf.reshape(factors, [1, B, 1]) : null;
     if (use.kind === 'bias') return tf.sum(c3 ? tf.mul(g, c3) : g, [0, 1]);
+    if (use.kind === 'scale') return sumOverRows(tf.mul(tf.mul(use.input, g), c3 ?? 1));
     if (use.kind === 'embedding') {
       const scaled = c3 ? tf.mul(g, c3) : g;
       return tf.unsortedSegmentSum(tf.reshape(scaled, [T * B, P]), tf.reshape(use.ids, [T * B]), use.vocabSize);
@@ -181,7 +190,7 @@ export function weightedGradientSums(pass: TapPass, factors: tf.Tensor1D | null)
 
 function paramShape(use: ParamUse, g: tf.Tensor3D): number[] {
   const P = g.shape[2];
-  if (use.kind === 'bias') return [P];
+  if (use.kind === 'bias' || use.kind === 'scale') return [P];
   if (use.kind === 'embedding') return [use.vocabSize, P];
   return [use.input.shape[2], P];
 }
@@ -291,6 +300,7 @@ export function materializedPerExampleGradients(pass: TapPass): Map<string, tf.T
       use.param,
       tf.tidy(() => {
         if (use.kind === 'bias') return tf.sum(g, 0);
+        if (use.kind === 'scale') return tf.sum(tf.mul(use.input, g), 0); // [B, P]
         const gt = batchMajor(g);
         if (use.kind === 'embedding') {
           const onehot = tf.oneHot(tf.transpose(use.ids) as tf.Tensor2D, use.vocabSize); // [B, T, V]

@@ -6,18 +6,38 @@ import { embeddingForward } from './layers/embedding.js';
 import { gruForward } from './layers/gru.js';
 import { lstmForward } from './layers/lstm.js';
 import type { DropoutMasks, TapRecorder, TapSpec } from './layers/types.js';
+import {
+  transformerDropoutSites,
+  transformerForward,
+  transformerInitialValues,
+  transformerParameterShapes,
+  transformerTapSpecs,
+  type TransformerShape,
+} from './transformer.js';
 
-/** Shape of a language model: embedding -> `layers` recurrent layers -> dense softmax output. */
+/** The model kinds: recurrent (embedding -> `layers` recurrent layers -> dense output) or a decoder-only transformer. */
+export const CELL_NAMES = ['lstm', 'gru', 'transformer'] as const;
+export type CellName = (typeof CELL_NAMES)[number];
+
+/** Shape of a language model: embedding -> `layers` recurrent layers or transformer blocks -> dense softmax output. */
 export interface LanguageModelConfig {
   /** Number of token ids (ids 0 .. vocabSize-1), >= 2. */
   readonly vocabSize: number;
+  /** Embedding width; for a transformer it equals hiddenSize. */
   readonly embeddingDim: number;
+  /** Recurrent state size, or a transformer's model width d. */
   readonly hiddenSize: number;
-  /** Number of stacked recurrent layers, >= 1. */
+  /** Number of stacked recurrent layers or transformer blocks, >= 1. */
   readonly layers: number;
-  readonly cell: 'lstm' | 'gru';
-  /** Dropout rate in [0, 1) on the non-recurrent connections (embedding -> rnn -> ... -> output). */
+  readonly cell: CellName;
+  /** Dropout rate in [0, 1) on the non-recurrent connections (recurrent), or the embeddings and residual branches (transformer). */
   readonly dropout: number;
+  /** Transformer only: attention heads (>= 1, dividing hiddenSize). */
+  readonly heads?: number;
+  /** Transformer only: the MLP's hidden width (>= 1). */
+  readonly ffnSize?: number;
+  /** Transformer only: rows of the position table, the longest input (>= 1). */
+  readonly maxLength?: number;
 }
 
 /** Checks a config and throws InvalidArgumentError on the first bad field. */
@@ -31,15 +51,28 @@ export function validateConfig(c: LanguageModelConfig): LanguageModelConfig {
   posInt(c.embeddingDim, 'embeddingDim', 1);
   posInt(c.hiddenSize, 'hiddenSize', 1);
   posInt(c.layers, 'layers', 1);
-  if (c.cell !== 'lstm' && c.cell !== 'gru') throw new InvalidArgumentError(`model cell must be "lstm" or "gru", got ${String(c.cell)}.`);
+  if (!(CELL_NAMES as readonly string[]).includes(c.cell)) throw new InvalidArgumentError(`model cell must be one of ${CELL_NAMES.join(', ')}, got ${String(c.cell)}.`);
   if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) {
     throw new InvalidArgumentError(`model dropout must be in [0, 1), got ${String(c.dropout)}.`);
   }
-  return { vocabSize: c.vocabSize, embeddingDim: c.embeddingDim, hiddenSize: c.hiddenSize, layers: c.layers, cell: c.cell, dropout: c.dropout };
+  const base = { vocabSize: c.vocabSize, embeddingDim: c.embeddingDim, hiddenSize: c.hiddenSize, layers: c.layers, cell: c.cell, dropout: c.dropout };
+  if (c.cell !== 'transformer') return base;
+  posInt(c.heads, 'heads', 1);
+  posInt(c.ffnSize, 'ffnSize', 1);
+  posInt(c.maxLength, 'maxLength', 1);
+  if (c.hiddenSize % c.heads! !== 0) throw new InvalidArgumentError(`transformer heads (${c.heads}) must divide hiddenSize (${c.hiddenSize}).`);
+  if (c.embeddingDim !== c.hiddenSize) throw new InvalidArgumentError(`transformer embeddingDim (${c.embeddingDim}) must equal hiddenSize (${c.hiddenSize}).`);
+  return { ...base, heads: c.heads, ffnSize: c.ffnSize, maxLength: c.maxLength };
+}
+
+/** The transformer shape of a validated transformer config. */
+function transformerShape(c: LanguageModelConfig): TransformerShape {
+  return { vocabSize: c.vocabSize, hiddenSize: c.hiddenSize, layers: c.layers, heads: c.heads!, ffnSize: c.ffnSize!, maxLength: c.maxLength! };
 }
 
 /** Parameter names and shapes of a config, in a fixed order (the order of the save format). */
 export function parameterShapes(c: LanguageModelConfig): Array<{ name: string; shape: number[] }> {
+  if (c.cell === 'transformer') return transformerParameterShapes(transformerShape(c));
   const out: Array<{ name: string; shape: number[] }> = [{ name: 'embedding/table', shape: [c.vocabSize, c.embeddingDim] }];
   const gates = c.cell === 'lstm' ? 4 : 3;
   for (let l = 0; l < c.layers; l++) {
@@ -59,6 +92,7 @@ export function parameterShapes(c: LanguageModelConfig): Array<{ name: string; s
 
 function initialValues(c: LanguageModelConfig, name: string, shape: number[], random: RandomSource): Float32Array {
   const size = shape.reduce((a, b) => a * b, 1);
+  if (c.cell === 'transformer') return transformerInitialValues(transformerShape(c), name, size, random);
   const v = new Float32Array(size);
   const H = c.hiddenSize;
   let limit: number;
@@ -130,6 +164,7 @@ export class LanguageModel {
   /** Taps of a forward pass over T steps and B examples, in forward order. */
   tapSpecs(T: number, B: number): TapSpec[] {
     const c = this.config;
+    if (c.cell === 'transformer') return transformerTapSpecs(transformerShape(c), T, B);
     const g = c.cell === 'lstm' ? 4 : 3;
     const out: TapSpec[] = [{ name: 'embedding', shape: [T, B, c.embeddingDim] }];
     for (let l = 0; l < c.layers; l++) {
@@ -143,9 +178,13 @@ export class LanguageModel {
     return out;
   }
 
-  /** Dropout sites: `in{l}` is the input of recurrent layer l; `in{layers}` the input of the output layer. */
+  /**
+   * Dropout sites: `in{l}` is the input of recurrent layer l; `in{layers}` the input of the
+   * output layer (a transformer's: see transformerDropoutSites).
+   */
   dropoutSites(T: number, B: number): Array<{ name: string; shape: [number, number, number] }> {
     const c = this.config;
+    if (c.cell === 'transformer') return transformerDropoutSites(transformerShape(c), T, B);
     const out: Array<{ name: string; shape: [number, number, number] }> = [];
     for (let l = 0; l <= c.layers; l++) out.push({ name: `in${l}`, shape: [T, B, l === 0 ? c.embeddingDim : c.hiddenSize] });
     return out;
@@ -158,6 +197,7 @@ export class LanguageModel {
    */
   forward(ids: tf.Tensor2D, opts: { rec?: TapRecorder; dropout?: DropoutMasks } = {}): tf.Tensor3D {
     const c = this.config;
+    if (c.cell === 'transformer') return transformerForward(transformerShape(c), (name) => this.param(name), ids, opts);
     const { rec, dropout } = opts;
     const drop = (x: tf.Tensor3D, site: string): tf.Tensor3D => {
       const m = dropout?.get(site);

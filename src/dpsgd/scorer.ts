@@ -21,6 +21,8 @@ interface LmStateBatch extends StateBatch {
  */
 export function languageModelScorer(model: LanguageModel): Scorer {
   const c = model.config;
+  // The transformer's KV-cache scorer is not here yet; fail loudly rather than score it as a GRU.
+  if (c.cell === 'transformer') throw new InvalidArgumentError('languageModelScorer: no scorer for transformer models yet (exposure and extraction need one).');
   const H = c.hiddenSize;
   const V = c.vocabSize;
   const isLstm = c.cell === 'lstm';

@@ -59,7 +59,8 @@ export function forwardWithTaps(model: LanguageModel, inputs: tf.Tensor2D, targe
     dispose() {
       for (const g of gradMap.values()) g.dispose();
       for (const u of uses) {
-        if (u.kind === 'weight') u.input.dispose();
+        if (u.kind === 'weight' || u.kind === 'scale') u.input.dispose();
+        if (u.kind === 'embedding' && u.ownsIds) u.ids.dispose();
       }
       perExampleLoss?.dispose();
     },
@@ -87,7 +88,7 @@ export function groupTapsByUnit(pass: TapPass, units: number): TapPass {
   const regroupIds = (x: tf.Tensor2D): tf.Tensor2D => tf.reshape<tf.Rank>(x, shapeOf(x.shape)) as tf.Tensor2D;
   for (const [name, g] of pass.grads) grads.set(name, regroup(g));
   const uses: ParamUse[] = pass.uses.map((u) =>
-    u.kind === 'weight' ? { ...u, input: regroup(u.input) } : u.kind === 'embedding' ? { ...u, ids: regroupIds(u.ids) } : u,
+    u.kind === 'weight' || u.kind === 'scale' ? { ...u, input: regroup(u.input) } : u.kind === 'embedding' ? { ...u, ids: regroupIds(u.ids) } : u,
   );
   return {
     uses,
@@ -96,7 +97,7 @@ export function groupTapsByUnit(pass: TapPass, units: number): TapPass {
     dispose() {
       for (const g of grads.values()) g.dispose();
       for (const u of uses) {
-        if (u.kind === 'weight') u.input.dispose();
+        if (u.kind === 'weight' || u.kind === 'scale') u.input.dispose();
         if (u.kind === 'embedding') u.ids.dispose();
       }
     },

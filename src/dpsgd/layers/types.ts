@@ -10,11 +10,14 @@ import type * as tf from '@tensorflow/tfjs-core';
  * - `weight` (z_t = a_t W + ...): grad_i W = sum_t a[t, i]^T g[t, i]
  * - `bias` (z_t = ... + b): grad_i b = sum_t g[t, i]
  * - `embedding` (z_t = table[ids[t, i]] + ...): grad_i table = sum_t onehot(ids[t, i]) g[t, i]^T
+ *   (`ownsIds`: the forward made the ids, e.g. positions, and the pass disposes them)
+ * - `scale` (z_t = a_t * gamma + ..., elementwise, as LayerNorm's gain): grad_i gamma = sum_t a[t, i] * g[t, i]
  */
 export type ParamUse =
   | { readonly kind: 'weight'; readonly param: string; readonly tap: string; readonly input: tf.Tensor3D }
   | { readonly kind: 'bias'; readonly param: string; readonly tap: string }
-  | { readonly kind: 'embedding'; readonly param: string; readonly tap: string; readonly ids: tf.Tensor2D; readonly vocabSize: number };
+  | { readonly kind: 'embedding'; readonly param: string; readonly tap: string; readonly ids: tf.Tensor2D; readonly vocabSize: number; readonly ownsIds?: boolean }
+  | { readonly kind: 'scale'; readonly param: string; readonly tap: string; readonly input: tf.Tensor3D };
 
 /**
  * A tap's name and shape [T, B, P] (time-major). When `bias` names a parameter, the tap holds

@@ -142,5 +142,5 @@ function checkThreads(threads: number): number {
 }
 
 function keyOf(c: LanguageModelConfig, threads: number): string {
-  return JSON.stringify([c.vocabSize, c.embeddingDim, c.hiddenSize, c.layers, c.cell, c.dropout, threads]);
+  return JSON.stringify([c.vocabSize, c.embeddingDim, c.hiddenSize, c.layers, c.cell, c.dropout, c.heads, c.ffnSize, c.maxLength, threads]);
 }
