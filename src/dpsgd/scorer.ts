@@ -3,6 +3,7 @@ import type { Scorer, StateBatch, StepResult } from '../canary/scorer.js';
 import { gruCell } from './layers/gru.js';
 import { lstmCell } from './layers/lstm.js';
 import type { LanguageModel } from './model.js';
+import { transformerScorer } from './transformer-scorer.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
 /** Recurrent state of a batch: h (and c for LSTM) per layer, [size, H] each. */
@@ -18,11 +19,14 @@ interface LmStateBatch extends StateBatch {
  * (the model was never trained to predict a first token without input, so those
  * probabilities are just softmax(output bias)). advance() gathers the parent rows and runs
  * one step for the whole batch in a few tensor ops; thousands of rows per call are fine.
+ * A transformer is scored with a KV cache (transformer-scorer.ts).
  */
 export function languageModelScorer(model: LanguageModel): Scorer {
   const c = model.config;
-  // The transformer's KV-cache scorer is not here yet; fail loudly rather than score it as a GRU.
-  if (c.cell === 'transformer') throw new InvalidArgumentError('languageModelScorer: no scorer for transformer models yet (exposure and extraction need one).');
+  if (c.cell === 'transformer') {
+    const shape = { vocabSize: c.vocabSize, hiddenSize: c.hiddenSize, layers: c.layers, heads: c.heads!, ffnSize: c.ffnSize!, maxLength: c.maxLength! };
+    return transformerScorer(shape, (name) => model.param(name));
+  }
   const H = c.hiddenSize;
   const V = c.vocabSize;
   const isLstm = c.cell === 'lstm';

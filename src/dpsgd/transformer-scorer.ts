@@ -1,19 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scorer, StateBatch, StepResult } from '../canary/scorer.js';
 import { InvalidArgumentError } from '../util/errors.js';
-
-/** What the scorer reads of a transformer language model: its sizes and its parameters by the contract's names. */
-export interface TransformerWeights {
-  readonly vocabSize: number;
-  /** Model width d. */
-  readonly hiddenSize: number;
-  readonly layers: number;
-  /** Attention heads; divides hiddenSize. */
-  readonly heads: number;
-  /** Rows of the position table: the longest input. */
-  readonly maxLength: number;
-  param(name: string): tf.Tensor;
-}
+import { gelu } from './layers/gelu.js';
+import { normalizeLastAxis } from './layers/layer-norm.js';
+import type { TransformerShape } from './transformer.js';
 
 /** Keys and values of the prefix run by start(), shared (not copied) by every batch advanced from it. */
 interface SharedPrefix {
@@ -37,19 +27,9 @@ interface TransformerStateBatch extends StateBatch {
   disposed: boolean;
 }
 
-const LAYER_NORM_EPSILON = 1e-5;
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
-/** LayerNorm over the last axis of x [m, d] (biased variance): xhat * gamma + beta. */
+/** LayerNorm over the last axis of x [m, d]: xhat * gamma + beta. */
 function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, 1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LAYER_NORM_EPSILON))), gamma), beta);
-}
-
-/** GELU, tanh approximation: 0.5 u (1 + tanh(sqrt(2/pi) (u + 0.044715 u^3))). */
-function gelu(u: tf.Tensor2D): tf.Tensor2D {
-  const inner = tf.mul(tf.add(u, tf.mul(tf.mul(tf.square(u), u), 0.044715)), SQRT_2_OVER_PI);
-  return tf.mul(tf.mul(u, 0.5), tf.add(tf.tanh(inner), 1));
+  return tf.add(tf.mul(normalizeLastAxis(x), gamma), beta);
 }
 
 /**
@@ -65,11 +45,11 @@ function gelu(u: tf.Tensor2D): tf.Tensor2D {
  * log-probabilities are softmax(output/b), and advancing it puts the first token at position 0.
  * A row may hold at most maxLength positions.
  */
-export function transformerScorer(w: TransformerWeights): Scorer {
-  const { vocabSize: V, hiddenSize: d, layers: L, heads: H, maxLength } = w;
+export function transformerScorer(shape: TransformerShape, param: (name: string) => tf.Tensor): Scorer {
+  const { vocabSize: V, hiddenSize: d, layers: L, heads: H, maxLength } = shape;
   const dh = d / H;
   const scale = 1 / Math.sqrt(dh);
-  const p = (name: string): tf.Tensor => w.param(name);
+  const p = param;
   const states = new WeakSet<StateBatch>();
 
   /** q, k, v of rows x [m, d] at layer l, as [3, H, m, dh]. */

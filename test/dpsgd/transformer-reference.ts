@@ -4,7 +4,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { seededRandom } from '../../src/util/random.js';
-import type { TransformerWeights } from '../../src/dpsgd/transformer-scorer.js';
 
 export interface TinyTransformer {
   vocabSize: number;
@@ -66,11 +65,10 @@ export function randomContractWeights(c: TinyTransformer, seed: string): Map<str
   return out;
 }
 
-/** The weights as tensors for transformerScorer, and a way to free them. */
-export function tensorWeights(c: TinyTransformer, weights: ReadonlyMap<string, Float32Array>): TransformerWeights & { dispose(): void } {
+/** The weights as tensors, a parameter lookup for transformerScorer, and a way to free them. */
+export function tensorWeights(c: TinyTransformer, weights: ReadonlyMap<string, Float32Array>): { param(name: string): tf.Tensor; dispose(): void } {
   const tensors = new Map(contractShapes(c).map(({ name, shape }) => [name, tf.tensor(weights.get(name)!, shape, 'float32')]));
   return {
-    ...c,
     param: (name: string) => tensors.get(name)!,
     dispose: () => tf.dispose([...tensors.values()]),
   };

@@ -44,7 +44,7 @@ describe.each(['cpu', 'wasm'])('transformerScorer on %s', (backend) => {
 
   it('every prefix of a tree, with repeated and permuted parents, has the full forward log-probs (1e-5 nats)', async () => {
     const w = tensorWeights(TINY, WEIGHTS);
-    const scorer = transformerScorer(w);
+    const scorer = transformerScorer(TINY, w.param);
     const before = tf.memory().numTensors;
     const rng = seededRandom(`tree-${backend}`);
     for (const prefix of [[], [3], [5, 1, 6]]) {
@@ -77,7 +77,7 @@ describe.each(['cpu', 'wasm'])('transformerScorer on %s', (backend) => {
 
   it('prefixes up to maxLength; longer ones are refused, naming both lengths', async () => {
     const w = tensorWeights(TINY, WEIGHTS);
-    const scorer = transformerScorer(w);
+    const scorer = transformerScorer(TINY, w.param);
     const full = [1, 2, 3, 4, 5, 6, 0, 1, 2];
     const eight = await scorer.start(full.slice(0, 8));
     const nine = await scorer.advance(eight.state, Int32Array.of(0), Int32Array.of(2));
@@ -95,8 +95,8 @@ describe.each(['cpu', 'wasm'])('transformerScorer on %s', (backend) => {
 
   it('refuses bad parents and tokens, disposed states and states of another scorer', async () => {
     const w = tensorWeights(TINY, WEIGHTS);
-    const scorer = transformerScorer(w);
-    const other = transformerScorer(w);
+    const scorer = transformerScorer(TINY, w.param);
+    const other = transformerScorer(TINY, w.param);
     await expect(scorer.start([7])).rejects.toThrow(InvalidArgumentError);
     const s = await scorer.start([1]);
     await expect(scorer.advance(s.state, Int32Array.of(1), Int32Array.of(0))).rejects.toThrow(InvalidArgumentError);
