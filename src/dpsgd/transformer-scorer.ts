@@ -4,8 +4,27 @@ import { InvalidArgumentError } from '../util/errors.js';
 import { normalizeLastAxis } from './layers/layer-norm.js';
 import type { TransformerShape } from './transformer.js';
 
+/** A product x W + b by prepared weights. */
+// Types, not interfaces: tf.tidy returns them (a TensorContainer needs an index signature).
+type Affine = {
+  readonly W: tf.Tensor2D;
+  readonly b: tf.Tensor1D;
+};
+
+/**
+ * The products after a LayerNorm, prepared once per start(): the LayerNorm's gain and shift
+ * folded in (LN(x) W + b = xhat (diag(gamma) W) + (beta W + b)), so a step only normalises; q,
+ * k and v apart (slicing one [rows, 3d] product costs more), 1/sqrt(dh) folded into q.
+ */
+type PreparedWeights = {
+  readonly layers: Array<{ q: Affine; k: Affine; v: Affine; mlpIn: Affine }>;
+  readonly output: Affine;
+};
+
 /** Keys and values of the prefix run by start(), shared (not copied) by every batch advanced from it. */
 interface SharedPrefix {
+  /** The weights as they were at start(): the batches advanced from it score with them. */
+  readonly weights: PreparedWeights;
   /** Positions 0 .. length-1. */
   readonly length: number;
   /** Per layer: keys transposed [heads, dh, length] (ready to multiply) and values [heads, length, dh]; empty when length = 0. */
@@ -26,9 +45,13 @@ interface TransformerStateBatch extends StateBatch {
   disposed: boolean;
 }
 
-/** LayerNorm over the last axis of x [m, d]: xhat * gamma + beta. */
-function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor2D {
-  return tf.add(tf.mul(normalizeLastAxis(x), gamma), beta);
+/** x W + b. */
+function affine(x: tf.Tensor2D, a: Affine): tf.Tensor2D {
+  return tf.add(tf.matMul(x, a.W), a.b);
+}
+
+function preparedTensors(w: PreparedWeights): tf.Tensor[] {
+  return [...w.layers.flatMap((l) => [l.q, l.k, l.v, l.mlpIn]), w.output].flatMap((a) => [a.W, a.b]);
 }
 
 const GELU_C1 = 2 * Math.sqrt(2 / Math.PI);
@@ -54,7 +77,8 @@ function gelu(u: tf.Tensor2D): tf.Tensor2D {
  * positions (elementwise, s is small in canary trees), so a step costs O(d^2 + n d) per row,
  * as a recurrent step costs O(d^2). An empty prefix has no position to read: its
  * log-probabilities are softmax(output/b), and advancing it puts the first token at position 0.
- * A row may hold at most maxLength positions.
+ * A row may hold at most maxLength positions. start() reads the weights (a state and the
+ * batches advanced from it score with the weights as they were then).
  */
 export function transformerScorer(shape: TransformerShape, param: (name: string) => tf.Tensor): Scorer {
   const { vocabSize: V, hiddenSize: d, layers: L, heads: H, maxLength } = shape;
@@ -63,20 +87,34 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
   const p = param;
   const states = new WeakSet<StateBatch>();
 
-  /**
-   * Heads [H, rows, dh] of one part of layer l's q/k/v projection of a [rows, d] (part 0: q,
-   * with the 1/sqrt(dh) of the scores folded into its weights; 1: k; 2: v). One product per
-   * part: slicing a [rows, 3d] product into three costs more than the slices of the weights.
-   */
-  const project = (a: tf.Tensor2D, l: number, part: 0 | 1 | 2): tf.Tensor3D => {
-    let W = tf.slice(p(`block${l}/attn/Wqkv`) as tf.Tensor2D, [0, part * d], [d, d]);
-    let b = tf.slice(p(`block${l}/attn/bqkv`) as tf.Tensor1D, [part * d], [d]);
-    if (part === 0) {
-      W = tf.mul(W, scale);
-      b = tf.mul(b, scale);
-    }
-    return tf.transpose(tf.reshape(tf.add(tf.matMul(a, W), b), [a.shape[0], H, dh]), [1, 0, 2]);
+  /** LayerNorm `ln`'s gain and shift folded into the product W, b after it, times `factor`. */
+  const fold = (ln: string, W: tf.Tensor2D, b: tf.Tensor1D, factor = 1): Affine => {
+    const gamma = tf.reshape(p(`${ln}/gamma`), [d, 1]);
+    const beta = tf.reshape(p(`${ln}/beta`), [1, d]);
+    return {
+      W: tf.mul(tf.mul(gamma, W), factor),
+      b: tf.mul(tf.add(tf.reshape(tf.matMul(beta, W), [-1]), b), factor),
+    };
   };
+
+  const prepare = (): PreparedWeights => ({
+    layers: Array.from({ length: L }, (_, l) => {
+      const Wqkv = p(`block${l}/attn/Wqkv`) as tf.Tensor2D;
+      const bqkv = p(`block${l}/attn/bqkv`) as tf.Tensor1D;
+      const part = (i: number, factor: number): Affine =>
+        fold(`block${l}/ln1`, tf.slice(Wqkv, [0, i * d], [d, d]), tf.slice(bqkv, [i * d], [d]), factor);
+      return {
+        q: part(0, scale),
+        k: part(1, 1),
+        v: part(2, 1),
+        mlpIn: fold(`block${l}/ln2`, p(`block${l}/mlp/W1`) as tf.Tensor2D, p(`block${l}/mlp/b1`) as tf.Tensor1D),
+      };
+    }),
+    output: fold('final/ln', p('output/W') as tf.Tensor2D, p('output/b') as tf.Tensor1D),
+  });
+
+  /** Heads [H, rows, dh] of a [rows, d] product. */
+  const toHeads = (x: tf.Tensor2D): tf.Tensor3D => tf.transpose(tf.reshape(x, [x.shape[0], H, dh]), [1, 0, 2]);
 
   /**
    * Position `pos` for m rows fed `tokens`: the rows' own earlier keys and values (per layer
@@ -95,9 +133,10 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
     const newK: tf.Tensor4D[] = [];
     const newV: tf.Tensor4D[] = [];
     for (let l = 0; l < L; l++) {
+      const w = prefix.weights.layers[l]!;
       const perToken = l === 0 && inputs !== null;
-      const a = layerNorm(perToken ? inputs : x, p(`block${l}/ln1/gamma`), p(`block${l}/ln1/beta`));
-      const [q, k, v] = ([0, 1, 2] as const).map((part) => (perToken ? tf.gather(project(a, l, part), tok, 1) : project(a, l, part))) as [
+      const a = normalizeLastAxis(perToken ? inputs : x);
+      const [q, k, v] = [w.q, w.k, w.v].map((part) => (perToken ? tf.gather(toHeads(affine(a, part)), tok, 1) : toHeads(affine(a, part)))) as [
         tf.Tensor3D,
         tf.Tensor3D,
         tf.Tensor3D,
@@ -124,15 +163,11 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
       }
       const o = tf.reshape(tf.transpose(tf.div(heads, total), [1, 0, 2]), [m, d]) as tf.Tensor2D;
       x = tf.add(x, tf.add(tf.matMul(o, p(`block${l}/attn/Wo`) as tf.Tensor2D), p(`block${l}/attn/bo`)));
-      const a2 = layerNorm(x, p(`block${l}/ln2/gamma`), p(`block${l}/ln2/beta`));
-      const hidden = gelu(tf.add(tf.matMul(a2, p(`block${l}/mlp/W1`) as tf.Tensor2D), p(`block${l}/mlp/b1`)));
+      const hidden = gelu(affine(normalizeLastAxis(x), w.mlpIn));
       x = tf.add(x, tf.add(tf.matMul(hidden, p(`block${l}/mlp/W2`) as tf.Tensor2D), p(`block${l}/mlp/b2`)));
     }
-    return { k: newK, v: newV, logp: outputLogProbs(layerNorm(x, p('final/ln/gamma'), p('final/ln/beta'))) };
+    return { k: newK, v: newV, logp: tf.logSoftmax(affine(normalizeLastAxis(x), prefix.weights.output)) as tf.Tensor2D };
   };
-
-  const outputLogProbs = (h: tf.Tensor2D): tf.Tensor2D =>
-    tf.logSoftmax(tf.add(tf.matMul(h, p('output/W') as tf.Tensor2D), p('output/b'))) as tf.Tensor2D;
 
   const finish = async (
     prefix: SharedPrefix,
@@ -170,7 +205,8 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
       prefix.forEach(checkToken);
       const out = tf.tidy(() => {
         // One row, one position at a time: its own cache grows, then becomes the shared prefix.
-        const none: SharedPrefix = { length: 0, kT: [], v: [], refs: 0 };
+        const weights = prepare();
+        const none: SharedPrefix = { weights, length: 0, kT: [], v: [], refs: 0 };
         let k: tf.Tensor4D[] | null = null;
         let v: tf.Tensor4D[] | null = null;
         let logp = tf.logSoftmax(tf.reshape(p('output/b'), [1, V])) as tf.Tensor2D;
@@ -181,9 +217,9 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
           logp = r.logp;
         }
         const asPrefix = (c: tf.Tensor4D[] | null): tf.Tensor3D[] => (c ?? []).map((t) => tf.reshape(t, [H, prefix.length, dh]) as tf.Tensor3D);
-        return { kT: asPrefix(k).map((t) => tf.transpose(t, [0, 2, 1])), v: asPrefix(v), logp };
+        return { weights, kT: asPrefix(k).map((t) => tf.transpose(t, [0, 2, 1])), v: asPrefix(v), logp };
       });
-      const shared: SharedPrefix = { length: prefix.length, kT: out.kT, v: out.v, refs: 0 };
+      const shared: SharedPrefix = { weights: out.weights, length: prefix.length, kT: out.kT, v: out.v, refs: 0 };
       return finish(shared, null, null, prefix.length, out.logp, 1);
     },
     async advance(state: StateBatch, parents: Int32Array, tokens: Int32Array): Promise<StepResult> {
@@ -209,7 +245,7 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
       const st = checkState(state);
       st.disposed = true;
       tf.dispose([...(st.k ?? []), ...(st.v ?? [])]);
-      if (--st.prefix.refs === 0) tf.dispose([...st.prefix.kT, ...st.prefix.v]);
+      if (--st.prefix.refs === 0) tf.dispose([...st.prefix.kT, ...st.prefix.v, ...preparedTensors(st.prefix.weights)]);
     },
   };
 }
