@@ -6,6 +6,7 @@ import { embeddingForward } from './layers/embedding.js';
 import { gruForward } from './layers/gru.js';
 import { lstmForward } from './layers/lstm.js';
 import type { DropoutMasks, TapRecorder, TapSpec } from './layers/types.js';
+import { CELL_NAMES, type CellName } from './cell-names.js';
 import {
   transformerDropoutSites,
   transformerForward,
@@ -15,9 +16,7 @@ import {
   type TransformerShape,
 } from './transformer.js';
 
-/** The model kinds: recurrent (embedding -> `layers` recurrent layers -> dense output) or a decoder-only transformer. */
-export const CELL_NAMES = ['lstm', 'gru', 'transformer'] as const;
-export type CellName = (typeof CELL_NAMES)[number];
+export { CELL_NAMES, type CellName } from './cell-names.js';
 
 /** Shape of a language model: embedding -> `layers` recurrent layers or transformer blocks -> dense softmax output. */
 export interface LanguageModelConfig {

@@ -200,7 +200,7 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
     vocabSize: V,
     async start(prefix: readonly number[]): Promise<StepResult> {
       if (prefix.length > maxLength) {
-        throw new InvalidArgumentError(`a prefix of ${prefix.length} tokens is longer than the model's maxLength of ${maxLength} positions`);
+        throw new InvalidArgumentError(`a prefix of ${prefix.length} tokens is longer than the transformer's maxLength ${maxLength}`);
       }
       prefix.forEach(checkToken);
       const out = tf.tidy(() => {
@@ -227,7 +227,7 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
       const n = parents.length;
       if (tokens.length !== n) throw new InvalidArgumentError('parents and tokens must have the same length');
       if (st.positions >= maxLength) {
-        throw new InvalidArgumentError(`a prefix of ${st.positions + 1} tokens is longer than the model's maxLength of ${maxLength} positions`);
+        throw new InvalidArgumentError(`a prefix of ${st.positions + 1} tokens is longer than the transformer's maxLength ${maxLength}`);
       }
       for (let r = 0; r < n; r++) {
         const par = parents[r]!;

@@ -1,6 +1,7 @@
 import type { NonFinitePolicy } from '../dpsgd/non-finite.js';
 import type { AccountantName } from '../accountant/accountant.js';
 import type { OptimizerName } from '../dpsgd/optimizer-names.js';
+import type { CellName } from '../dpsgd/cell-names.js';
 import type { DocumentUnit, PrivacyUnit } from '../data/units.js';
 
 /**
@@ -44,11 +45,18 @@ export interface RunSettings {
   lowercase: boolean;
   /** Largest vocabulary size (special ids included). */
   maxVocab: number;
-  /** Recurrent cell of the language model. */
-  cell: 'lstm' | 'gru';
+  /** The language model: a recurrent cell, or 'transformer'. */
+  cell: CellName;
+  /** Embedding width (a transformer's equals hiddenSize). */
   embeddingDim: number;
+  /** Recurrent state size, or a transformer's width. */
   hiddenSize: number;
+  /** Recurrent layers or transformer blocks. */
   layers: number;
+  /** Transformer only: attention heads (dividing hiddenSize). */
+  heads?: number;
+  /** Transformer only: the MLP's hidden width. */
+  ffnSize?: number;
   /** Passes over the training data (may be fractional). */
   epochs: number;
   optimizer: OptimizerName;

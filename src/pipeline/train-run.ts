@@ -13,6 +13,7 @@ import { toPrettyJson } from '../util/json.js';
 import { secureRandom, seededRandom } from '../util/random.js';
 import type { RunConfig } from './run-config.js';
 import { prepareRunData, type RunData } from './run-data.js';
+import { checkCanariesFitTransformer } from './transformer-fit.js';
 import { readRunRecord, runPath, type RunRecord } from './run-folder.js';
 import { localEngine } from '../dpsgd/gradient-engine.js';
 import type { ParallelSession } from '../dpsgd/parallel/session.js';
@@ -114,7 +115,9 @@ export interface TrainRunHooks {
 
 /** Model shape of a run. */
 export function modelConfigOf(c: RunConfig, vocabSize: number): LanguageModelConfig {
-  return { vocabSize, embeddingDim: c.embeddingDim, hiddenSize: c.hiddenSize, layers: c.layers, cell: c.cell, dropout: c.dropout };
+  const base = { vocabSize, embeddingDim: c.embeddingDim, hiddenSize: c.hiddenSize, layers: c.layers, cell: c.cell, dropout: c.dropout };
+  // A transformer's position table covers the run's windows.
+  return c.cell === 'transformer' ? { ...base, heads: c.heads, ffnSize: c.ffnSize, maxLength: c.seqLength } : base;
 }
 
 /**
@@ -138,10 +141,15 @@ function historyUpToCheckpoint(dir: string): EpochRecord[] {
   }
 }
 
+/** A transformer run's heads, FFN width and position-table size (maxLength = its --seq-length); nothing for a recurrent run. */
+function transformerShapeOf(c: RunConfig): { heads?: number; ffnSize?: number; maxLength?: number } {
+  return c.cell === 'transformer' ? { heads: c.heads, ffnSize: c.ffnSize, maxLength: c.seqLength } : {};
+}
+
 /** The run's model shape must be the starting model's (InvalidArgumentError naming the first difference). */
 function checkStartingShape(config: RunConfig, start: StartingPoint): void {
   const have = start.model.config;
-  const want = { embeddingDim: config.embeddingDim, hiddenSize: config.hiddenSize, layers: config.layers, cell: config.cell };
+  const want = { embeddingDim: config.embeddingDim, hiddenSize: config.hiddenSize, layers: config.layers, cell: config.cell, ...transformerShapeOf(config) };
   for (const [k, v] of Object.entries(want)) {
     const h = have[k as keyof typeof want];
     if (h !== v) {
@@ -176,6 +184,12 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     );
   }
   const data = prepareRunData(config, start?.tokenizer);
+  try {
+    checkCanariesFitTransformer(config, data);
+  } catch (e) {
+    start?.model.dispose();
+    throw e;
+  }
   const isPrivate = config.mitigation === 'dp';
   const unitRun = units.privacyUnit !== 'window' && data.units ? data.units : null;
   const randomSource = config.secureRandom ? 'secure' : 'seeded';

@@ -11,7 +11,7 @@ import { MITIGATIONS, STUDY_MODES, isMitigation, type Mitigation, type PointMode
 
 
 /** Shared settings that presets leave unset (the one-run audit is off unless asked for). */
-const OPTIONAL_SHARED_KEYS = new Set(['fineTuneUnitDpRecipe', 'auditCanaries', 'auditRepeats', 'auditFormat', 'accountant', 'dataUnit', 'unitWindows', 'userMap', 'userPattern', 'naturalSecrets']);
+const OPTIONAL_SHARED_KEYS = new Set(['fineTuneUnitDpRecipe', 'auditCanaries', 'auditRepeats', 'auditFormat', 'accountant', 'dataUnit', 'unitWindows', 'userMap', 'userPattern', 'naturalSecrets', 'heads', 'ffnSize']);
 
 const AXIS_KEYS = new Set(['mitigations', 'dpEpsilons', 'dropoutRates', 'weightDecays', 'seeds', 'modes', 'scratchMitigations', 'scratchDpEpsilons', 'privacyUnits', 'windowDpEpsilons']);
 

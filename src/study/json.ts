@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
 import { ACCOUNTANT_NAMES } from '../accountant/accountant.js';
 import { OPTIMIZER_NAMES } from '../dpsgd/optimizer-names.js';
+import { CELL_NAMES } from '../dpsgd/cell-names.js';
 import { RUN_MODES } from '../pipeline/run-config.js';
 import { PRIVACY_UNITS } from '../data/units.js';
 import {
@@ -103,7 +104,10 @@ export function validateStudyPoint(value: unknown, where: string): StudyPoint {
     c.num(o, k, { min: 1, integer: true });
   }
   if (!(c.num(o, 'epochs') > 0)) c.fail('"epochs" must be > 0');
-  c.str(o, 'cell', ['lstm', 'gru']);
+  if (c.str(o, 'cell', CELL_NAMES) === 'transformer') {
+    c.num(o, 'heads', { min: 1, integer: true });
+    c.num(o, 'ffnSize', { min: 1, integer: true });
+  }
   c.str(o, 'optimizer', OPTIMIZER_NAMES);
   for (const k of ['learningRate', 'batchSize', 'clip', 'weightDecay']) c.num(o, k, { min: 0 });
   const delta = c.num(o, 'delta');

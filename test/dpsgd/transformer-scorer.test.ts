@@ -85,10 +85,10 @@ describe.each(['cpu', 'wasm'])('transformerScorer on %s', (backend) => {
     const atMax = await scorer.start(full);
     expect(gap(atMax, 0, full)).toBeLessThan(1e-5);
     for (const s of [nine.state, atMax.state]) {
-      await expect(scorer.advance(s, Int32Array.of(0), Int32Array.of(1))).rejects.toThrow(/10 tokens.*maxLength of 9/);
+      await expect(scorer.advance(s, Int32Array.of(0), Int32Array.of(1))).rejects.toThrow(/10 tokens.*maxLength 9/);
     }
     await expect(scorer.start([...full, 3])).rejects.toThrow(InvalidArgumentError);
-    await expect(scorer.start([...full, 3])).rejects.toThrow(/10 tokens.*maxLength of 9/);
+    await expect(scorer.start([...full, 3])).rejects.toThrow(/10 tokens.*maxLength 9/);
     for (const s of [eight.state, nine.state, atMax.state]) scorer.dispose(s);
     w.dispose();
   });

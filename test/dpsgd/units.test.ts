@@ -69,6 +69,7 @@ const cells: Array<[string, Partial<LanguageModelConfig>]> = [
   ['LSTM', { cell: 'lstm' }],
   ['GRU', { cell: 'gru' }],
   ['stacked GRU (2 layers)', { cell: 'gru', layers: 2 }],
+  ['transformer (2 blocks)', { cell: 'transformer', embeddingDim: 8, hiddenSize: 8, heads: 2, ffnSize: 12, layers: 2, maxLength: 4 }],
 ];
 
 describe.each(cells)('per-unit clipping, %s', (_label, config) => {

@@ -17,6 +17,7 @@ import { prepareRunData } from '../../pipeline/run-data.js';
 import { resolveUnits } from '../../pipeline/units.js';
 import { checkPrivacyUnit } from '../../data/units.js';
 import { unitSettingsFromFlags } from '../unit-flags.js';
+import { parseCell, resolveModelShape, type ModelShape } from '../../pipeline/model-shape.js';
 import type { CliIO } from '../io.js';
 import { guardStudyFolder } from '../out-folder.js';
 import { checkSlurmAvailable, mergeForCli, parseExecutor, printStudyStatus, runSlurmStudy, EXECUTORS } from '../study-slurm.js';
@@ -60,6 +61,12 @@ interface StudyFlags {
   dryRun?: boolean;
   status?: string;
   threads?: string;
+  // Model shape (issue 21)
+  cell?: string;
+  layers?: string;
+  hiddenSize?: string;
+  heads?: string;
+  ffnSize?: string;
 }
 
 function presetOf(f: StudyFlags): PresetName {
@@ -115,8 +122,21 @@ function overridesOf(f: StudyFlags): StudyOverrides {
     if (!o.privacyUnits?.some((u) => u !== 'window')) throw new InvalidArgumentError('--unit-windows applies to --privacy-unit document or user');
     o.unitWindows = parseInteger('--unit-windows', f.unitWindows, { min: 1 });
   }
+  Object.assign(o, modelShapeOverrides(f));
   // The other unit flags mean what they mean for `train` (run settings every point shares).
   return { ...o, ...unitSettingsFromFlags({ dataUnit: f.dataUnit, userMap: f.userMap, userPattern: f.userPattern }) };
+}
+
+/** The model shape every point uses when --cell, --layers, --hidden-size, --heads or --ffn-size is given (transformer defaults as for `train`). */
+function modelShapeOverrides(f: StudyFlags): StudyOverrides {
+  const given: Partial<ModelShape> = {};
+  if (f.cell !== undefined) given.cell = parseCell(f.cell);
+  if (f.layers !== undefined) given.layers = parseInteger('--layers', f.layers, { min: 1 });
+  if (f.hiddenSize !== undefined) given.hiddenSize = parseInteger('--hidden-size', f.hiddenSize, { min: 1 });
+  if (f.heads !== undefined) given.heads = parseInteger('--heads', f.heads, { min: 1 });
+  if (f.ffnSize !== undefined) given.ffnSize = parseInteger('--ffn-size', f.ffnSize, { min: 1 });
+  if (Object.keys(given).length === 0) return {};
+  return resolveModelShape(resolveStudyConfig(presetOf(f)).shared, given);
 }
 
 /** The point function for worker threads: the compiled module, when running from dist/. */
@@ -175,6 +195,11 @@ export function register(program: Command, io: CliIO): void {
     .option('--data-unit <unit>', 'group the data of every point by document or user without a unit-level DP point (default: the larger --privacy-unit)')
     .option('--user-map <file>', 'each document\'s user: a JSON object {"document-id": "user"} or TSV lines document-id<TAB>user')
     .option('--user-pattern <regex>', 'each document\'s user: the first capture group of this regular expression on the document id')
+    .option('--cell <cell>', 'the model of every point: lstm, gru or transformer (default: the preset\'s)')
+    .option('--layers <n>', 'recurrent layers or transformer blocks of every point (transformer default 2)')
+    .option('--hidden-size <n>', 'recurrent size or transformer width of every point (default: the preset\'s)')
+    .option('--heads <n>', 'transformer: attention heads (default 4)')
+    .option('--ffn-size <n>', 'transformer: MLP hidden width (default 4 x --hidden-size)')
     .option('--insertions <list>', 'canary insertion counts, e.g. 1,4,16,64')
     .option('--canary-format <format>', "e.g. 'the random number is {digits:6}'")
     .option('--concurrency <n>', 'points trained at once in worker threads (default: number of cores)')

@@ -8,6 +8,7 @@ import { OPTIMIZER_NAMES, isOptimizerName } from '../../dpsgd/optimizer-names.js
 import { ParallelSession } from '../../dpsgd/parallel/session.js';
 import { resolveStudyConfig } from '../../study/grid.js';
 import type { RunConfig } from '../../pipeline/run-config.js';
+import { parseCell, resolveModelShape } from '../../pipeline/model-shape.js';
 import { trainRun } from '../../pipeline/train-run.js';
 import { measureRun } from '../../pipeline/measure-run.js';
 import { InvalidArgumentError } from '../../util/errors.js';
@@ -42,6 +43,8 @@ interface TrainFlags {
   hiddenSize?: string;
   layers?: string;
   cell?: string;
+  heads?: string;
+  ffnSize?: string;
   seqLength?: string;
   seed?: string;
   initFrom?: string;
@@ -102,10 +105,9 @@ export function settingsFromFlags(f: TrainFlags): Partial<RunConfig> {
   if (f.embeddingDim !== undefined) s.embeddingDim = parseInteger('--embedding-dim', f.embeddingDim, { min: 1 });
   if (f.hiddenSize !== undefined) s.hiddenSize = parseInteger('--hidden-size', f.hiddenSize, { min: 1 });
   if (f.layers !== undefined) s.layers = parseInteger('--layers', f.layers, { min: 1 });
-  if (f.cell !== undefined) {
-    if (f.cell !== 'lstm' && f.cell !== 'gru') throw new InvalidArgumentError(`--cell must be lstm or gru, got '${f.cell}'`);
-    s.cell = f.cell;
-  }
+  if (f.cell !== undefined) s.cell = parseCell(f.cell);
+  if (f.heads !== undefined) s.heads = parseInteger('--heads', f.heads, { min: 1 });
+  if (f.ffnSize !== undefined) s.ffnSize = parseInteger('--ffn-size', f.ffnSize, { min: 1 });
   if (f.seqLength !== undefined) s.seqLength = parseInteger('--seq-length', f.seqLength, { min: 1 });
   if (f.seed !== undefined) {
     s.seed = parseInteger('--seed', f.seed);
@@ -137,7 +139,7 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
   // Fine-tuning: the model shape and text handling default to the starting run's.
   const start = f.initFrom !== undefined ? readRunRecord(resolve(f.initFrom), `--init-from ${f.initFrom}`).config : null;
   const d = start
-    ? { ...defaults, embeddingDim: start.embeddingDim, hiddenSize: start.hiddenSize, layers: start.layers, lowercase: start.lowercase, maxVocab: start.maxVocab }
+    ? { ...defaults, embeddingDim: start.embeddingDim, hiddenSize: start.hiddenSize, layers: start.layers, heads: start.heads, ffnSize: start.ffnSize, lowercase: start.lowercase, maxVocab: start.maxVocab }
     : defaults;
   if (start && f.cell !== undefined && f.cell !== start.cell) throw new InvalidArgumentError(`--cell ${f.cell}: the --init-from run uses ${start.cell}`);
   if (start && f.tokenizer !== undefined && f.tokenizer !== start.tokenizer) throw new InvalidArgumentError(`--tokenizer ${f.tokenizer}: the --init-from run uses ${start.tokenizer}`);
@@ -152,11 +154,12 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
   const tokenizer = s.tokenizer ?? start?.tokenizer ?? 'char';
   const dropout = s.dropout ?? 0;
   const weightDecay = s.weightDecay ?? 0;
+  // Transformer defaults (layers, heads, FFN width, embedding = width) fill what the flags leave out.
+  const shape = resolveModelShape({ ...d, cell: start ? start.cell : 'lstm' }, s);
   return {
     ...d,
     tokenizer,
     maxVocab: start ? start.maxVocab : DEFAULT_MAX_VOCAB[tokenizer],
-    cell: start ? start.cell : 'lstm',
     mode: s.initFrom !== undefined ? 'fine-tune' : 'scratch',
     dropout,
     weightDecay,
@@ -164,6 +167,7 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
     secureRandom: true,
     exposureEachEpoch: true,
     ...s,
+    ...shape,
     mitigation: isPrivate ? 'dp' : dropout > 0 ? 'dropout' : weightDecay > 0 ? 'weight-decay' : 'none',
   };
 }
@@ -179,7 +183,7 @@ const FLAG_OF: Partial<Record<keyof RunConfig, string>> = {
   insertions: '--insertions', noiseMultiplier: '--noise-multiplier', targetEpsilon: '--target-epsilon', clip: '--clip',
   samplingRate: '--sampling-rate', batchSize: '--batch-size', epochs: '--epochs', delta: '--delta', optimizer: '--optimizer',
   learningRate: '--learning-rate', dropout: '--dropout', weightDecay: '--weight-decay', embeddingDim: '--embedding-dim',
-  hiddenSize: '--hidden-size', layers: '--layers', cell: '--cell', seqLength: '--seq-length', seed: '--seed',
+  hiddenSize: '--hidden-size', layers: '--layers', cell: '--cell', heads: '--heads', ffnSize: '--ffn-size', seqLength: '--seq-length', seed: '--seed',
   initFrom: '--init-from', physicalBatchSize: '--physical-batch-size', accountant: '--accountant', nonFinite: '--non-finite',
   auditCanaries: '--audit-canaries', auditRepeats: '--audit-repeats', auditFormat: '--audit-format',
   privacyUnit: '--privacy-unit', dataUnit: '--data-unit', unitWindows: '--unit-windows', userMap: '--user-map', userPattern: '--user-pattern',
@@ -235,10 +239,12 @@ export function register(program: Command, io: CliIO): void {
     .option('--learning-rate <lr>', 'optimizer learning rate')
     .option('--dropout <rate>', 'dropout rate in [0, 1)')
     .option('--weight-decay <lambda>', 'L2 weight decay coefficient')
-    .option('--embedding-dim <n>', 'embedding size')
-    .option('--hidden-size <n>', 'recurrent layer size')
-    .option('--layers <n>', 'stacked recurrent layers')
-    .option('--cell <cell>', 'lstm or gru (default: "lstm")')
+    .option('--embedding-dim <n>', 'embedding size (a transformer\'s is its --hidden-size)')
+    .option('--hidden-size <n>', 'recurrent layer size, or the transformer\'s width')
+    .option('--layers <n>', 'stacked recurrent layers or transformer blocks (transformer default 2)')
+    .option('--cell <cell>', 'lstm, gru or transformer (a GPT-style decoder; its position table is --seq-length long) (default: "lstm")')
+    .option('--heads <n>', 'transformer: attention heads, dividing --hidden-size (default 4)')
+    .option('--ffn-size <n>', 'transformer: width of the MLP\'s hidden layer (default 4 x --hidden-size)')
     .option('--seq-length <n>', 'tokens per training window (one window = the DP privacy unit unless --privacy-unit)')
     .option(
       '--privacy-unit <unit>',

@@ -46,7 +46,7 @@ export interface PointEstimate {
 function modelKey(config: RunConfig, vocabSize: number): string {
   const m = modelConfigOf(config, vocabSize);
   // Dropout and weight decay cost next to nothing; the shape and DP's per-example work do.
-  return JSON.stringify([m.vocabSize, m.embeddingDim, m.hiddenSize, m.layers, m.cell, config.seqLength, config.mitigation === 'dp', config.physicalBatchSize]);
+  return JSON.stringify([m.vocabSize, m.embeddingDim, m.hiddenSize, m.layers, m.cell, m.heads, m.ffnSize, config.seqLength, config.mitigation === 'dp', config.physicalBatchSize]);
 }
 
 const now = (): number => performance.now() / 1000;
