@@ -11,7 +11,8 @@ import { languageModelScorer } from '../../src/dpsgd/scorer.js';
 import { transformerParameterShapes } from '../../src/dpsgd/transformer.js';
 import { closeSecretModel, openSecretModel } from '../../src/canary/secret-model.js';
 import { enumerateLogPerplexities, exactExposures } from '../../src/canary/exact.js';
-import { symbolsFromIndex } from '../../src/canary/format.js';
+import { extractSecrets } from '../../src/canary/extract.js';
+import { parseFormat, secretIndex, symbolsFromIndex } from '../../src/canary/format.js';
 import { seededRandom } from '../../src/util/random.js';
 import { contractShapes, randomContractWeights, type TinyTransformer } from './transformer-reference.js';
 
@@ -67,7 +68,7 @@ describe('languageModelScorer on a transformer LanguageModel', () => {
     });
   }
 
-  it('exact exposure over 4^4 secrets gives the same log-perplexities and ranks as a full forward per secret', async () => {
+  it('exact exposure and extraction over 4^4 secrets give the log-perplexities and ranks of a full forward per secret', async () => {
     const model = LanguageModel.fromWeights(CONFIG, randomContractWeights(TINY, 'tms-exposure'));
     const prefix = [7, 8, 1];
     const symbolIds = Int32Array.of(3, 4, 5, 6);
@@ -88,6 +89,15 @@ describe('languageModelScorer on a transformer LanguageModel', () => {
         // No other secret within float32 rounding of the canary, so the two counts must agree.
         expect(brute.filter((v) => Math.abs(v - brute[idx]!) < 1e-3).length).toBe(1);
         expect(ex[k]!.rank).toBe(brute.filter((v) => v <= brute[idx]!).length);
+      });
+      // The best-first search over the same tree finds every secret, most likely first, at the
+      // brute-force log-perplexity.
+      const res = await extractSecrets(sm, parseFormat('x {set:abcd:4}'), { maxQueries: 1e6, batchNodes: 9 });
+      expect(res.candidates.length).toBe(256);
+      const sorted = [...brute].sort((a, b) => a - b);
+      res.candidates.forEach((c, i) => {
+        expect(Math.abs(c.logPerplexityBits - brute[secretIndex(c.symbols, 4)]!)).toBeLessThan(1e-4);
+        expect(Math.abs(c.logPerplexityBits - sorted[i]!)).toBeLessThan(1e-4);
       });
     } finally {
       closeSecretModel(sm);
