@@ -67,8 +67,8 @@ function gelu(u: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * A Scorer (src/canary/scorer.ts) over a transformer language model (the contract in
- * model.ts): next-token log-probabilities in nats, dropout off. A state is a KV cache: per
+ * A Scorer (src/canary/scorer.ts) over a transformer language model (transformer.ts):
+ * next-token log-probabilities in nats, dropout off. A state is a KV cache: per
  * layer, the keys and values of every position so far. The prefix run by start() is cached
  * once, [heads, P, dh] per layer, and shared by all batches advanced from it; each row holds
  * only its own positions after the prefix, [heads, rows, s, dh], so advance() gathers O(rows s d)
