@@ -17,7 +17,7 @@ type Affine = {
  * k and v apart (slicing one [rows, 3d] product costs more), 1/sqrt(dh) folded into q.
  */
 type PreparedWeights = {
-  readonly layers: Array<{ q: Affine; k: Affine; v: Affine; mlpIn: Affine }>;
+  readonly layers: Array<{ qkv: Affine; mlpIn: Affine }>;
   readonly output: Affine;
 };
 
@@ -51,7 +51,7 @@ function affine(x: tf.Tensor2D, a: Affine): tf.Tensor2D {
 }
 
 function preparedTensors(w: PreparedWeights): tf.Tensor[] {
-  return [...w.layers.flatMap((l) => [l.q, l.k, l.v, l.mlpIn]), w.output].flatMap((a) => [a.W, a.b]);
+  return [...w.layers.flatMap((l) => [l.qkv, l.mlpIn]), w.output].flatMap((a) => [a.W, a.b]);
 }
 
 const GELU_C1 = 2 * Math.sqrt(2 / Math.PI);
@@ -87,8 +87,8 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
   const p = param;
   const states = new WeakSet<StateBatch>();
 
-  /** LayerNorm `ln`'s gain and shift folded into the product W, b after it, times `factor`. */
-  const fold = (ln: string, W: tf.Tensor2D, b: tf.Tensor1D, factor = 1): Affine => {
+  /** LayerNorm `ln`'s gain and shift folded into the product W, b after it, times `factor` (per column). */
+  const fold = (ln: string, W: tf.Tensor2D, b: tf.Tensor1D, factor: number | tf.Tensor1D = 1): Affine => {
     const gamma = tf.reshape(p(`${ln}/gamma`), [d, 1]);
     const beta = tf.reshape(p(`${ln}/beta`), [1, d]);
     return {
@@ -97,24 +97,22 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
     };
   };
 
-  const prepare = (): PreparedWeights => ({
-    layers: Array.from({ length: L }, (_, l) => {
-      const Wqkv = p(`block${l}/attn/Wqkv`) as tf.Tensor2D;
-      const bqkv = p(`block${l}/attn/bqkv`) as tf.Tensor1D;
-      const part = (i: number, factor: number): Affine =>
-        fold(`block${l}/ln1`, tf.slice(Wqkv, [0, i * d], [d, d]), tf.slice(bqkv, [i * d], [d]), factor);
-      return {
-        q: part(0, scale),
-        k: part(1, 1),
-        v: part(2, 1),
-        mlpIn: fold(`block${l}/ln2`, p(`block${l}/mlp/W1`) as tf.Tensor2D, p(`block${l}/mlp/b1`) as tf.Tensor1D),
-      };
-    }),
-    output: fold('final/ln', p('output/W') as tf.Tensor2D, p('output/b') as tf.Tensor1D),
-  });
+  const prepare = (): PreparedWeights => {
+    // 1/sqrt(dh) of the scores on the q columns.
+    const qScale = tf.concat([tf.fill([d], scale), tf.ones([2 * d])]) as tf.Tensor1D;
+    return {
+      layers: Array.from({ length: L }, (_, l) => {
+        return {
+          qkv: fold(`block${l}/ln1`, p(`block${l}/attn/Wqkv`) as tf.Tensor2D, p(`block${l}/attn/bqkv`) as tf.Tensor1D, qScale),
+          mlpIn: fold(`block${l}/ln2`, p(`block${l}/mlp/W1`) as tf.Tensor2D, p(`block${l}/mlp/b1`) as tf.Tensor1D),
+        };
+      }),
+      output: fold('final/ln', p('output/W') as tf.Tensor2D, p('output/b') as tf.Tensor1D),
+    };
+  };
 
-  /** Heads [H, rows, dh] of a [rows, d] product. */
-  const toHeads = (x: tf.Tensor2D): tf.Tensor3D => tf.transpose(tf.reshape(x, [x.shape[0], H, dh]), [1, 0, 2]);
+  /** [3, H, rows, dh] (q, k, v by heads) of a [rows, 3d] product. */
+  const toHeads = (x: tf.Tensor2D): tf.Tensor4D => tf.transpose(tf.reshape(x, [x.shape[0], 3, H, dh]), [1, 2, 0, 3]);
 
   /**
    * Position `pos` for m rows fed `tokens`: the rows' own earlier keys and values (per layer
@@ -136,11 +134,8 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
       const w = prefix.weights.layers[l]!;
       const perToken = l === 0 && inputs !== null;
       const a = normalizeLastAxis(perToken ? inputs : x);
-      const [q, k, v] = [w.q, w.k, w.v].map((part) => (perToken ? tf.gather(toHeads(affine(a, part)), tok, 1) : toHeads(affine(a, part)))) as [
-        tf.Tensor3D,
-        tf.Tensor3D,
-        tf.Tensor3D,
-      ];
+      const qkv = toHeads(affine(a, w.qkv));
+      const [q, k, v] = tf.unstack(perToken ? tf.gather(qkv, tok, 2) : qkv) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
       const kNew = tf.reshape(k, [H, m, 1, dh]) as tf.Tensor4D;
       const vNew = tf.reshape(v, [H, m, 1, dh]) as tf.Tensor4D;
       const kOwn = ks ? (tf.concat([ks[l]!, kNew], 2) as tf.Tensor4D) : kNew;
