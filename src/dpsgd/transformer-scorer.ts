@@ -4,8 +4,8 @@ import { InvalidArgumentError } from '../util/errors.js';
 import { normalizeLastAxis } from './layers/layer-norm.js';
 import type { TransformerShape } from './transformer.js';
 
-/** A product x W + b by prepared weights. */
 // Types, not interfaces: tf.tidy returns them (a TensorContainer needs an index signature).
+/** A product x W + b by prepared weights. */
 type Affine = {
   readonly W: tf.Tensor2D;
   readonly b: tf.Tensor1D;
@@ -13,8 +13,8 @@ type Affine = {
 
 /**
  * The products after a LayerNorm, prepared once per start(): the LayerNorm's gain and shift
- * folded in (LN(x) W + b = xhat (diag(gamma) W) + (beta W + b)), so a step only normalises; q,
- * k and v apart (slicing one [rows, 3d] product costs more), 1/sqrt(dh) folded into q.
+ * folded in (LN(x) W + b = xhat (diag(gamma) W) + (beta W + b)), so a step only normalises;
+ * 1/sqrt(dh) folded into the q columns of qkv.
  */
 type PreparedWeights = {
   readonly layers: Array<{ qkv: Affine; mlpIn: Affine }>;
