@@ -5,6 +5,7 @@
  * (seeded), in the same process, timed interleaved (one warm-up each, then LSTM, transformer,
  * transformer, LSTM, ...; medians). Target: transformer <= 3x the LSTM. Also a 20,000-query
  * extraction search with each (rows/s). Both walk the same tree: 111,110 rows advanced.
+ * BENCH_REPS (default 2) sets the number of timed rounds.
  */
 import { initBackend } from '../src/dpsgd/backend.js';
 import { LanguageModel, type LanguageModelConfig } from '../src/dpsgd/model.js';
