@@ -22,11 +22,11 @@ import { DataParallelPool } from '../src/dpsgd/parallel/pool.js';
 
 export const name = 'exposure';
 
-const CONFIG = { vocabSize: 64, embeddingDim: 32, hiddenSize: 128, layers: 1, cell: 'lstm' as const, dropout: 0 };
-const FORMAT = parseFormat('the random number is {digits:6}');
+export const CONFIG = { vocabSize: 64, embeddingDim: 32, hiddenSize: 128, layers: 1, cell: 'lstm' as const, dropout: 0 };
+export const FORMAT = parseFormat('the random number is {digits:6}');
 // Token ids: a 21-token prefix (one per character, like a char-level tokenizer) and the digits.
-const PREFIX = Array.from({ length: FORMAT.prefix.length }, (_, i) => 20 + (FORMAT.prefix.charCodeAt(i) % 40));
-const DIGIT_IDS = Int32Array.from({ length: 10 }, (_, i) => 2 + i);
+export const PREFIX = Array.from({ length: FORMAT.prefix.length }, (_, i) => 20 + (FORMAT.prefix.charCodeAt(i) % 40));
+export const DIGIT_IDS = Int32Array.from({ length: 10 }, (_, i) => 2 + i);
 
 export async function run(): Promise<Record<string, unknown>> {
   const backend = await initBackend();

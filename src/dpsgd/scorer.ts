@@ -3,7 +3,7 @@ import type { Scorer, StateBatch, StepResult } from '../canary/scorer.js';
 import { gruCell } from './layers/gru.js';
 import { lstmCell } from './layers/lstm.js';
 import type { LanguageModel } from './model.js';
-import { transformerFullScorer } from './transformer-full-scorer.js';
+import { transformerScorer } from './transformer-scorer.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
 /** Recurrent state of a batch: h (and c for LSTM) per layer, [size, H] each. */
@@ -19,6 +19,7 @@ interface LmStateBatch extends StateBatch {
  * (the model was never trained to predict a first token without input, so those
  * probabilities are just softmax(output bias)). advance() gathers the parent rows and runs
  * one step for the whole batch in a few tensor ops; thousands of rows per call are fine.
+ * A transformer is scored with a KV cache (transformer-scorer.ts).
  *
  * ```ts
  * import { LanguageModel, initBackend, makeWindows } from 'dp-canary/dpsgd';
@@ -34,8 +35,10 @@ interface LmStateBatch extends StateBatch {
  */
 export function languageModelScorer(model: LanguageModel): Scorer {
   const c = model.config;
-  // Full forward per step until the KV-cache scorer replaces it.
-  if (c.cell === 'transformer') return transformerFullScorer(model);
+  if (c.cell === 'transformer') {
+    const shape = { vocabSize: c.vocabSize, hiddenSize: c.hiddenSize, layers: c.layers, heads: c.heads!, ffnSize: c.ffnSize!, maxLength: c.maxLength! };
+    return transformerScorer(shape, (name) => model.param(name));
+  }
   const H = c.hiddenSize;
   const V = c.vocabSize;
   const isLstm = c.cell === 'lstm';

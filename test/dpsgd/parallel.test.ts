@@ -261,11 +261,14 @@ describe('a worker that dies', () => {
 });
 
 describe('exact enumeration on worker threads', () => {
-  it('equals the one-thread enumeration of the same model', async () => {
+  it.each([
+    { vocabSize: 9, embeddingDim: 4, hiddenSize: 5, layers: 1, cell: 'gru' as const, dropout: 0 },
+    { vocabSize: 9, embeddingDim: 8, hiddenSize: 8, layers: 2, cell: 'transformer' as const, heads: 2, ffnSize: 12, maxLength: 8, dropout: 0 },
+  ])('equals the one-thread enumeration of the same model ($cell)', async (config) => {
     const { openSecretModel, closeSecretModel } = await import('../../src/canary/secret-model.js');
     const { enumerateLogPerplexities } = await import('../../src/canary/exact.js');
     const { languageModelScorer } = await import('../../src/dpsgd/scorer.js');
-    const model = LanguageModel.create({ vocabSize: 9, embeddingDim: 4, hiddenSize: 5, layers: 1, cell: 'gru', dropout: 0 }, seededRandom('enum'));
+    const model = LanguageModel.create(config, seededRandom('enum'));
     const symbols = Int32Array.from([2, 3, 4, 5, 6]);
     const prefix = [1, 7, 8];
     const sm = await openSecretModel(languageModelScorer(model), prefix, symbols, 4);

@@ -142,7 +142,7 @@ describe('transformer forward', () => {
   });
 });
 
-describe('transformer scorer (full forward per step)', () => {
+describe('transformer scorer', () => {
   it('gives the forward pass\'s next-token log-probabilities along a prefix, softmax(output/b) for the empty prefix, and refuses prefixes past maxLength', async () => {
     const model = tinyTransformer();
     const scorer = languageModelScorer(model);
