@@ -34,14 +34,14 @@ function bisect(eps: (s: number) => number, target: number, lo: number, hi: numb
 }
 
 /**
- * Smallest noise multiplier sigma whose epsilon (nats, at delta, RDP accountant, tight
+ * The RDP half of calibrateNoise (calibrate-noise.ts; use that): smallest noise multiplier sigma whose epsilon (nats, at delta, RDP accountant, tight
  * conversion) for `steps` steps at sampling rate q is <= targetEpsilon, to 1e-7 relative in sigma
  * (bracketing, then bisection on the monotone map sigma -> epsilon). The returned sigma always
  * satisfies epsilon(sigma) <= targetEpsilon; `epsilon` is that value. With q = 0 or steps = 0
  * nothing is spent and sigma = 0 is returned. Throws InvalidArgumentError on invalid arguments or when even
  * sigma = 1e6 does not reach the target (targets below what the orders can certify).
  */
-export function calibrateNoiseMultiplier(o: {
+export function calibrateRdp(o: {
   targetEpsilon: number;
   samplingRate: number;
   steps: number;
@@ -111,11 +111,11 @@ function search(eps: (s: number) => number, target: number, delta: number, steps
 }
 
 /**
- * Largest number of steps T such that T steps at sampling rate q and noise multiplier sigma
+ * The RDP half of maxStepsForBudget (calibrate-noise.ts; use that): largest number of steps T such that T steps at sampling rate q and noise multiplier sigma
  * keep epsilon (nats, at delta) <= targetEpsilon. 0 if even one step exceeds it; Infinity if no
  * number of steps does (q = 0). Throws InvalidArgumentError on invalid arguments.
  */
-export function maxStepsForBudget(o: {
+export function maxStepsRdp(o: {
   targetEpsilon: number;
   samplingRate: number;
   noiseMultiplier: number;
