@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from '../util/errors.js';
 import { isAccountantName, type AccountantName } from './accountant.js';
-import { bisectDown } from './bisect.js';
+import { bisectDown, largestFitting } from './bisect.js';
 import { calibrateRdp, maxStepsRdp } from './calibrate.js';
 import { calibratePld } from './calibrate-pld.js';
 import { ledgerEpsilon, PrivacyLedger } from './ledger.js';
@@ -150,24 +150,5 @@ export function maxStepsForBudget(o: StepsBudget): number {
       : ledgerEpsilon(count === 0 ? base : base.compose({ samplingRate: o.samplingRate, noiseMultiplier: o.noiseMultiplier, count }), o.delta, accountant, o.pld).epsilon;
   if (eps(0) > o.targetEpsilon) return 0;
   if (o.samplingRate === 0) return limit;
-  // Bracket: eps(lo) <= target < eps(hi), or the limit fits.
-  let lo = 0;
-  let hi: number;
-  if (limit !== Infinity) {
-    if (eps(limit) <= o.targetEpsilon) return limit;
-    hi = limit;
-  } else {
-    hi = 1;
-    while (eps(hi) <= o.targetEpsilon) {
-      lo = hi;
-      hi *= 2;
-      if (hi > Number.MAX_SAFE_INTEGER) return Infinity;
-    }
-  }
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (eps(mid) <= o.targetEpsilon) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+  return largestFitting((n) => eps(n) <= o.targetEpsilon, 0, limit);
 }

@@ -3,7 +3,7 @@ import { epsilonFromRdp } from './conversion.js';
 import { DEFAULT_ORDERS } from './orders.js';
 import { sampledGaussianRdp, singleStepRdp, singleStepRdpUpperFast } from './rdp.js';
 import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkOrders, checkSamplingRate, checkSteps } from './validate.js';
-import { bisectDown } from './bisect.js';
+import { bisectDown, largestFitting } from './bisect.js';
 
 /** Relative width at which the noise-multiplier bisection stops (10x finer than promised). */
 const SIGMA_REL_TOL = 1e-7;
@@ -136,17 +136,5 @@ export function maxStepsRdp(o: {
   const eps = (t: number): number =>
     epsilonFromRdp(orders, one.map((r) => (r === 0 ? 0 : r * t * up)), o.delta).epsilon;
   if (eps(1) > o.targetEpsilon) return 0;
-  let lo = 1;
-  let hi = 2;
-  while (eps(hi) <= o.targetEpsilon) {
-    lo = hi;
-    hi *= 2;
-    if (hi > Number.MAX_SAFE_INTEGER) return Infinity;
-  }
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (eps(mid) <= o.targetEpsilon) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+  return largestFitting((t) => eps(t) <= o.targetEpsilon, 1);
 }
