@@ -10,9 +10,9 @@ import {
   DEFAULT_ORDERS,
   PldAccountant,
   PrivacyLedger,
+  ledgerEpsilon,
   RdpAccountant,
-  calibrateNoiseMultiplier,
-  calibrateNoiseMultiplierPld,
+  calibrateNoise,
   dpSgdEvent,
 } from '../src/accountant/index.js';
 import { clearRdpCache } from '../src/accountant/rdp.js';
@@ -39,7 +39,7 @@ function cpuMs(f: () => void): number {
 }
 
 function epsilonFor(sigma: number): number {
-  return PrivacyLedger.empty().compose({ samplingRate: Q, noiseMultiplier: sigma, count: STEPS }).epsilon(DELTA).epsilon;
+  return ledgerEpsilon(PrivacyLedger.empty().compose({ samplingRate: Q, noiseMultiplier: sigma, count: STEPS }), DELTA).epsilon;
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -62,7 +62,7 @@ export async function run(): Promise<Record<string, unknown>> {
   clearRdpCache();
   let calib = { noiseMultiplier: 0, epsilon: 0 };
   const calibrateMs = ms(() => {
-    calib = calibrateNoiseMultiplier({ targetEpsilon: 2, samplingRate: Q, steps: STEPS, delta: DELTA });
+    calib = calibrateNoise({ targetEpsilon: 2, samplingRate: Q, steps: STEPS, delta: DELTA });
   });
 
   console.log(`epsilon, ${STEPS} steps, q = ${Q.toPrecision(4)}, sigma = 1.1, delta = ${DELTA}, ${DEFAULT_ORDERS.length} orders: ${eps.toFixed(4)} nats`);
@@ -114,9 +114,9 @@ function pldFigures(): Record<string, number> {
   const pldCpuMs = median(cpu);
   let calPld = { noiseMultiplier: 0, epsilon: 0 };
   const calPldMs = ms(() => {
-    calPld = calibrateNoiseMultiplierPld({ targetEpsilon: 1, samplingRate: Q, steps: MNIST_STEPS, delta: DELTA });
+    calPld = calibrateNoise({ accountant: 'pld', targetEpsilon: 1, samplingRate: Q, steps: MNIST_STEPS, delta: DELTA });
   });
-  const calRdp = calibrateNoiseMultiplier({ targetEpsilon: 1, samplingRate: Q, steps: MNIST_STEPS, delta: DELTA });
+  const calRdp = calibrateNoise({ targetEpsilon: 1, samplingRate: Q, steps: MNIST_STEPS, delta: DELTA });
   console.log(
     `PLD accountant, MNIST (q = ${Q.toPrecision(4)}, sigma 1.1, ${MNIST_STEPS} steps, delta ${DELTA}): epsilon ${pld.epsilon.toFixed(4)} ` +
       `(grid ${pld.interval} nats) vs RDP ${rdp.toFixed(4)} = ${(pld.epsilon / rdp).toFixed(3)}   target <= 2.40 ${pld.epsilon <= 2.4 ? 'OK' : 'MISSED'}`,

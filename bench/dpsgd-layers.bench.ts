@@ -26,7 +26,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../src/dpsgd/backend.js';
-import { privatizeGradient } from '../src/dpsgd/noise.js';
+import { privatizeGradient } from '../src/dpsgd/step-stages.js';
 import { fastClippedChunk, plainChunk, tapsPlainChunk } from '../src/dpsgd/user-model/gradient.js';
 import { perExampleLoss } from '../src/dpsgd/user-model/losses.js';
 import { causalSelfAttention, positionEmbedding } from '../src/dpsgd/user-model/transformer-layers/index.js';

@@ -32,8 +32,8 @@ export {
   RdpAccountant,
   PldAccountant,
   PrivacyLedger,
-  calibrateNoiseMultiplier,
-  calibrateNoiseMultiplierPld,
+  ledgerEpsilon,
+  calibrateNoise,
   maxStepsForBudget,
 } from './accountant/index.js';
 

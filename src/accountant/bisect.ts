@@ -27,3 +27,33 @@ export function bisectDown<T>(
   }
   return { hi, atHi };
 }
+
+/**
+ * The largest integer n in [lo, limit] with fits(n), for a `fits` that holds up to some count
+ * and fails beyond it (steps against a budget); fits(lo) must hold. With a finite limit that
+ * fits, the limit; else doubling from lo brackets the answer and bisection finds it. Infinity
+ * when no limit is given and fits holds up to 2^53. Every step-count search shares it.
+ *
+ * @example
+ * largestFitting((n) => n * n <= 50, 0); // 7
+ */
+export function largestFitting(fits: (n: number) => boolean, lo: number, limit = Infinity): number {
+  let hi: number;
+  if (limit !== Infinity) {
+    if (fits(limit)) return limit;
+    hi = limit;
+  } else {
+    hi = Math.max(1, lo * 2);
+    while (fits(hi)) {
+      lo = hi;
+      hi *= 2;
+      if (hi > Number.MAX_SAFE_INTEGER) return Infinity;
+    }
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}

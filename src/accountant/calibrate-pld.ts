@@ -1,5 +1,5 @@
 import { PldAccountant, type AccountantName } from './accountant.js';
-import { calibrateNoiseMultiplier } from './calibrate.js';
+import { calibrateRdp } from './calibrate.js';
 import { dpSgdEvent } from './events.js';
 import type { PldOptions } from './pld/index.js';
 import { checkDelta, checkEpsilon, checkSamplingRate, checkSteps } from './validate.js';
@@ -15,14 +15,9 @@ const SIGMA_REL_TOL = 1e-4;
  * bisects downwards on the PLD figure computed on one grid: the grid the automatic refinement
  * picks at the RDP sigma (or options.interval). The returned epsilon is the certified figure at
  * the returned sigma; `accountant` says which bound it is (RDP where the PLD cannot certify).
- * Throws InvalidArgumentError as calibrateNoiseMultiplier does.
- *
- * ```ts
- * import { calibrateNoiseMultiplierPld } from 'dp-canary/accountant';
- * calibrateNoiseMultiplierPld({ targetEpsilon: 3, samplingRate: 0.01, steps: 1000, delta: 1e-5 }); // sigma
- * ```
+ * Throws InvalidArgumentError as calibrateRdp does. The PLD half of calibrateNoise (calibrate-noise.ts; use that).
  */
-export function calibrateNoiseMultiplierPld(o: {
+export function calibratePld(o: {
   targetEpsilon: number;
   samplingRate: number;
   steps: number;
@@ -33,7 +28,7 @@ export function calibrateNoiseMultiplierPld(o: {
   checkSamplingRate(o.samplingRate);
   checkSteps(o.steps);
   checkDelta(o.delta);
-  const rdp = calibrateNoiseMultiplier(o);
+  const rdp = calibrateRdp(o);
   if (o.samplingRate === 0 || o.steps === 0) return { noiseMultiplier: 0, epsilon: 0, accountant: 'pld' };
   const at = (sigma: number, options: PldOptions) =>
     new PldAccountant(options).compose(dpSgdEvent(o.samplingRate, sigma, o.steps)).epsilon(o.delta);

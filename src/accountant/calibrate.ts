@@ -3,7 +3,7 @@ import { epsilonFromRdp } from './conversion.js';
 import { DEFAULT_ORDERS } from './orders.js';
 import { sampledGaussianRdp, singleStepRdp, singleStepRdpUpperFast } from './rdp.js';
 import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkOrders, checkSamplingRate, checkSteps } from './validate.js';
-import { bisectDown } from './bisect.js';
+import { bisectDown, largestFitting } from './bisect.js';
 
 /** Relative width at which the noise-multiplier bisection stops (10x finer than promised). */
 const SIGMA_REL_TOL = 1e-7;
@@ -34,20 +34,14 @@ function bisect(eps: (s: number) => number, target: number, lo: number, hi: numb
 }
 
 /**
- * Smallest noise multiplier sigma whose epsilon (nats, at delta, RDP accountant, tight
+ * The RDP half of calibrateNoise (calibrate-noise.ts; use that): smallest noise multiplier sigma whose epsilon (nats, at delta, RDP accountant, tight
  * conversion) for `steps` steps at sampling rate q is <= targetEpsilon, to 1e-7 relative in sigma
  * (bracketing, then bisection on the monotone map sigma -> epsilon). The returned sigma always
  * satisfies epsilon(sigma) <= targetEpsilon; `epsilon` is that value. With q = 0 or steps = 0
  * nothing is spent and sigma = 0 is returned. Throws InvalidArgumentError on invalid arguments or when even
  * sigma = 1e6 does not reach the target (targets below what the orders can certify).
- *
- * ```ts
- * import { calibrateNoiseMultiplier } from 'dp-canary/accountant';
- * // The smallest sigma for which 14,063 steps at q = 256 / 60000 spend at most epsilon 3:
- * calibrateNoiseMultiplier({ targetEpsilon: 3, samplingRate: 256 / 60000, steps: 14063, delta: 1e-5 }); // 1.014
- * ```
  */
-export function calibrateNoiseMultiplier(o: {
+export function calibrateRdp(o: {
   targetEpsilon: number;
   samplingRate: number;
   steps: number;
@@ -117,7 +111,7 @@ function search(eps: (s: number) => number, target: number, delta: number, steps
 }
 
 /**
- * Largest number of steps T such that T steps at sampling rate q and noise multiplier sigma
+ * The RDP half of maxStepsForBudget (calibrate-noise.ts; use that): largest number of steps T such that T steps at sampling rate q and noise multiplier sigma
  * keep epsilon (nats, at delta) <= targetEpsilon. 0 if even one step exceeds it; Infinity if no
  * number of steps does (q = 0). Throws InvalidArgumentError on invalid arguments.
  *
@@ -126,7 +120,7 @@ function search(eps: (s: number) => number, target: number, delta: number, steps
  * maxStepsForBudget({ targetEpsilon: 3, samplingRate: 0.01, noiseMultiplier: 1.1, delta: 1e-5 }); // steps
  * ```
  */
-export function maxStepsForBudget(o: {
+export function maxStepsRdp(o: {
   targetEpsilon: number;
   samplingRate: number;
   noiseMultiplier: number;
@@ -147,17 +141,5 @@ export function maxStepsForBudget(o: {
   const eps = (t: number): number =>
     epsilonFromRdp(orders, one.map((r) => (r === 0 ? 0 : r * t * up)), o.delta).epsilon;
   if (eps(1) > o.targetEpsilon) return 0;
-  let lo = 1;
-  let hi = 2;
-  while (eps(hi) <= o.targetEpsilon) {
-    lo = hi;
-    hi *= 2;
-    if (hi > Number.MAX_SAFE_INTEGER) return Infinity;
-  }
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (eps(mid) <= o.targetEpsilon) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+  return largestFitting((t) => eps(t) <= o.targetEpsilon, 1);
 }

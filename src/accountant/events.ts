@@ -132,9 +132,9 @@ export interface SampledGaussianEvent {
  * A validated, frozen event. Throws InvalidArgumentError on q outside [0, 1], sigma < 0, count not an integer >= 1.
  *
  * ```ts
- * import { PrivacyLedger, sampledGaussianEvent } from 'dp-canary/accountant';
+ * import { PrivacyLedger, ledgerEpsilon, sampledGaussianEvent } from 'dp-canary/accountant';
  * const ledger = PrivacyLedger.empty().compose(sampledGaussianEvent(0.01, 1.1, 1000));
- * ledger.epsilon(1e-5).epsilon;
+ * ledgerEpsilon(ledger, 1e-5).epsilon;
  * ```
  */
 export function sampledGaussianEvent(samplingRate: number, noiseMultiplier: number, count = 1): SampledGaussianEvent {

@@ -36,6 +36,5 @@ export {
   type DeltaResult,
 } from './accountant.js';
 export type { PldOptions, PldFigure } from './pld/index.js';
-export { PrivacyLedger, type LedgerJson } from './ledger.js';
-export { calibrateNoiseMultiplier, maxStepsForBudget } from './calibrate.js';
-export { calibrateNoiseMultiplierPld } from './calibrate-pld.js';
+export { PrivacyLedger, ledgerEpsilon, ledgerDelta, type LedgerJson } from './ledger.js';
+export { calibrateNoise, maxStepsForBudget, type NoiseTarget, type NoiseCalibration, type StepsBudget } from './calibrate-noise.js';

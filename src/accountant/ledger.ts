@@ -1,6 +1,10 @@
+/**
+ * The privacy ledger: a record of what a run released (privacy events) and why (provenance).
+ * It does no privacy math: epsilon and delta come from an accountant, through
+ * {@link ledgerEpsilon} / {@link ledgerDelta} or createAccountant(name).compose(ledger.event()).
+ */
 import { InvalidArgumentError } from '../util/errors.js';
-import { createAccountant, phasesRdp, pushPhase, type AccountantName, type EpsilonResult } from './accountant.js';
-import { classicEpsilonFromRdp, deltaFromRdp, epsilonFromRdp } from './conversion.js';
+import { createAccountant, pushPhase, type AccountantName, type DeltaResult, type EpsilonResult } from './accountant.js';
 import {
   composedEvent,
   dpSgdEvent,
@@ -14,16 +18,16 @@ import {
   type DpEvent,
   type SampledGaussianEvent,
 } from './events.js';
-import { DEFAULT_ORDERS } from './orders.js';
 import type { PldOptions } from './pld/index.js';
 
 /**
- * On-disk form of a ledger: the events only, no accountant. Each event is a DpEvent (see
- * events.ts); a training run writes one self-composed Poisson-sampled Gaussian per phase, a
- * non-private run one non-private event.
+ * On-disk form of a ledger: its events (DpEvent values; a training run writes one
+ * self-composed Poisson-sampled Gaussian per phase, a non-private run one non-private event)
+ * and, only when there is any, its provenance (one line per entry, in order).
  */
 export interface LedgerJson {
   readonly events: DpEvent[];
+  readonly provenance?: string[];
 }
 
 /** The form written before privacy events were values (still read). */
@@ -34,18 +38,21 @@ export interface LegacyLedgerJson {
 
 /**
  * An immutable record of the private steps taken: phases of sampled-Gaussian steps (consecutive
- * steps with equal q and sigma merged), or non-private. It holds no accountant; epsilon() and
- * friends are the RDP accountant's figures, epsilonWith() asks either accountant.
+ * steps with equal q and sigma merged), whether anything non-private was released, and where
+ * the entries came from (e.g. "starting run runs/a", "3 steps charged after a crash").
  */
 export class PrivacyLedger {
-  /** The phases, in order. */
-  readonly events: readonly SampledGaussianEvent[];
+  /** The sampled-Gaussian phases, in order. */
+  readonly phases: readonly SampledGaussianEvent[];
   /** True when a non-private event was recorded (no finite guarantee). */
   readonly nonPrivate: boolean;
+  /** Why entries were added, in order (empty for an ordinary run). */
+  readonly provenance: readonly string[];
 
-  private constructor(events: readonly SampledGaussianEvent[], nonPrivate = false) {
-    this.events = Object.freeze(events.slice());
+  private constructor(phases: readonly SampledGaussianEvent[], nonPrivate = false, provenance: readonly string[] = []) {
+    this.phases = Object.freeze(phases.slice());
     this.nonPrivate = nonPrivate;
+    this.provenance = Object.freeze(provenance.slice());
   }
 
   static empty(): PrivacyLedger {
@@ -57,63 +64,47 @@ export class PrivacyLedger {
     return new PrivacyLedger([], true);
   }
 
-  /** New ledger with the phase added (merged into the last phase when q and sigma are equal). */
-  compose(event: SampledGaussianEvent): PrivacyLedger {
-    const e = sampledGaussianEvent(event.samplingRate, event.noiseMultiplier, event.count);
-    const phases = this.events.slice();
-    pushPhase(phases, e);
-    return new PrivacyLedger(phases, this.nonPrivate);
+  /**
+   * New ledger with `event` added: a DpEvent (validated; InvalidArgumentError naming the bad
+   * field, or for what no accountant can bound) or `count` sampled-Gaussian steps
+   * {samplingRate, noiseMultiplier, count}. A phase equal in q and sigma to the last one is
+   * merged into it. `why`, when given, is appended to the provenance.
+   *
+   * @example
+   * const l = PrivacyLedger.empty().compose({ samplingRate: 0.01, noiseMultiplier: 1.1, count: 1000 });
+   * ledgerEpsilon(l, 1e-5).epsilon; // RDP epsilon (nats) of 1,000 steps
+   */
+  compose(event: DpEvent | SampledGaussianEvent, why?: string): PrivacyLedger {
+    const phases = this.phases.slice();
+    let nonPrivate = this.nonPrivate;
+    if ('kind' in event) {
+      const flat = flattenEvent(event);
+      for (const p of flat.phases) pushPhase(phases, p);
+      nonPrivate ||= flat.nonPrivate;
+    } else {
+      pushPhase(phases, sampledGaussianEvent(event.samplingRate, event.noiseMultiplier, event.count));
+    }
+    return new PrivacyLedger(phases, nonPrivate, why === undefined ? this.provenance : [...this.provenance, why]);
   }
 
-  /** New ledger with any privacy event added. InvalidArgumentError for events the accountants cannot bound. */
-  record(event: DpEvent): PrivacyLedger {
-    const flat = flattenEvent(event);
-    const phases = this.events.slice();
-    for (const p of flat.phases) pushPhase(phases, p);
-    return new PrivacyLedger(phases, this.nonPrivate || flat.nonPrivate);
-  }
-
-  /** Everything recorded, as one event. */
-  get event(): DpEvent {
-    const parts = this.events.map((e) => dpSgdEvent(e.samplingRate, e.noiseMultiplier, e.count));
+  /** Everything recorded, as one composed event (what an accountant composes). */
+  event(): DpEvent {
+    const parts = this.phases.map((e) => dpSgdEvent(e.samplingRate, e.noiseMultiplier, e.count));
     return composedEvent(this.nonPrivate ? [...parts, nonPrivateEvent()] : parts);
   }
 
   /** Total number of steps over all phases. */
   get steps(): number {
-    return this.events.reduce((s, e) => s + e.count, 0);
-  }
-
-  /** Total RDP (nats) at each order: the sum over phases (Infinity everywhere when non-private). */
-  rdp(orders: readonly number[] = DEFAULT_ORDERS): number[] {
-    const r = phasesRdp(this.events, orders);
-    return this.nonPrivate ? r.map(() => Infinity) : r;
-  }
-
-  /** epsilon (nats) at delta in (0, 1), RDP accountant, tight conversion minimised over orders; Infinity when unbounded. */
-  epsilon(delta: number, orders: readonly number[] = DEFAULT_ORDERS): { epsilon: number; order: number } {
-    return epsilonFromRdp(orders, this.rdp(orders), delta);
-  }
-
-  /** epsilon (nats) with the classic conversion rdp + log(1/delta)/(alpha - 1) (looser; for comparison). */
-  classicEpsilon(delta: number, orders: readonly number[] = DEFAULT_ORDERS): { epsilon: number; order: number } {
-    return classicEpsilonFromRdp(orders, this.rdp(orders), delta);
-  }
-
-  /** delta at epsilon >= 0 (nats), RDP accountant, tight conversion minimised over orders; at most 1. */
-  delta(epsilon: number, orders: readonly number[] = DEFAULT_ORDERS): { delta: number; order: number } {
-    return deltaFromRdp(orders, this.rdp(orders), epsilon);
-  }
-
-  /** epsilon (nats) at delta from the named accountant ('rdp' or 'pld'). */
-  epsilonWith(accountant: AccountantName, delta: number, pld: PldOptions = {}): EpsilonResult {
-    return createAccountant(accountant, pld).compose(this.event).epsilon(delta);
+    return this.phases.reduce((s, e) => s + e.count, 0);
   }
 
   toJSON(): LedgerJson {
     // Always self-composed (also for one step), so every phase reads the same way.
-    const events = this.events.map((e) => selfComposedEvent(poissonSampledEvent(e.samplingRate, gaussianEvent(e.noiseMultiplier)), e.count));
-    return { events: this.nonPrivate ? [...events, nonPrivateEvent()] : events };
+    const events = this.phases.map((e) => selfComposedEvent(poissonSampledEvent(e.samplingRate, gaussianEvent(e.noiseMultiplier)), e.count));
+    return {
+      events: this.nonPrivate ? [...events, nonPrivateEvent()] : events,
+      ...(this.provenance.length > 0 ? { provenance: this.provenance.slice() } : {}),
+    };
   }
 
   /**
@@ -127,10 +118,16 @@ export class PrivacyLedger {
     }
     const v = value as Record<string, unknown>;
     if ('accountant' in v) return PrivacyLedger.fromLegacy(v);
-    const keys = Object.keys(v).sort().join(',');
-    if (keys !== 'events') throw new InvalidArgumentError(`privacy ledger must have exactly the field "events"; got ${keys}`);
+    const extra = Object.keys(v).filter((k) => k !== 'events' && k !== 'provenance');
+    if (!('events' in v) || extra.length > 0) {
+      throw new InvalidArgumentError(`privacy ledger must have the field "events" (and optionally "provenance"); got ${Object.keys(v).sort().join(',')}`);
+    }
     const events = v['events'];
     if (!Array.isArray(events)) throw new InvalidArgumentError('privacy ledger "events" must be an array');
+    const provenance = v['provenance'] ?? [];
+    if (!Array.isArray(provenance) || !provenance.every((p) => typeof p === 'string')) {
+      throw new InvalidArgumentError('privacy ledger "provenance" must be an array of strings');
+    }
     const phases: SampledGaussianEvent[] = [];
     let nonPrivate = false;
     events.forEach((raw: unknown, i) => {
@@ -139,7 +136,7 @@ export class PrivacyLedger {
       phases.push(...flat.phases);
       nonPrivate ||= flat.nonPrivate;
     });
-    return new PrivacyLedger(phases, nonPrivate);
+    return new PrivacyLedger(phases, nonPrivate, provenance as string[]);
   }
 
   private static fromLegacy(v: Record<string, unknown>): PrivacyLedger {
@@ -173,4 +170,33 @@ export class PrivacyLedger {
     });
     return new PrivacyLedger(out);
   }
+}
+
+/**
+ * epsilon (nats) the ledger's events spend at delta in (0, 1), by the named accountant (default
+ * 'rdp'): createAccountant(accountant, pld).compose(ledger.event()).epsilon(delta). Infinity
+ * for a ledger holding a non-private event.
+ *
+ * ```ts
+ * import { PrivacyLedger, ledgerEpsilon } from 'dp-canary/accountant';
+ * const ledger = PrivacyLedger.empty().compose({ samplingRate: 256 / 60000, noiseMultiplier: 1.1, count: 14063 });
+ * ledgerEpsilon(ledger, 1e-5).epsilon; // 2.597 (RDP, TF Privacy's MNIST example)
+ * ledgerEpsilon(ledger, 1e-5, 'pld').epsilon; // 2.38 (PLD)
+ * ```
+ */
+export function ledgerEpsilon(ledger: PrivacyLedger, delta: number, accountant: AccountantName = 'rdp', pld: PldOptions = {}): EpsilonResult {
+  return createAccountant(accountant, pld).compose(ledger.event()).epsilon(delta);
+}
+
+/**
+ * delta (at most 1) of the ledger's events at epsilon >= 0 (nats), by the named accountant (default 'rdp').
+ *
+ * ```ts
+ * import { PrivacyLedger, ledgerDelta } from 'dp-canary/accountant';
+ * const ledger = PrivacyLedger.empty().compose({ samplingRate: 0.01, noiseMultiplier: 1.1, count: 1000 });
+ * ledgerDelta(ledger, 2).delta; // the delta at which these steps are (2, delta)-DP
+ * ```
+ */
+export function ledgerDelta(ledger: PrivacyLedger, epsilon: number, accountant: AccountantName = 'rdp', pld: PldOptions = {}): DeltaResult {
+  return createAccountant(accountant, pld).compose(ledger.event()).delta(epsilon);
 }

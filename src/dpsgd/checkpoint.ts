@@ -23,25 +23,10 @@ import { InvalidArgumentError } from '../util/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { toPrettyJson } from '../util/json.js';
 import type { SeededState } from '../util/random.js';
-import type { AccountantName, LedgerJson } from '../accountant/index.js';
+import type { LedgerJson } from '../accountant/index.js';
+import type { RunPlan } from './run-plan.js';
 import type { ModelJson } from './model-io.js';
 import type { OptimizerJson } from './optimizers.js';
-
-/** Settings fixed at the start of a run; a resume must use the same. */
-export interface RunSettings {
-  readonly private: boolean;
-  readonly numExamples: number;
-  readonly samplingRate: number;
-  readonly noiseMultiplier: number;
-  readonly clipNorm: number;
-  readonly delta: number;
-  readonly totalSteps: number;
-  readonly maxEpsilon: number | null;
-  /** The accountant that calibrated and budgets the run (absent in older checkpoints: 'rdp'). */
-  readonly accountant?: AccountantName;
-  /** Runs over privacy units: most windows of a unit per step (numExamples then counts units). Absent: one window per unit. */
-  readonly windowsPerStep?: number;
-}
 
 export interface CheckpointJson {
   format: 'dp-canary-checkpoint';
@@ -51,7 +36,8 @@ export interface CheckpointJson {
   optimizer: OptimizerJson;
   ledger: LedgerJson | null;
   random: { kind: 'seeded' | 'secure'; state: SeededState | null };
-  run: RunSettings;
+  /** The run's plan (run-plan.ts), checked on resume. */
+  run: RunPlan;
 }
 
 export function saveCheckpoint(path: string, ckpt: CheckpointJson): void {
@@ -73,7 +59,7 @@ export function loadCheckpoint(path: string): CheckpointJson {
   if (!Number.isInteger(v.step) || (v.step as number) < 0 || !v.model || !v.optimizer || !v.random || !v.run) {
     throw new InvalidArgumentError(`checkpoint ${path} is incomplete.`);
   }
-  const run = v.run as unknown as Omit<RunSettings, 'clipNorm'> & { clipNorm: unknown };
+  const run = v.run as unknown as Omit<RunPlan, 'clipNorm'> & { clipNorm: unknown };
   if (run.clipNorm === 'Infinity') return { ...(v as CheckpointJson), run: { ...run, clipNorm: Infinity } };
   if (typeof run.clipNorm !== 'number') throw new InvalidArgumentError(`checkpoint ${path} has no valid clip norm.`);
   return v as CheckpointJson;

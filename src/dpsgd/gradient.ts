@@ -7,7 +7,7 @@ import type { Batch } from './data.js';
 import { sequenceCrossEntropy } from './layers/loss.js';
 import type { DropoutMasks } from './layers/types.js';
 import type { LanguageModel } from './model.js';
-import { privatizeGradient } from './noise.js';
+import { privatizeGradient } from './step-stages.js';
 import type { UnitRows } from './parallel/shard.js';
 import { forwardWithTaps, groupTapsByUnit } from './taps.js';
 import { InvalidArgumentError } from '../util/errors.js';

@@ -5,7 +5,7 @@ import { makeBatch } from './data.js';
 import { clippedSum, dropoutMasks, nonPrivateGradient, zeroGrads, type StepGradient } from './gradient.js';
 import type { DropoutMasks } from './layers/types.js';
 import type { LanguageModel } from './model.js';
-import { privatizeGradient } from './noise.js';
+import { clipAndAccumulate, privatizeGradient } from './step-stages.js';
 import { shardBatch, shardUnits, type Pass } from './parallel/shard.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { concatTyped } from '../util/typed-arrays.js';
@@ -41,17 +41,6 @@ export function physicalChunks(indices: Int32Array, size: number): Int32Array[] 
   const step = Number.isFinite(size) ? Math.floor(size) : indices.length;
   for (let start = 0; start < indices.length; start += step) out.push(indices.subarray(start, start + step));
   return out;
-}
-
-/** Adds `add` into the accumulator (consuming both tensors of each pair); null starts one. */
-export function addInto(acc: Map<string, tf.Tensor> | null, add: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
-  if (acc === null) return add;
-  for (const [name, t] of add) {
-    const prev = acc.get(name)!;
-    acc.set(name, tf.add(prev, t));
-    tf.dispose([prev, t]);
-  }
-  return acc;
 }
 
 /** What a set of chunk parts contributes to one logical step, before noise. */
@@ -124,7 +113,7 @@ export function accumulateParts(
       try {
         if (o.privacy.kind === 'dp') {
           const r = clippedSum(model, batch, { clipNorm: o.privacy.clipNorm, normMethod: o.privacy.normMethod, dropout: masks, ...(pass.units ? { units: pass.units } : {}) });
-          acc = addInto(acc, r.sums);
+          acc = clipAndAccumulate(acc, r.sums);
           lossSum += r.lossSum;
           tokens += r.tokens;
           batchSize += r.batchSize;
@@ -132,7 +121,7 @@ export function accumulateParts(
         } else {
           if (pass.units) throw new InvalidArgumentError('privacy units apply to DP-SGD steps only.');
           const g = nonPrivateGradient(model, batch, o.expectedBatchSize, masks);
-          acc = addInto(acc, g.grads);
+          acc = clipAndAccumulate(acc, g.grads);
           lossSum += g.lossSum;
           tokens += g.tokens;
           batchSize += g.batchSize;

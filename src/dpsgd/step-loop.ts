@@ -1,65 +1,16 @@
 /**
- * The DP-SGD step loop every trainer runs (the language-model trainer, the generic
- * tf.LayersModel one and fitPrivately): per step, check the budget (stop rather than exceed it)
+ * The DP-SGD step loop every trainer runs (the language-model trainer and fitPrivately): per step, check the budget (stop rather than exceed it)
  * -> journal the step (secure private runs) -> Poisson-sample the batch -> the model's own step
  * (gradient, clipping and noise or a plain gradient, optimizer update) -> charge the ledger ->
  * checkpoint -> report. What differs between models is passed in as callbacks; the sampling
  * stream (`root.fork("step-t/sample")`), the ledger and the budget rule live here only.
  */
-import { PrivacyLedger, type SampledGaussianEvent } from '../accountant/index.js';
+import { ledgerEpsilon, PrivacyLedger, type SampledGaussianEvent } from '../accountant/index.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import type { RandomSource } from '../util/random.js';
 import { readJournal, writeJournal } from './checkpoint.js';
-import type { BudgetAccountant } from './run-settings.js';
+import type { StepBudget } from './run-plan.js';
 import { poissonSample } from './sampler.js';
-
-/**
- * When to stop: 'epsilon' stops before a step whose ledger's RDP epsilon (nats, at the run's
- * delta) would exceed maxEpsilon; 'steps' stops before the ledger would hold more than maxSteps
- * steps (the PLD budget, whose step count is found once because PLD is too slow to evaluate
- * every step).
- */
-export type StepBudget = { readonly kind: 'epsilon'; readonly maxEpsilon: number } | { readonly kind: 'steps'; readonly maxSteps: number };
-
-/**
- * The budget rule of a run with per-step event `event` and `totalSteps` planned steps: none
- * without maxEpsilon; RDP's epsilon of the next ledger; or, with the PLD accountant, the most
- * steps whose PLD epsilon stays within maxEpsilon.
- */
-export function stepBudget(
-  accountant: BudgetAccountant,
-  event: SampledGaussianEvent,
-  totalSteps: number,
-  maxEpsilon: number | null,
-  delta: number,
-): StepBudget | null {
-  if (maxEpsilon === null) return null;
-  if (accountant === 'pld') return { kind: 'steps', maxSteps: pldStepBudget(event, totalSteps, maxEpsilon, delta) };
-  return { kind: 'epsilon', maxEpsilon };
-}
-
-/**
- * The most steps (0..limit) of `event` whose PLD epsilon at delta is at most maxEpsilon
- * (bisection: epsilon grows with the step count). A step count the PLD cannot certify counts
- * as over budget only through its RDP fallback figure, which is larger: never under-reported.
- */
-export function pldStepBudget(event: SampledGaussianEvent, limit: number, maxEpsilon: number, delta: number): number {
-  const eps = (count: number): number =>
-    count === 0
-      ? 0
-      : PrivacyLedger.empty()
-          .compose({ ...event, count })
-          .epsilonWith('pld', delta).epsilon;
-  if (eps(limit) <= maxEpsilon) return limit;
-  let lo = 0;
-  let hi = limit;
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (eps(mid) <= maxEpsilon) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
 
 function overBudget(budget: StepBudget | null, ledger: PrivacyLedger, rdpEpsilon: number): boolean {
   if (budget === null) return false;
@@ -140,7 +91,7 @@ export async function runStepLoop<R>(o: StepLoopOptions<R>): Promise<StepLoopRes
   const every = o.checkpointEvery ?? 1;
   let step = o.startStep ?? 0;
   let ledger = p ? p.ledger : null;
-  let epsilon = p ? p.ledger.epsilon(p.delta).epsilon : Infinity;
+  let epsilon = p ? ledgerEpsilon(p.ledger, p.delta).epsilon : Infinity;
   let stopReason: StepLoopResult['stopReason'] = 'completed';
   if (p && overBudget(p.budget, p.ledger, epsilon)) stopReason = 'epsilon-budget';
   while (stopReason === 'completed' && step < o.totalSteps) {
@@ -148,7 +99,7 @@ export async function runStepLoop<R>(o: StepLoopOptions<R>): Promise<StepLoopRes
     let nextEpsilon = Infinity;
     if (p && ledger) {
       next = ledger.compose(p.event);
-      nextEpsilon = next.epsilon(p.delta).epsilon;
+      nextEpsilon = ledgerEpsilon(next, p.delta).epsilon;
       if (overBudget(p.budget, next, nextEpsilon)) {
         stopReason = 'epsilon-budget';
         break;
@@ -185,7 +136,7 @@ export function resumeLedger(
   let ledger = PrivacyLedger.fromJSON(json);
   const started = o.random.kind === 'secure' ? readJournal(o.checkpointPath) : null;
   if (started !== null && started > o.step) {
-    ledger = ledger.compose({ ...o.event, count: started - o.step });
+    ledger = ledger.compose({ ...o.event, count: started - o.step }, `${started - o.step} step(s) that ran after the last checkpoint (charged on resume)`);
     o.warn(`resuming after ${started - o.step} step(s) that ran but were not checkpointed; they are charged to the privacy ledger.`);
   }
   return ledger;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { PrivacyLedger, type SampledGaussianEvent } from '../accountant/index.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { restoreSeededRandom, secureRandom, seededRandom, type RandomSource } from '../util/random.js';
-import { loadCheckpoint, saveCheckpoint, type CheckpointJson, type RunSettings } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointJson } from './checkpoint.js';
 import type { NormMethod } from './clipping.js';
 import type { StepGradient } from './gradient.js';
 import { localEngine, type GradientEngine } from './gradient-engine.js';
@@ -13,12 +13,12 @@ import { ParallelSession } from './parallel/session.js';
 import { LanguageModel, validateConfig, type LanguageModelConfig } from './model.js';
 import { modelFromJson, modelToJson } from './model-io.js';
 import { Optimizer, type OptimizerConfig } from './optimizers.js';
-import { checkPositive, resolveDelta, resolveNoise } from './run-settings.js';
-import { resumeLedger, runStepLoop, settingsDiff, stepBudget, warnIfSeeded } from './step-loop.js';
+import { resolveRunPlan, type ResolvedRun, type RunPlan } from './run-plan.js';
+import { resumeLedger, runStepLoop, settingsDiff, warnIfSeeded } from './step-loop.js';
 import { evaluate, perExampleLosses, type Evaluation } from './evaluate.js';
 import { checkWindowsPerStep, drawUnitExamples, indexUnits, type UnitIndex } from './units.js';
 
-export { defaultDelta } from './run-settings.js';
+export { defaultDelta } from './run-plan.js';
 
 /** What the per-step callback receives (for a progress bar). */
 export interface StepReport {
@@ -167,55 +167,46 @@ export interface TrainResult {
   /** 'completed', or 'epsilon-budget' when the next step would have exceeded maxEpsilon. */
   readonly stopReason: 'completed' | 'epsilon-budget';
   readonly validation: Evaluation | null;
-  readonly settings: RunSettings;
+  /** The run plan (also what its checkpoint records). */
+  readonly plan: RunPlan;
   /** Examples left out of their step because their loss or gradient was not finite (nonFinite 'skip'; 0 otherwise). */
   readonly skippedExamples: number;
 }
 
-/** Resolve and check the run's settings (InvalidArgumentError on contradictions and out-of-range values, also for JS callers). */
-export function resolveSettings(o: TrainOptions, warn: (m: string) => void): RunSettings & { targetEpsilon: number | null } {
+/**
+ * The run plan of train's options (resolveRunPlan, run-plan.ts): InvalidArgumentError on
+ * contradictions and out-of-range values, also for JS callers.
+ */
+export function resolveTrainPlan(o: TrainOptions, warn: (m: string) => void): ResolvedRun {
   if (o.examples.length === 0) throw new InvalidArgumentError('there are no training examples.');
   const index = unitIndexOf(o);
-  // The sampling population: examples, or units.
-  const N = index ? index.count : o.examples.length;
-  const what = index ? 'units' : 'examples';
   // Loose views of the unions: a JS caller may give any combination, which is checked here.
   const privacy = o.privacy as Partial<DpSgdPrivacy> | { kind?: unknown } | undefined;
   if (!privacy || (privacy.kind !== 'none' && privacy.kind !== 'dp')) throw new InvalidArgumentError("privacy must be { kind: 'none' } or { kind: 'dp', clipNorm, noise }.");
   const isPrivate = privacy.kind === 'dp';
-  const sampling = (o.sampling ?? {}) as { rate?: number; batchSize?: number };
-  if (sampling.rate !== undefined && sampling.batchSize !== undefined) throw new InvalidArgumentError('give either a sampling rate or a batch size, not both.');
-  if (sampling.rate === undefined && sampling.batchSize === undefined) throw new InvalidArgumentError('give a sampling rate or a batch size.');
-  checkPositive(sampling.batchSize, 'batch size');
-  const q = sampling.rate ?? sampling.batchSize! / N;
-  if (!(q > 0 && q <= 1)) throw new InvalidArgumentError(`sampling rate must be in (0, 1], got ${q} (batch size may exceed the ${N} ${what}).`);
-  const length = (o.length ?? {}) as { steps?: number; epochs?: number };
-  if (length.steps !== undefined && length.epochs !== undefined) throw new InvalidArgumentError('give either steps or epochs, not both.');
-  if (length.steps !== undefined && !(Number.isInteger(length.steps) && length.steps >= 0)) throw new InvalidArgumentError(`steps must be a non-negative integer, got ${length.steps}.`);
-  checkPositive(length.epochs, 'epochs');
-  const totalSteps = length.steps ?? Math.ceil((length.epochs ?? 1) / q);
-  const delta = resolveDelta(o.delta, N, isPrivate, warn);
   if (index && !isPrivate) throw new InvalidArgumentError('privacy units apply to DP-SGD: give privacy { kind: \'dp\' } or leave units out.');
   if (!isPrivate) {
     const dpOnly = ['clipNorm', 'noise', 'maxEpsilon', 'accountant', 'priorLedger', 'normMethod'].filter((k) => k in privacy);
     if (dpOnly.length > 0) throw new InvalidArgumentError(`a non-private run takes no ${dpOnly.join(', ')} (those are DP-SGD settings).`);
-    return { private: false, numExamples: N, samplingRate: q, noiseMultiplier: 0, clipNorm: Infinity, delta, totalSteps, maxEpsilon: null, targetEpsilon: null };
   }
   const dp = privacy as Partial<DpSgdPrivacy>;
-  const clipNorm = dp.clipNorm;
-  if (clipNorm === undefined) throw new InvalidArgumentError('a private run needs a clip norm.');
-  checkPositive(clipNorm, 'clip norm');
   const noise = (dp.noise ?? {}) as { multiplier?: number; targetEpsilon?: number };
-  const r = resolveNoise({
-    noiseMultiplier: noise.multiplier, targetEpsilon: noise.targetEpsilon, maxEpsilon: dp.maxEpsilon, accountant: dp.accountant,
-    priorLedger: dp.priorLedger, samplingRate: q, steps: totalSteps, delta, names: { multiplier: 'a noise multiplier', target: 'a target epsilon' },
+  return resolveRunPlan({
+    private: isPrivate,
+    // The sampling population: examples, or units.
+    population: index ? index.count : o.examples.length,
+    populationName: index ? 'units' : 'examples',
+    sampling: (o.sampling ?? {}) as { rate?: number; batchSize?: number },
+    length: (o.length ?? {}) as { steps?: number; epochs?: number },
+    delta: o.delta,
+    clipNorm: dp.clipNorm,
+    noise: {
+      noiseMultiplier: noise.multiplier, targetEpsilon: noise.targetEpsilon, maxEpsilon: dp.maxEpsilon, accountant: dp.accountant,
+      priorLedger: dp.priorLedger, names: { multiplier: 'a noise multiplier', target: 'a target epsilon' },
+    },
+    ...(isPrivate && o.units ? { windowsPerStep: o.units.windowsPerStep } : {}),
+    warn,
   });
-  return {
-    private: true, numExamples: N, samplingRate: q, noiseMultiplier: r.noiseMultiplier, clipNorm, delta, totalSteps, maxEpsilon: r.maxEpsilon,
-    ...(r.accountant === 'pld' ? { accountant: 'pld' as const } : {}),
-    ...(o.units ? { windowsPerStep: o.units.windowsPerStep } : {}),
-    targetEpsilon: r.targetEpsilon,
-  };
 }
 
 /** The examples grouped by o.units (checked), or null without units. */
@@ -229,8 +220,8 @@ function unitIndexOf(o: TrainOptions): UnitIndex | null {
   return indexUnits(u.ids, o.examples.length);
 }
 
-function sameSettings(a: RunSettings, b: RunSettings): string | null {
-  const keys: (keyof RunSettings)[] = ['private', 'numExamples', 'samplingRate', 'noiseMultiplier', 'clipNorm', 'delta', 'totalSteps', 'maxEpsilon', 'windowsPerStep'];
+function sameSettings(a: RunPlan, b: RunPlan): string | null {
+  const keys: (keyof RunPlan)[] = ['private', 'numExamples', 'samplingRate', 'noiseMultiplier', 'clipNorm', 'delta', 'totalSteps', 'maxEpsilon', 'windowsPerStep'];
   const diff = settingsDiff(a, b, keys);
   if (diff !== null) return diff;
   if ((a.accountant ?? 'rdp') !== (b.accountant ?? 'rdp')) return 'accountant';
@@ -253,7 +244,7 @@ interface RunStart {
  * optimizer, step, random state and ledger (plus the steps its journal says were lost). A
  * checkpoint whose settings, randomness or model config differ is refused (InvalidArgumentError).
  */
-function startOrResume(o: TrainOptions, s: RunSettings, event: SampledGaussianEvent, warn: (m: string) => void): RunStart {
+function startOrResume(o: TrainOptions, s: RunPlan, event: SampledGaussianEvent, warn: (m: string) => void): RunStart {
   const root: RandomSource = o.seed !== undefined ? seededRandom(o.seed) : secureRandom();
   const path = o.checkpointPath;
   if (!(o.resume && path && existsSync(path))) {
@@ -314,8 +305,8 @@ function startOrResume(o: TrainOptions, s: RunSettings, event: SampledGaussianEv
  */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const warn = o.warn ?? ((m: string) => process.emitWarning(m));
-  const { targetEpsilon: _target, ...settings } = resolveSettings(o, warn);
-  const s: RunSettings = settings;
+  const resolved = resolveTrainPlan(o, warn);
+  const s = resolved.plan;
   const dp = o.privacy.kind === 'dp' ? o.privacy : null;
   const physicalBatchSize = o.physicalBatchSize ?? Infinity;
   if (!(physicalBatchSize === Infinity || (Number.isInteger(physicalBatchSize) && physicalBatchSize >= 1))) {
@@ -357,7 +348,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const engine = o.engine ?? (session ? session.engineFor(model.config, o.examples, expected * Math.min(m, units?.largest ?? 1)) : localEngine);
     const run = await runStepLoop<StepGradient>({
       numExamples: N, samplingRate: s.samplingRate, totalSteps: s.totalSteps, startStep: step, random: root,
-      privacy: ledger ? { event, delta: s.delta, ledger, budget: stepBudget(s.accountant ?? 'rdp', event, s.totalSteps, s.maxEpsilon, s.delta) } : null,
+      privacy: ledger ? { event, delta: s.delta, ledger, budget: resolved.budget } : null,
       journalPath: ckptPath ?? null,
       checkpointEvery: every,
       // The language model's part of a step: the engine's gradient (this thread or workers), then the update.
@@ -391,7 +382,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const validation = o.validation && o.validation.length > 0 ? evaluate(model, o.validation) : null;
     return {
       model, optimizer, ledger: run.ledger, steps: run.steps, epsilon: run.epsilon, delta: s.delta, noiseMultiplier: s.noiseMultiplier,
-      samplingRate: s.samplingRate, clipNorm: s.clipNorm, randomKind: root.kind, stopReason: run.stopReason, validation, settings: s,
+      samplingRate: s.samplingRate, clipNorm: s.clipNorm, randomKind: root.kind, stopReason: run.stopReason, validation, plan: s,
       skippedExamples: skipped,
     };
   } finally {

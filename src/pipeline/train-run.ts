@@ -6,7 +6,8 @@ import { LanguageModel, type LanguageModelConfig } from '../dpsgd/model.js';
 import { evaluate } from '../dpsgd/evaluate.js';
 import { train, type StepReport } from '../dpsgd/trainer.js';
 import { manifestToJson } from '../canary/manifest.js';
-import { PrivacyLedger, type AccountantName } from '../accountant/index.js';
+import { ledgerEpsilon, PrivacyLedger, type AccountantName } from '../accountant/index.js';
+import { runLength } from '../dpsgd/run-plan.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { toPrettyJson } from '../util/json.js';
@@ -216,7 +217,8 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     const what = unitRun ? `${unitRun.keys.length} training ${units.privacyUnit}s` : `${N} training windows`;
     throw new InvalidArgumentError(`the sampling rate must be in (0, 1]; batch size ${config.batchSize} over ${what} gives ${q}`);
   }
-  const stepsPerEpoch = Math.ceil(1 / q);
+  // The trainer's count for these epochs (run-plan.ts), so the epoch records fall where its steps do.
+  const { stepsPerEpoch, totalSteps } = runLength(q, { epochs: config.epochs });
   const eachEpoch = hooks.exposureEachEpoch ?? config.exposureEachEpoch;
   // Rows per step, for the thread count: at most m windows of each expected unit.
   const expectedRows = unitRun ? q * unitRun.keys.length * Math.min(units.unitWindows, data.largestUnit?.windows ?? 1) : q * N;
@@ -228,7 +230,6 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   let epochLossSum = 0;
   let epochTokens = 0;
   const checkpointEvery = Math.max(1, Math.min(50, stepsPerEpoch));
-  const totalSteps = Math.ceil(config.epochs / q); // the trainer's count for these epochs
   const recordEpoch = async (step: number, epsilon: number): Promise<void> => {
     const epoch = Math.ceil(step / stepsPerEpoch);
     const trainLoss = epochTokens > 0 ? epochLossSum / epochTokens : NaN;
@@ -309,10 +310,10 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
   if (result.skippedExamples > 0) log(`skipped ${result.skippedExamples} example(s) whose loss or gradient was not finite (--non-finite skip); each contributed zero to its step`);
 
   saveModel(runPath(dir, 'model'), model, { tokenizer: RUN_TOKENIZER_NOTE });
-  const eps = result.ledger ? result.ledger.epsilon(result.delta) : null;
+  const eps = result.ledger ? ledgerEpsilon(result.ledger, result.delta) : null;
   // The PLD accountant's figure beside RDP's (the run was budgeted with config.accountant, RDP by default).
   const ledger = result.ledger ?? PrivacyLedger.nonPrivate();
-  const pld = ledger.epsilonWith('pld', result.delta);
+  const pld = ledgerEpsilon(ledger, result.delta, 'pld');
   const pldDetail = { accountant: pld.accountant, interval: pld.interval ?? null, note: pld.note ?? null };
   writeJsonAtomic(runPath(dir, 'ledger'), {
     schema: 'dp-canary/ledger@2',
@@ -321,7 +322,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     delta: result.delta,
     // JSON has no Infinity: a non-private run's epsilon is the string "Infinity".
     epsilon: eps ? eps.epsilon : 'Infinity',
-    order: eps ? eps.order : null,
+    order: eps ? (eps.order ?? null) : null,
     epsilonPld: Number.isFinite(pld.epsilon) ? pld.epsilon : 'Infinity',
     epsilonPldDetail: pldDetail,
     privacyUnit: units.privacyUnit,
@@ -339,7 +340,7 @@ export async function trainRun(config: RunConfig, dir: string, hooks: TrainRunHo
     privacyUnit: units.privacyUnit,
     epsilon: eps ? eps.epsilon : Infinity,
     delta: result.delta,
-    order: eps ? eps.order : null,
+    order: eps ? (eps.order ?? null) : null,
     epsilonPld: pld.epsilon,
     epsilonPldDetail: pldDetail,
     budgetAccountant: isPrivate ? (config.accountant ?? 'rdp') : null,

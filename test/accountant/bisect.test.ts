@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bisectDown } from '../../src/accountant/bisect.js';
+import { bisectDown, largestFitting } from '../../src/accountant/bisect.js';
 import { seededRandom } from '../../src/util/random.js';
 
 describe('bisectDown', () => {
@@ -20,5 +20,20 @@ describe('bisectDown', () => {
       expect(out.hi).toBeGreaterThanOrEqual(exact * (1 - 1e-12));
       expect(out.hi).toBeLessThanOrEqual(exact * (1 + 2 * relTol));
     }
+  });
+});
+
+describe('largestFitting', () => {
+  it('finds the largest n with n^2 <= c (closed form floor(sqrt(c))), with and without a limit', () => {
+    const r = seededRandom('largest');
+    for (let trial = 0; trial < 300; trial++) {
+      const c = r.int(1_000_000);
+      const exact = Math.floor(Math.sqrt(c));
+      const fits = (n: number): boolean => n * n <= c;
+      expect(largestFitting(fits, 0)).toBe(exact);
+      const limit = r.int(2000);
+      expect(largestFitting(fits, 0, limit)).toBe(Math.min(exact, limit));
+    }
+    expect(largestFitting(() => true, 0)).toBe(Infinity);
   });
 });

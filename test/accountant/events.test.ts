@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   PrivacyLedger,
+  ledgerEpsilon,
   RdpAccountant,
   composedEvent,
   createAccountant,
@@ -72,16 +73,17 @@ describe('the ledger records events only', () => {
     const back = PrivacyLedger.fromJSON(JSON.parse(JSON.stringify(l)));
     expect(back.nonPrivate).toBe(true);
     expect(back.toJSON()).toEqual({ events: [{ kind: 'non-private' }] });
-    expect(back.epsilon(1e-5).epsilon).toBe(Infinity);
-    expect(back.epsilonWith('pld', 1e-5).epsilon).toBe(Infinity);
+    expect(ledgerEpsilon(back, 1e-5).epsilon).toBe(Infinity);
+    expect(ledgerEpsilon(back, 1e-5, 'pld').epsilon).toBe(Infinity);
   });
 
-  it('record() takes any event; epsilonWith() asks either accountant', () => {
-    const l = PrivacyLedger.empty().record(dpSgdEvent(0.01, 1, 300)).compose({ samplingRate: 0.01, noiseMultiplier: 1, count: 200 });
-    expect(l.events).toEqual([{ samplingRate: 0.01, noiseMultiplier: 1, count: 500 }]);
-    const rdp = l.epsilonWith('rdp', 1e-5);
-    expect(rdp.epsilon).toBe(l.epsilon(1e-5).epsilon);
-    const pld = l.epsilonWith('pld', 1e-5);
+  it('compose() takes any event or sampled-Gaussian steps; ledgerEpsilon() asks either accountant', () => {
+    const l = PrivacyLedger.empty().compose(dpSgdEvent(0.01, 1, 300)).compose({ samplingRate: 0.01, noiseMultiplier: 1, count: 200 });
+    expect(l.phases).toEqual([{ samplingRate: 0.01, noiseMultiplier: 1, count: 500 }]);
+    const rdp = ledgerEpsilon(l, 1e-5, 'rdp');
+    expect(rdp).toEqual(new RdpAccountant().compose(dpSgdEvent(0.01, 1, 500)).epsilon(1e-5));
+    expect(rdp.epsilon).toBe(ledgerEpsilon(l, 1e-5).epsilon);
+    const pld = ledgerEpsilon(l, 1e-5, 'pld');
     expect(pld.accountant).toBe('pld');
     expect(pld.epsilon).toBeLessThan(rdp.epsilon);
     expect(() => PrivacyLedger.fromJSON({ events: [{ kind: 'gaussian', noiseMultiplier: 1 }], accountant: 'pld' })).toThrow(InvalidArgumentError);

@@ -4,8 +4,7 @@ import erfcx from '@stdlib/math-base-special-erfcx';
 import {
   PldAccountant,
   RdpAccountant,
-  calibrateNoiseMultiplier,
-  calibrateNoiseMultiplierPld,
+  calibrateNoise,
   dpSgdEvent,
   gaussianEvent,
   nonPrivateEvent,
@@ -279,14 +278,14 @@ describe('where the PLD cannot certify, the RDP figure is reported and says so',
 describe('calibration with the PLD accountant', () => {
   it('reaches the target, a 0.1% smaller sigma misses it, and sigma is below the RDP calibration', () => {
     const o = { targetEpsilon: 1, samplingRate: 0.01, steps: 1000, delta: 1e-5 };
-    const r = calibrateNoiseMultiplierPld(o);
+    const r = calibrateNoise({ ...o, accountant: 'pld' });
     expect(r.accountant).toBe('pld');
     expect(r.epsilon).toBeLessThanOrEqual(1);
     const at = (s: number): number =>
       new PldAccountant({ interval: r.interval! }).compose(dpSgdEvent(0.01, s, 1000)).epsilon(1e-5).epsilon;
     expect(at(r.noiseMultiplier)).toBe(r.epsilon);
     expect(at(r.noiseMultiplier * 0.999)).toBeGreaterThan(1);
-    expect(r.noiseMultiplier).toBeLessThan(calibrateNoiseMultiplier(o).noiseMultiplier);
+    expect(r.noiseMultiplier).toBeLessThan(calibrateNoise(o).noiseMultiplier);
   });
 });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
 import { bufferIO } from '../../src/cli/io.js';
-import { PrivacyLedger } from '../../src/accountant/index.js';
+import { ledgerEpsilon, PrivacyLedger } from '../../src/accountant/index.js';
 import { tinyCorpus } from '../helpers/tiny-corpus.js';
 import { buildGrid, resolveStudyConfig } from '../../src/study/grid.js';
 import { runStudy } from '../../src/study/runner.js';
@@ -45,7 +45,7 @@ describe('train with a privacy unit larger than a window', () => {
     // The split is by document: the training users are those with a training document.
     expect(m.trainUnits).toBeGreaterThanOrEqual(6);
     expect(m.samplingRate).toBe(3 / m.trainUnits);
-    const want = PrivacyLedger.empty().compose({ samplingRate: m.samplingRate, noiseMultiplier: m.noiseMultiplier, count: m.steps }).epsilon(1e-3).epsilon;
+    const want = ledgerEpsilon(PrivacyLedger.empty().compose({ samplingRate: m.samplingRate, noiseMultiplier: m.noiseMultiplier, count: m.steps }), 1e-3).epsilon;
     expect(m.epsilon).toBe(want);
     expect(m.epsilon).toBeLessThanOrEqual(4);
     const text = await cli(['train', '--out', join(dir, 'user-text'), '--corpus', corpus, ...MODEL, ...CANARY, '--privacy-unit', 'user',

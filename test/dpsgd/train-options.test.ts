@@ -4,7 +4,7 @@
  * JS caller can still pass it, each one is also refused at run time with an InvalidArgumentError.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveSettings, type TrainOptions, type TrainPrivacy } from '../../src/dpsgd/trainer.js';
+import { resolveTrainPlan, type TrainOptions, type TrainPrivacy } from '../../src/dpsgd/trainer.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 
 const examples = Array.from({ length: 100 }, (_, i) => [i % 5, (i + 1) % 5, (i + 2) % 5]);
@@ -58,15 +58,16 @@ const invalid: Array<[string, TrainOptions]> = [
 
 describe('TrainOptions', () => {
   it.each(invalid)('refuses %s at run time too (InvalidArgumentError)', (_what, o) => {
-    expect(() => resolveSettings(o, quiet)).toThrow(InvalidArgumentError);
+    expect(() => resolveTrainPlan(o, quiet)).toThrow(InvalidArgumentError);
   });
 
   it('accepts each valid shape and resolves it as documented', () => {
-    const plain = resolveSettings({ model, examples, optimizer, sampling: { batchSize: 10 }, privacy: { kind: 'none' } }, quiet);
+    const plain = resolveTrainPlan({ model, examples, optimizer, sampling: { batchSize: 10 }, privacy: { kind: 'none' } }, quiet);
     // q = batchSize / N; the default length is one epoch, ceil(1 / q) steps.
-    expect(plain).toMatchObject({ private: false, samplingRate: 0.1, totalSteps: 10, clipNorm: Infinity, noiseMultiplier: 0, maxEpsilon: null });
-    const fixed = resolveSettings({ model, examples, optimizer, sampling: { rate: 0.2 }, length: { epochs: 3 }, privacy: dp }, quiet);
-    expect(fixed).toMatchObject({
+    expect(plain.stepsPerEpoch).toBe(10);
+    expect(plain.plan).toMatchObject({ private: false, samplingRate: 0.1, totalSteps: 10, clipNorm: Infinity, noiseMultiplier: 0, maxEpsilon: null });
+    const fixed = resolveTrainPlan({ model, examples, optimizer, sampling: { rate: 0.2 }, length: { epochs: 3 }, privacy: dp }, quiet);
+    expect(fixed.plan).toMatchObject({
       private: true,
       samplingRate: 0.2,
       totalSteps: 15,
@@ -75,10 +76,10 @@ describe('TrainOptions', () => {
       maxEpsilon: null,
       delta: 1e-3,
     });
-    const budgeted = resolveSettings(
+    const budgeted = resolveTrainPlan(
       { model, examples, optimizer, sampling: { rate: 0.2 }, length: { steps: 4 }, privacy: { ...dp, maxEpsilon: 2 } },
       quiet,
     );
-    expect(budgeted).toMatchObject({ totalSteps: 4, maxEpsilon: 2, targetEpsilon: null });
+    expect(budgeted).toMatchObject({ plan: { totalSteps: 4, maxEpsilon: 2 }, targetEpsilon: null, budget: { kind: 'epsilon', maxEpsilon: 2 } });
   });
 });

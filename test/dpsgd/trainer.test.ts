@@ -8,7 +8,7 @@ import { defaultDelta, train, type DpSgdPrivacy, type TrainOptions } from '../..
 import { makeWindows } from '../../src/dpsgd/data.js';
 import { evaluate } from '../../src/dpsgd/evaluate.js';
 import { LanguageModel } from '../../src/dpsgd/model.js';
-import { PrivacyLedger } from '../../src/accountant/index.js';
+import { ledgerEpsilon, PrivacyLedger } from '../../src/accountant/index.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 import { seededRandom } from '../../src/util/random.js';
 
@@ -53,7 +53,7 @@ describe('train', () => {
     expect(dp.validation!.perplexity).toBeCloseTo(Math.exp(dp.validation!.loss), 10);
     expect(dp.ledger!.steps).toBe(40);
     expect(dp.randomKind).toBe('seeded');
-    expect(dp.epsilon).toBe(dp.ledger!.epsilon(dp.delta).epsilon);
+    expect(dp.epsilon).toBe(ledgerEpsilon(dp.ledger!, dp.delta).epsilon);
     expect(dp.delta).toBe(defaultDelta(examples.length));
   });
 
@@ -80,7 +80,7 @@ describe('train', () => {
     const q = 0.2;
     const delta = 1e-3;
     // Epsilon after k steps, from the accountant directly.
-    const eps = (k: number): number => PrivacyLedger.empty().compose({ samplingRate: q, noiseMultiplier: 1.1, count: k }).epsilon(delta).epsilon;
+    const eps = (k: number): number => ledgerEpsilon(PrivacyLedger.empty().compose({ samplingRate: q, noiseMultiplier: 1.1, count: k }), delta).epsilon;
     const budget = (eps(5) + eps(6)) / 2;
     const r = await train(base({ ...steps(50), delta, privacy: dpSgd({ maxEpsilon: budget }) }));
     expect(r.stopReason).toBe('epsilon-budget');

@@ -10,7 +10,7 @@ import { shardUnits, type Pass } from '../../src/dpsgd/parallel/shard.js';
 import { forwardWithTaps } from '../../src/dpsgd/taps.js';
 import { drawUnitExamples, indexUnits } from '../../src/dpsgd/units.js';
 import { train } from '../../src/dpsgd/trainer.js';
-import { PrivacyLedger } from '../../src/accountant/index.js';
+import { ledgerEpsilon, PrivacyLedger } from '../../src/accountant/index.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 import { seededRandom } from '../../src/util/random.js';
 
@@ -247,13 +247,13 @@ describe('training over units', () => {
       sampling: { batchSize: 3 }, length: { steps: 7 }, delta: 1e-3,
       optimizer: { name: 'sgd', learningRate: 0.1 }, seed: 'u', warn: () => undefined,
     });
-    expect(r.settings.numExamples).toBe(U);
+    expect(r.plan.numExamples).toBe(U);
     expect(r.samplingRate).toBe(3 / U);
-    const want = PrivacyLedger.empty().compose({ samplingRate: 3 / U, noiseMultiplier: 1.3, count: 7 }).epsilon(1e-3).epsilon;
+    const want = ledgerEpsilon(PrivacyLedger.empty().compose({ samplingRate: 3 / U, noiseMultiplier: 1.3, count: 7 }), 1e-3).epsilon;
     expect(r.epsilon).toBe(want);
     expect(r.ledger!.steps).toBe(7);
     // Per window it would be a different (larger-q) figure: the test can tell the two apart.
-    const perWindow = PrivacyLedger.empty().compose({ samplingRate: 3 / windows.length, noiseMultiplier: 1.3, count: 7 }).epsilon(1e-3).epsilon;
+    const perWindow = ledgerEpsilon(PrivacyLedger.empty().compose({ samplingRate: 3 / windows.length, noiseMultiplier: 1.3, count: 7 }), 1e-3).epsilon;
     expect(perWindow).not.toBe(want);
   });
 

@@ -72,7 +72,7 @@ describe('train --init-from: fine-tuning from a finished run', async () => {
     const prior = PrivacyLedger.fromJSON(before.ledger);
     const total = PrivacyLedger.fromJSON(after.ledger);
     // The starting run's events come first, unchanged.
-    expect(total.events.slice(0, prior.events.length)).toEqual(prior.events);
+    expect(total.phases.slice(0, prior.phases.length)).toEqual(prior.phases);
     expect(total.steps).toBe(prior.steps + r.metrics.steps);
     expect(r.metrics.epsilon).toBeLessThanOrEqual(6);
     expect(r.metrics.epsilon).toBeGreaterThan(5.9); // calibrated to spend what is left, not less

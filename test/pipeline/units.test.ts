@@ -9,7 +9,7 @@ import { trainRun } from '../../src/pipeline/train-run.js';
 import { runPath } from '../../src/pipeline/run-folder.js';
 import { cutUnitWindows } from '../../src/pipeline/unit-data.js';
 import { groupPrivacy, resolveUnits } from '../../src/pipeline/units.js';
-import { PrivacyLedger } from '../../src/accountant/index.js';
+import { ledgerEpsilon, PrivacyLedger } from '../../src/accountant/index.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 import { seededRandom } from '../../src/util/random.js';
 
@@ -174,7 +174,7 @@ describe('trainRun over users', () => {
     expect(metrics.unitWindows).toBe(2);
     expect(metrics.samplingRate).toBe(2 / U);
     expect(metrics.steps).toBe(Math.ceil(2 / (2 / U)));
-    const want = PrivacyLedger.empty().compose({ samplingRate: 2 / U, noiseMultiplier: 1.5, count: metrics.steps }).epsilon(metrics.delta).epsilon;
+    const want = ledgerEpsilon(PrivacyLedger.empty().compose({ samplingRate: 2 / U, noiseMultiplier: 1.5, count: metrics.steps }), metrics.delta).epsilon;
     expect(metrics.epsilon).toBe(want);
     expect(metrics.groupPrivacy).toBeUndefined();
     const ledger = JSON.parse(readFileSync(runPath(join(dir, 'user'), 'ledger'), 'utf8')) as { adjacency: string; privacyUnit: string; epsilon: number };

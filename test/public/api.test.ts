@@ -18,7 +18,8 @@ describe('public API', () => {
   it('dp-canary/accountant loads no tfjs module', () => {
     const r = load('dp-canary/accountant');
     expect(r.exports).toContain('PrivacyLedger');
-    expect(r.exports).toContain('calibrateNoiseMultiplier');
+    expect(r.exports).toContain('calibrateNoise');
+    expect(r.exports).toContain('ledgerEpsilon');
     expect(r.exports).toContain('InvalidArgumentError'); // catchable without loading tfjs
     expect(r.urls.some((u) => u.includes('/dist/src/accountant/'))).toBe(true);
     expect(r.urls.filter((u) => u.includes('@tensorflow'))).toEqual([]);

@@ -3,8 +3,7 @@ import type { CliIO } from '../io.js';
 import { parseNumber, toJson } from '../parse.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import {
-  calibrateNoiseMultiplier,
-  calibrateNoiseMultiplierPld,
+  calibrateNoise,
   DEFAULT_ORDERS,
   epsilonFromRdp,
   sampledGaussianRdp,
@@ -51,7 +50,8 @@ export function register(program: Command, io: CliIO): void {
       const delta = parseDelta(opts.delta);
       const acc = resolveAccountant(opts);
       if (acc.name === 'pld') {
-        const r = calibrateNoiseMultiplierPld({
+        const r = calibrateNoise({
+          accountant: 'pld',
           targetEpsilon: target,
           samplingRate: schedule.samplingRate,
           steps: schedule.steps,
@@ -83,7 +83,7 @@ export function register(program: Command, io: CliIO): void {
         );
         return;
       }
-      const { noiseMultiplier, epsilon } = calibrateNoiseMultiplier({
+      const { noiseMultiplier, epsilon } = calibrateNoise({
         targetEpsilon: target,
         samplingRate: schedule.samplingRate,
         steps: schedule.steps,

@@ -12,6 +12,7 @@ import { InvalidArgumentError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { SeededState } from '../../util/random.js';
 import { decodeFloat32, encodeFloat32 } from '../model-io.js';
+import type { RunPlan } from '../run-plan.js';
 
 export interface SavedArray {
   name: string;
@@ -19,6 +20,7 @@ export interface SavedArray {
   data: string;
 }
 
+/** A fit checkpoint's record of the run plan (its own field names, kept so older checkpoints resume). */
 export interface FitSettings {
   readonly private: boolean;
   readonly numExamples: number;
@@ -30,6 +32,18 @@ export interface FitSettings {
   readonly maxEpsilon: number | null;
   /** Runs with unitIds: most rows of a unit per step (numExamples then counts units). */
   readonly examplesPerUnit?: number;
+  /** 'pld' when the PLD accountant calibrated and budgets the run (absent: 'rdp'). */
+  readonly accountant?: 'pld';
+}
+
+/** The run plan as a fit checkpoint records it (clipNorm null without DP; examplesPerUnit for windowsPerStep). */
+export function fitSettingsOf(plan: RunPlan): FitSettings {
+  return {
+    private: plan.private, numExamples: plan.numExamples, samplingRate: plan.samplingRate, noiseMultiplier: plan.noiseMultiplier,
+    clipNorm: plan.private ? plan.clipNorm : null, delta: plan.delta, totalSteps: plan.totalSteps, maxEpsilon: plan.maxEpsilon,
+    ...(plan.windowsPerStep !== undefined ? { examplesPerUnit: plan.windowsPerStep } : {}),
+    ...(plan.accountant === 'pld' ? { accountant: 'pld' as const } : {}),
+  };
 }
 
 export interface FitCheckpoint {

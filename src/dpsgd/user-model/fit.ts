@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { addInto, physicalChunks } from '../logical-batch.js';
+import { physicalChunks } from '../logical-batch.js';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { PrivacyLedger } from '../../accountant/index.js';
+import { ledgerEpsilon, PrivacyLedger, type AccountantName } from '../../accountant/index.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { restoreSeededRandom, secureRandom, seededRandom, type RandomSource } from '../../util/random.js';
-import { privatizeGradient } from '../noise.js';
-import { checkPositive, resolveDelta, resolveNoise } from '../run-settings.js';
-import { resumeLedger, runStepLoop, settingsDiff, stepBudget, warnIfSeeded } from '../step-loop.js';
-import { readFitCheckpoint, restoreFitCheckpoint, writeFitCheckpoint, type FitSettings } from './checkpoint.js';
+import { clipAndAccumulate, privatizeGradient } from '../step-stages.js';
+import { checkPositive, resolveRunPlan } from '../run-plan.js';
+import { resumeLedger, runStepLoop, settingsDiff, warnIfSeeded } from '../step-loop.js';
+import { fitSettingsOf, readFitCheckpoint, restoreFitCheckpoint, writeFitCheckpoint, type FitSettings } from './checkpoint.js';
 import { exactClippedChunk, exactUnitClippedChunk, fastClippedChunk, fastUnitClippedChunk, plainChunk, tapsPlainChunk, trainableVariables, type ChunkGradient } from './gradient.js';
 import { checkWindowsPerStep, drawUnitExamples, indexUnits } from '../units.js';
 import { unitPasses } from './units.js';
@@ -15,15 +15,20 @@ import { validateModel } from './graph.js';
 import { guardNonFinite, nonFinitePositions, NON_FINITE_POLICIES, type NonFinitePolicy } from '../non-finite.js';
 import { concatTyped } from '../../util/typed-arrays.js';
 import { isCategorical, perExampleLoss, type LossName, type PerExampleLoss } from './losses.js';
+import { asList, checkFiniteRows, evaluateModel } from './evaluate.js';
 
-/** What callbacks receive, Keras-style. Epsilon is in nats at the run's delta (Infinity without DP). */
-export interface FitLogs {
+/**
+ * What callbacks receive, Keras-style. Epsilon is in nats at the run's delta (Infinity without
+ * DP). Assignable to tfjs's `Logs` ({[key: string]: number}), so tfjs-style callbacks type-check.
+ */
+// A type alias, not an interface: only aliases get the implicit index signature that makes them assignable to Logs.
+export type FitLogs = {
   /** Mean per-example training loss of the epoch's batches (monitoring only, NOT private). */
   loss: number;
   epsilon: number;
   val_loss?: number;
   val_acc?: number;
-}
+};
 
 export interface FitCallbacks {
   onEpochEnd?(epoch: number, logs: FitLogs): void | Promise<void>;
@@ -39,6 +44,7 @@ export interface FitPrivatelyOptions {
   readonly fromLogits?: boolean;
   /** Any tfjs optimizer (tf.train.adam(1e-3), ...). */
   readonly optimizer: tf.Optimizer;
+  /** Epochs (> 0): ceil(epochs / q) steps, as train counts them. */
   readonly epochs: number;
   /** EXPECTED logical batch size: each example joins a step with probability q = batchSize / N (Poisson sampling). */
   readonly batchSize: number;
@@ -56,6 +62,20 @@ export interface FitPrivatelyOptions {
   readonly delta?: number;
   /** Never take a step that would bring epsilon above this (defaults to targetEpsilon). */
   readonly maxEpsilon?: number;
+  /**
+   * The accountant that calibrates targetEpsilon and enforces maxEpsilon: 'rdp' (default) or
+   * 'pld' (tighter, so less noise for the same target). The epsilon in logs and the result is
+   * RDP's either way (an upper bound); ask ledgerEpsilon(result.ledger, delta, 'pld') for PLD's.
+   */
+  readonly accountant?: AccountantName;
+  /**
+   * Privacy already spent on this data (the ledger of the private run this model was trained
+   * with): composed into the run's ledger before the first step, so epsilon, the budget and the
+   * calibration for a target all count it (fine-tuning keeps composing onto it).
+   */
+  readonly priorLedger?: PrivacyLedger;
+  /** Worker threads; only 1 (this thread) is supported for user models: anything else is an InvalidArgumentError. */
+  readonly threads?: number;
   readonly validationData?: readonly [tf.Tensor | tf.Tensor[], tf.Tensor];
   readonly callbacks?: FitCallbacks;
   /** Seed for reproducible runs (NOT a privacy guarantee: the noise is predictable). Default: node:crypto. */
@@ -102,61 +122,6 @@ export interface FitPrivatelyResult {
 }
 
 /**
- * Throws InvalidArgumentError naming the first row of a float tensor that holds NaN or Infinity
- * (integer tensors cannot). `name` is how the message calls the tensor, e.g. 'x' or 'x[1]'.
- */
-export function checkFiniteRows(t: tf.Tensor, name: string): void {
-  if (t.dtype !== 'float32' || t.size === 0) return;
-  const bad = tf.tidy(() => {
-    const rows = tf.reshape(t, [t.shape[0]!, -1]);
-    const finite = tf.all(tf.isFinite(rows), 1);
-    return tf.logicalNot(finite).dataSync();
-  });
-  const row = bad.findIndex((v) => v !== 0);
-  if (row >= 0) {
-    throw new InvalidArgumentError(`${name} row ${row} holds a non-finite value (NaN or Infinity); remove or impute it before training (every example must be finite).`);
-  }
-}
-
-function asList(x: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
-  return Array.isArray(x) ? x : [x];
-}
-
-/**
- * Mean per-example loss and (for categorical losses) arg-max accuracy on held-out data.
- *
- * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
- * import * as tfl from '@tensorflow/tfjs-layers';
- * import { evaluateModel, perExampleLoss } from 'dp-canary/dpsgd';
- * const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' })] });
- * const y = tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 3));
- * evaluateModel(model, tf.randomNormal([64, 4]), y, perExampleLoss('sparseCategoricalCrossentropy'), true); // { loss, acc }
- * ```
- */
-export function evaluateModel(model: LayersModel, x: tf.Tensor | tf.Tensor[], y: tf.Tensor, loss: PerExampleLoss, categorical: boolean, chunk = 512): { loss: number; acc?: number } {
-  const xs = asList(x);
-  const N = y.shape[0];
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = 0; start < N; start += chunk) {
-    const n = Math.min(chunk, N - start);
-    tf.tidy(() => {
-      const xi = xs.map((t) => tf.slice(t, start, n));
-      const yi = tf.slice(y, start, n);
-      const out = model.apply(xi.length === 1 ? xi[0]! : xi, { training: false }) as tf.Tensor;
-      lossSum += tf.sum(loss(yi, out)).dataSync()[0]!;
-      if (categorical) {
-        const pred = tf.argMax(out, -1);
-        const truth = yi.rank === out.rank ? (yi.shape[yi.rank - 1] === 1 ? tf.squeeze(yi, [yi.rank - 1]) : tf.argMax(yi, -1)) : yi;
-        correct += tf.sum(tf.cast(tf.equal(pred, tf.cast(truth, 'int32')), 'float32')).dataSync()[0]! / (pred.size / n);
-      }
-    });
-  }
-  return categorical ? { loss: lossSum / N, acc: correct / N } : { loss: lossSum / N };
-}
-
-/**
  * Trains a user's tf.LayersModel (Sequential or functional) with DP-SGD, shaped like
  * model.fit. Each logical step: check the ledger (stop rather than exceed maxEpsilon) ->
  * Poisson-sample the logical batch (rate q = batchSize / N) -> for each chunk of at most
@@ -164,7 +129,8 @@ export function evaluateModel(model: LayersModel, x: tf.Tensor | tf.Tensor[], y:
  * and accumulation of the clipped sums -> ONE draw of N(0, sigma^2 C^2) noise -> division by the
  * expected batch size q N -> optimizer step -> ONE ledger charge. Privacy unit: one row of x,
  * or with unitIds one unit (its rows' mean gradient clipped as one example; see unitIds).
- * Steps per epoch = ceil(1 / q). Weights are updated in place.
+ * The run plan (q, steps, sigma, budget) is resolved as train resolves it (run-plan.ts): steps
+ * per epoch ceil(1 / q), ceil(epochs / q) steps in all. Weights are updated in place.
  *
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -200,9 +166,14 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   if (!NON_FINITE_POLICIES.includes(nonFinite)) throw new InvalidArgumentError(`nonFinite must be 'stop' or 'skip', got ${JSON.stringify(nonFinite)}.`);
   const isPrivate = o.private ?? true;
   checkPositive(o.batchSize, 'batch size');
-  checkPositive(o.epochs, 'epochs');
   const physical = o.physicalBatchSize ?? 256;
   if (!(Number.isInteger(physical) && physical >= 1)) throw new InvalidArgumentError(`physical batch size must be an integer >= 1, got ${physical}.`);
+  const threads = o.threads ?? 1;
+  if (threads !== 1) {
+    // The data-parallel pool rebuilds dp-canary's language models in its workers; a user's
+    // LayersModel (any layers, custom losses) cannot be shipped to them.
+    throw new InvalidArgumentError(`fitPrivately runs in this thread only: threads must be 1, got ${threads} (data-parallel training is available for train's language models).`);
+  }
   // With units the population is the units (sampling, delta's default and epsilon are per unit).
   const units = o.unitIds !== undefined ? indexUnits(o.unitIds, N) : null;
   const m = o.examplesPerUnit ?? 4;
@@ -210,33 +181,34 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
     checkWindowsPerStep(m);
     if (!isPrivate) throw new InvalidArgumentError('unitIds apply to private runs.');
   } else if (o.examplesPerUnit !== undefined) throw new InvalidArgumentError('examplesPerUnit needs unitIds.');
-  const population = units ? units.count : N;
-  const q = o.batchSize / population;
-  if (!(q > 0 && q <= 1)) throw new InvalidArgumentError(`batch size ${o.batchSize} must be at most the ${population} ${units ? 'units' : 'examples'}.`);
-  const stepsPerEpoch = Math.ceil(1 / q);
-  const totalSteps = Math.ceil(o.epochs * stepsPerEpoch);
-  const delta = resolveDelta(o.delta, population, isPrivate, warn);
+  if (!isPrivate && (o.noiseMultiplier !== undefined || o.targetEpsilon !== undefined || o.clipNorm !== undefined || o.accountant !== undefined || o.priorLedger !== undefined)) {
+    throw new InvalidArgumentError('a non-private run takes no clip norm, noise multiplier, epsilon target, accountant or prior ledger.');
+  }
+  const resolved = resolveRunPlan({
+    private: isPrivate,
+    population: units ? units.count : N,
+    populationName: units ? 'units' : 'examples',
+    sampling: { batchSize: o.batchSize },
+    length: { epochs: o.epochs },
+    delta: o.delta,
+    clipNorm: o.clipNorm,
+    clipName: 'clipNorm',
+    noise: {
+      noiseMultiplier: o.noiseMultiplier, targetEpsilon: o.targetEpsilon, maxEpsilon: o.maxEpsilon, accountant: o.accountant,
+      priorLedger: o.priorLedger, names: { multiplier: 'noiseMultiplier', target: 'targetEpsilon' },
+    },
+    ...(units ? { windowsPerStep: m } : {}),
+    warn,
+  });
+  const { plan, stepsPerEpoch } = resolved;
+  const { numExamples: population, samplingRate: q, totalSteps, delta, noiseMultiplier: sigma } = plan;
+  const clipNorm = isPrivate ? plan.clipNorm : null;
   const loss = typeof o.loss === 'function' ? o.loss : perExampleLoss(o.loss, o.fromLogits ?? false);
   const categorical = isCategorical(o.loss);
-
-  let sigma = 0;
-  let clipNorm: number | null = null;
-  let maxEpsilon: number | null = null;
   let mode: FitPrivatelyResult['mode'] = 'non-private';
   if (isPrivate) {
-    if (o.clipNorm === undefined) throw new InvalidArgumentError('a private run needs clipNorm.');
-    checkPositive(o.clipNorm, 'clip norm');
-    clipNorm = o.clipNorm;
-    const noise = resolveNoise({
-      noiseMultiplier: o.noiseMultiplier, targetEpsilon: o.targetEpsilon, maxEpsilon: o.maxEpsilon, samplingRate: q, steps: totalSteps, delta,
-      names: { multiplier: 'noiseMultiplier', target: 'targetEpsilon' },
-    });
-    sigma = noise.noiseMultiplier;
-    maxEpsilon = noise.maxEpsilon;
     mode = validateModel(model, o.exactFallback ?? false);
     if (mode === 'exact') warn('some layers have no per-example clipping rule: every gradient is computed one example at a time (slow).');
-  } else if (o.noiseMultiplier !== undefined || o.targetEpsilon !== undefined || o.clipNorm !== undefined) {
-    throw new InvalidArgumentError('a non-private run takes no clip norm, noise multiplier or epsilon target.');
   }
   // Non-private runs also go through the layer rules where they can (tested equal to autodiff),
   // which trains convolutions on wasm; otherwise through tfjs autodiff.
@@ -248,14 +220,12 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
       plainMode = 'autodiff';
     }
   }
-  const settings: FitSettings = {
-    private: isPrivate, numExamples: population, samplingRate: q, noiseMultiplier: sigma, clipNorm, delta, totalSteps, maxEpsilon, ...(units ? { examplesPerUnit: m } : {}),
-  };
+  const settings = fitSettingsOf(plan);
   const every = o.checkpointEvery ?? stepsPerEpoch;
   if (!(Number.isInteger(every) && every >= 1)) throw new InvalidArgumentError(`checkpoint interval must be an integer >= 1, got ${every}.`);
 
   let root: RandomSource = o.seed !== undefined ? seededRandom(o.seed) : secureRandom();
-  let ledger: PrivacyLedger | null = isPrivate ? PrivacyLedger.empty() : null;
+  let ledger: PrivacyLedger | null = isPrivate ? (o.priorLedger ?? PrivacyLedger.empty()) : null;
   const event = { samplingRate: q, noiseMultiplier: sigma, count: 1 };
   let step = 0;
   const ckPath = o.checkpointPath;
@@ -282,7 +252,7 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   };
 
   const history: FitPrivatelyResult['history'] = { loss: [], epsilon: [], val_loss: [], val_acc: [] };
-  let epsilon = ledger ? ledger.epsilon(delta).epsilon : Infinity;
+  let epsilon = ledger ? ledgerEpsilon(ledger, delta).epsilon : Infinity;
   let epochLoss = 0;
   let epochCount = 0;
   const endEpoch = async (epoch: number): Promise<FitLogs> => {
@@ -323,7 +293,7 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
         }
         lossSum += g.lossSum;
         norms.push(g.norms);
-        acc = addInto(acc, g.sums);
+        acc = clipAndAccumulate(acc, g.sums);
       }
       // The report divides by the units sampled; scaled so that it reads as the mean per row.
       if (draw.rows.length > 0) lossSum *= idx.length / draw.rows.length;
@@ -339,7 +309,7 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
       }
       lossSum += g.lossSum;
       norms.push(g.norms);
-      acc = addInto(acc, g.sums);
+      acc = clipAndAccumulate(acc, g.sums);
     }
     return { acc, lossSum, norms: concatTyped(norms, (n) => new Float32Array(n)) };
   };
@@ -353,6 +323,8 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   let skipped = 0;
 
   /** The user model's part of a step: clipped (or plain) chunk sums, one noise draw, the tfjs optimizer's update. Returns the loss sum. */
+  // The stages after sampling (step-stages.ts): per-sample norms and clip and accumulate
+  // (chunkSums, by the layer rules), add noise and scale grad (privatizeGradient), optimizer step.
   const takeStep = async (t: number, idx: Int32Array): Promise<number> => {
     const guarded = await guardNonFinite(
       idx, t, nonFinite, (i) => chunkSums(t, i),
@@ -376,7 +348,7 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
 
   const run = await runStepLoop({
     numExamples: population, samplingRate: q, totalSteps, startStep: step, random: root,
-    privacy: ledger ? { event, delta, ledger, budget: stepBudget('rdp', event, totalSteps, maxEpsilon, delta) } : null,
+    privacy: ledger ? { event, delta, ledger, budget: resolved.budget } : null,
     journalPath: ckPath ?? null,
     checkpointEvery: every,
     takeStep,

@@ -4,7 +4,8 @@
  * into physical chunks, Gaussian noise, the privacy ledger, checkpoints; and the canary Scorer
  * for a user's next-token model.
  */
-export { fitPrivately, evaluateModel, type FitPrivatelyOptions, type FitPrivatelyResult, type FitCallbacks, type FitLogs } from './fit.js';
+export { fitPrivately, type FitPrivatelyOptions, type FitPrivatelyResult, type FitCallbacks, type FitLogs } from './fit.js';
+export { evaluateModel } from './evaluate.js';
 export { perExampleLoss, type PerExampleLoss, type LossName } from './losses.js';
 export { validateModel } from './graph.js';
 export { layersModelScorer, type LayersModelScorerOptions } from './scorer.js';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { useCpu } from '../helpers.js';
 import { fitPrivately, type FitPrivatelyOptions } from '../../../src/dpsgd/user-model/fit.js';
-import { PrivacyLedger } from '../../../src/accountant/index.js';
+import { ledgerEpsilon, PrivacyLedger } from '../../../src/accountant/index.js';
 import { seededRandom } from '../../../src/util/random.js';
 import { seedWeights } from './brute-force.js';
 
@@ -63,7 +63,7 @@ describe('fitPrivately', () => {
     expect(ra.steps).toBe(20); // 2 epochs x ceil(200 / 20)
     expect(rb.steps).toBe(ra.steps);
     expect(rb.epsilon).toBe(ra.epsilon); // the chunking does not change the privacy charge
-    const expected = PrivacyLedger.empty().compose({ samplingRate: 0.1, noiseMultiplier: 1, count: 20 }).epsilon(ra.delta).epsilon;
+    const expected = ledgerEpsilon(PrivacyLedger.empty().compose({ samplingRate: 0.1, noiseMultiplier: 1, count: 20 }), ra.delta).epsilon;
     expect(ra.epsilon).toBeCloseTo(expected, 10);
     expect(ra.delta).toBe(1e-3);
     expect(ra.randomKind).toBe('seeded');
@@ -89,7 +89,7 @@ describe('fitPrivately', () => {
     const r = await fitPrivately(mlp(), data.x, data.y, base({ epochs: 5, maxEpsilon: 2 }));
     expect(r.stopReason).toBe('epsilon-budget');
     expect(r.epsilon).toBeLessThanOrEqual(2);
-    const oneMore = PrivacyLedger.empty().compose({ samplingRate: 0.1, noiseMultiplier: 1, count: r.steps + 1 }).epsilon(r.delta).epsilon;
+    const oneMore = ledgerEpsilon(PrivacyLedger.empty().compose({ samplingRate: 0.1, noiseMultiplier: 1, count: r.steps + 1 }), r.delta).epsilon;
     expect(oneMore).toBeGreaterThan(2);
   });
 

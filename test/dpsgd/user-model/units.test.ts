@@ -7,7 +7,7 @@ import { exactUnitClippedChunk, fastUnitClippedChunk, trainableVariables } from 
 import { perExampleLoss, type LossName, type PerExampleLoss } from '../../../src/dpsgd/user-model/losses.js';
 import { unitPasses } from '../../../src/dpsgd/user-model/units.js';
 import { fitPrivately } from '../../../src/dpsgd/user-model/fit.js';
-import { PrivacyLedger } from '../../../src/accountant/index.js';
+import { ledgerEpsilon, PrivacyLedger } from '../../../src/accountant/index.js';
 import { InvalidArgumentError } from '../../../src/util/errors.js';
 
 beforeAll(useCpu);
@@ -140,7 +140,7 @@ describe('fitPrivately with unitIds', () => {
     });
     expect(r.samplingRate).toBe(2 / 8);
     expect(r.steps).toBe(8);
-    expect(r.epsilon).toBe(PrivacyLedger.empty().compose({ samplingRate: 0.25, noiseMultiplier: 1.2, count: 8 }).epsilon(1e-3).epsilon);
+    expect(r.epsilon).toBe(ledgerEpsilon(PrivacyLedger.empty().compose({ samplingRate: 0.25, noiseMultiplier: 1.2, count: 8 }), 1e-3).epsilon);
     await expect(fitPrivately(model, x, y, { loss: 'meanSquaredError', optimizer: tf.train.sgd(0.1), epochs: 1, batchSize: 2, private: false, unitIds, warn: () => undefined }))
       .rejects.toThrow(InvalidArgumentError);
     await expect(fitPrivately(model, x, y, { loss: 'meanSquaredError', optimizer: tf.train.sgd(0.1), epochs: 1, batchSize: 2, clipNorm: 1, noiseMultiplier: 1, unitIds, examplesPerUnit: 0, warn: () => undefined }))

@@ -3,13 +3,13 @@
 // types are real (an `any` would accept them).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { PrivacyLedger, type SampledGaussianEvent } from 'dp-canary/accountant';
+import { ledgerEpsilon, PrivacyLedger, type SampledGaussianEvent } from 'dp-canary/accountant';
 import { causalSelfAttention, fitPrivately, layersModelScorer, positionEmbedding, type FitPrivatelyResult } from 'dp-canary/dpsgd';
 import { exactExposures, type Scorer } from 'dp-canary/canary';
 import { InvalidArgumentError } from 'dp-canary';
 
 const event: SampledGaussianEvent = { samplingRate: 0.01, noiseMultiplier: 1.1, count: 100 };
-const epsilon: number = PrivacyLedger.empty().compose(event).epsilon(1e-5).epsilon;
+const epsilon: number = ledgerEpsilon(PrivacyLedger.empty().compose(event), 1e-5).epsilon;
 
 export async function train(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<number> {
   const r: FitPrivatelyResult = await fitPrivately(model, x, y, {
