@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { seededRandom } from '../util/random.js';
-import { clipPass, type NormMethod } from './clipping.js';
+import { clipPass } from './per-example/clip.js';
+import type { NormMethod } from './per-example/types.js';
 import { makeBatch } from './data.js';
 import { LanguageModel, type LanguageModelConfig } from './model.js';
 import { languageModelScorer } from './scorer.js';

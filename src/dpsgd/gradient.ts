@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 // The Node build of tfjs-core registers no gradients; tfjs-layers' Node build registers them all.
 import '@tensorflow/tfjs-layers';
 import type { RandomSource } from '../util/random.js';
-import { clipMaterialized, clipPass, materializedPerExampleGradients, type NormMethod } from './clipping.js';
+import { clipPass } from './per-example/clip.js';
+import { clipMaterialized, materializedPerExampleGradients } from './per-example/reference.js';
+import type { NormMethod } from './per-example/types.js';
 import type { Batch } from './data.js';
 import { sequenceCrossEntropy } from './layers/loss.js';
 import type { DropoutMasks } from './layers/types.js';

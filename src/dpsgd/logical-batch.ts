@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RandomSource } from '../util/random.js';
-import type { NormMethod } from './clipping.js';
+import type { NormMethod } from './per-example/types.js';
 import { makeBatch } from './data.js';
 import { clippedSum, dropoutMasks, nonPrivateGradient, zeroGrads, type StepGradient } from './gradient.js';
 import type { DropoutMasks } from './layers/types.js';

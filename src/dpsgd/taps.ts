@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // The Node build of tfjs-core registers no gradients; tfjs-layers' Node build registers them all.
 import '@tensorflow/tfjs-layers';
 import { sequenceCrossEntropy } from './layers/loss.js';
-import type { DropoutMasks, ParamUse, TapRecorder } from './layers/types.js';
+import type { DropoutMasks, TapRecorder } from './layers/types.js';
+import type { ParamUse, TapGradients } from './per-example/types.js';
 import type { LanguageModel } from './model.js';
 import { InternalError } from '../util/errors.js';
 
@@ -15,8 +16,9 @@ function biasTap(bias: tf.Tensor, shape: [number, number, number]): tf.Tensor3D 
   return tf.tensor3d(out, shape, 'float32');
 }
 
-/** One forward + backward pass with respect to the taps only (no weight gradients formed). */
-export interface TapPass {
+/** One forward + backward pass with respect to the taps only (no weight gradients formed), time-major. */
+export interface TapPass extends TapGradients {
+  readonly layout: 'time-major';
   /** How each parameter was used (activations are kept tensors owned by this pass). */
   readonly uses: ParamUse[];
   /** dL/dtap for each tap name, [T, B, P], where L = sum of per-example losses. */
@@ -53,13 +55,14 @@ export function forwardWithTaps(model: LanguageModel, inputs: tf.Tensor2D, targe
   const gradMap = new Map<string, tf.Tensor3D>(specs.map((s, k) => [s.name, grads[k] as tf.Tensor3D]));
   const uses = rec.uses;
   return {
+    layout: 'time-major',
     uses,
     grads: gradMap,
     perExampleLoss: perExampleLoss!,
     dispose() {
       for (const g of gradMap.values()) g.dispose();
       for (const u of uses) {
-        if (u.kind === 'weight' || u.kind === 'scale') u.input.dispose();
+        if (u.kind === 'linear' || u.kind === 'scale') u.input.dispose();
         if (u.kind === 'embedding' && u.ownsIds) u.ids.dispose();
       }
       perExampleLoss?.dispose();
@@ -72,7 +75,7 @@ export function forwardWithTaps(model: LanguageModel, inputs: tf.Tensor2D, targe
  * = U k rows are laid out slot-major (row s U + u is slot s of unit u, see parallel/shard.ts
  * UnitRows) has taps [T, U k, P], which reshape for free to [k T, U, P]: unit u's column holds
  * all k T positions of its windows. The weight gradient of a unit is the sum over those
- * positions of a^T g, so every per-example rule of clipping.ts (Gram or materialised weights,
+ * positions of a^T g, so every per-example rule of per-example/ (Gram or materialised weights,
  * biases, embeddings) gives the unit's norm and clipped sum unchanged. The result owns the
  * reshaped tensors (dispose it, then the original pass); perExampleLoss is the original's.
  */
@@ -88,16 +91,17 @@ export function groupTapsByUnit(pass: TapPass, units: number): TapPass {
   const regroupIds = (x: tf.Tensor2D): tf.Tensor2D => tf.reshape<tf.Rank>(x, shapeOf(x.shape)) as tf.Tensor2D;
   for (const [name, g] of pass.grads) grads.set(name, regroup(g));
   const uses: ParamUse[] = pass.uses.map((u) =>
-    u.kind === 'weight' || u.kind === 'scale' ? { ...u, input: regroup(u.input) } : u.kind === 'embedding' ? { ...u, ids: regroupIds(u.ids) } : u,
+    u.kind === 'linear' || u.kind === 'scale' ? { ...u, input: regroup(u.input) } : u.kind === 'embedding' ? { ...u, ids: regroupIds(u.ids) } : u,
   );
   return {
+    layout: 'time-major',
     uses,
     grads,
     perExampleLoss: pass.perExampleLoss,
     dispose() {
       for (const g of grads.values()) g.dispose();
       for (const u of uses) {
-        if (u.kind === 'weight' || u.kind === 'scale') u.input.dispose();
+        if (u.kind === 'linear' || u.kind === 'scale') u.input.dispose();
         if (u.kind === 'embedding') u.ids.dispose();
       }
     },

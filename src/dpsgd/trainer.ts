@@ -4,7 +4,7 @@ import { PrivacyLedger, type SampledGaussianEvent } from '../accountant/index.js
 import { InvalidArgumentError } from '../util/errors.js';
 import { restoreSeededRandom, secureRandom, seededRandom, type RandomSource } from '../util/random.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointJson } from './checkpoint.js';
-import type { NormMethod } from './clipping.js';
+import type { NormMethod } from './per-example/types.js';
 import type { StepGradient } from './gradient.js';
 import { localEngine, type GradientEngine } from './gradient-engine.js';
 import { guardNonFinite, nonFinitePositions, NON_FINITE_POLICIES, type NonFinitePolicy } from './non-finite.js';

@@ -3,15 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { bruteForce, randomWindows, relErr, tinyModel, useCpu } from './helpers.js';
 import { makeBatch } from '../../src/dpsgd/data.js';
 import { forwardWithTaps } from '../../src/dpsgd/taps.js';
-import {
-  clipFactors,
-  clipMaterialized,
-  clipPass,
-  materializedPerExampleGradients,
-  perExampleSquaredNorms,
-  weightedGradientSums,
-  type NormMethod,
-} from '../../src/dpsgd/clipping.js';
+import { clipFactors, clipPass, perExampleSquaredNorms, weightedGradientSums } from '../../src/dpsgd/per-example/clip.js';
+import { clipMaterialized, materializedPerExampleGradients } from '../../src/dpsgd/per-example/reference.js';
+import type { NormMethod } from '../../src/dpsgd/per-example/types.js';
 import type { LanguageModelConfig } from '../../src/dpsgd/model.js';
 import { dropoutMasks } from '../../src/dpsgd/gradient.js';
 import { seededRandom } from '../../src/util/random.js';

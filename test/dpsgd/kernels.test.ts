@@ -10,7 +10,7 @@ import { batchMatMulFixConfig } from '../../src/dpsgd/kernels/batch-matmul.js';
 import { unpackFixConfig } from '../../src/dpsgd/kernels/unpack.js';
 import { unsortedSegmentSumConfig } from '../../src/dpsgd/kernels/unsorted-segment-sum.js';
 import { rowSquaredNorms2d, weightedRowSum2d } from '../../src/dpsgd/kernels/weighted-row-sum.js';
-import { clipPass } from '../../src/dpsgd/clipping.js';
+import { clipPass } from '../../src/dpsgd/per-example/clip.js';
 import { makeBatch } from '../../src/dpsgd/data.js';
 import { forwardWithTaps } from '../../src/dpsgd/taps.js';
 import { randomWindows, tinyModel } from './helpers.js';
@@ -339,7 +339,7 @@ describe('clipPass on wasm (with the fixes) equals cpu', () => {
     expectSameOnBoth(() => {
       const batch = makeBatch(windows, [0, 1, 2], model.config.vocabSize);
       const pass = forwardWithTaps(model, batch.inputs, batch.targets);
-      const r = clipPass({ ...pass, uses: pass.uses.filter((u) => u.kind === 'weight').slice(0, 1) }, 0.5, 'auto');
+      const r = clipPass({ ...pass, uses: pass.uses.filter((u) => u.kind === 'linear').slice(0, 1) }, 0.5, 'auto');
       pass.dispose();
       return [r.squaredNorms, ...r.sums.values()];
     });

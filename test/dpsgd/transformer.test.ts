@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { bruteForce, randomWindows, relErr, tinyModel, useCpu } from './helpers.js';
-import { clipPass, clipMaterialized, materializedPerExampleGradients, type NormMethod } from '../../src/dpsgd/clipping.js';
+import { clipPass } from '../../src/dpsgd/per-example/clip.js';
+import { clipMaterialized, materializedPerExampleGradients } from '../../src/dpsgd/per-example/reference.js';
+import type { NormMethod } from '../../src/dpsgd/per-example/types.js';
 import { makeBatch } from '../../src/dpsgd/data.js';
 import { dropoutMasks } from '../../src/dpsgd/gradient.js';
 import { LanguageModel, parameterShapes, validateConfig, type LanguageModelConfig } from '../../src/dpsgd/model.js';

@@ -21,7 +21,7 @@ export function denseForward(
   // The tap carries the bias values (see TapSpec), so it replaces the bias add.
   const out = tf.add(xw, tap ?? b) as tf.Tensor3D;
   if (rec && tap) {
-    rec.uses.push({ kind: 'weight', param: params.w, tap: name, input: tf.keep(x) });
+    rec.uses.push({ kind: 'linear', param: params.w, tap: name, input: tf.keep(x) });
     rec.uses.push({ kind: 'bias', param: params.b, tap: name });
   }
   return out;

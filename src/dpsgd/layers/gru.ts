@@ -60,9 +60,9 @@ export function gruForward(
     hs.push(h);
   }
   if (rec && tapX && tapH) {
-    rec.uses.push({ kind: 'weight', param: params.W, tap: name, input: tf.keep(x) });
+    rec.uses.push({ kind: 'linear', param: params.W, tap: name, input: tf.keep(x) });
     rec.uses.push({ kind: 'bias', param: params.bx, tap: name });
-    rec.uses.push({ kind: 'weight', param: params.U, tap: `${name}/h`, input: tf.keep(tf.stack(prevs) as tf.Tensor3D) });
+    rec.uses.push({ kind: 'linear', param: params.U, tap: `${name}/h`, input: tf.keep(tf.stack(prevs) as tf.Tensor3D) });
     rec.uses.push({ kind: 'bias', param: params.bh, tap: `${name}/h` });
   }
   return tf.stack(hs) as tf.Tensor3D;

@@ -61,8 +61,8 @@ export function lstmForward(
   if (rec && tap) {
     const zero = tf.zeros([1, B, H]) as tf.Tensor3D;
     const prev = T === 1 ? zero : (tf.concat([zero, tf.slice(out, [0, 0, 0], [T - 1, B, H])], 0) as tf.Tensor3D);
-    rec.uses.push({ kind: 'weight', param: params.W, tap: name, input: tf.keep(x) });
-    rec.uses.push({ kind: 'weight', param: params.U, tap: name, input: tf.keep(prev) });
+    rec.uses.push({ kind: 'linear', param: params.W, tap: name, input: tf.keep(x) });
+    rec.uses.push({ kind: 'linear', param: params.U, tap: name, input: tf.keep(prev) });
     rec.uses.push({ kind: 'bias', param: params.b, tap: name });
   }
   return out;

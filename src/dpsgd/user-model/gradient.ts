@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { CLIP_EPSILON } from '../clipping.js';
-import { clipSession, type NormMethod } from './clip.js';
+import { CLIP_EPSILON, clipPass, weightedGradientSums } from '../per-example/clip.js';
+import type { NormMethod } from '../per-example/types.js';
 import { runGraph } from './graph.js';
 import type { PerExampleLoss } from './losses.js';
 import { TapSession } from './tap-session.js';
@@ -25,6 +25,30 @@ export function trainableVariables(model: LayersModel): Map<string, tf.Variable>
 }
 
 /**
+ * Per-example norms (over all trainable weights) and the clipped sums by variable name, shaped
+ * as the variables, from a finished tap session, by the shared engine (per-example/clip.ts).
+ * Without clipping (C = Infinity) and no norms wanted, every c_i = 1: the norms are skipped.
+ */
+function clipSession(model: LayersModel, session: TapSession, clipNorm: number, method: NormMethod, withNorms: boolean): { sums: Map<string, tf.Tensor>; norms: Float32Array } {
+  if (session.uses.length === 0) return { sums: new Map(), norms: new Float32Array(0) };
+  const vars = trainableVariables(model);
+  const shaped = (sums: Map<string, tf.Tensor>): Map<string, tf.Tensor> => {
+    const out = new Map<string, tf.Tensor>();
+    for (const [name, t] of sums) {
+      const v = vars.get(name);
+      out.set(name, v ? tf.reshape(t, v.shape) : tf.clone(t));
+      t.dispose();
+    }
+    return out;
+  };
+  if (clipNorm === Infinity && !withNorms) return { sums: shaped(weightedGradientSums(session, null)), norms: new Float32Array(0) };
+  const { squaredNorms, sums } = clipPass(session, clipNorm, method);
+  const norms = Float32Array.from(squaredNorms.dataSync() as Float32Array, (v) => Math.sqrt(v));
+  squaredNorms.dispose();
+  return { sums: shaped(sums), norms };
+}
+
+/**
  * The fast path: one forward pass through the layer rules with captured pre-activations, one
  * backward pass to the captures (no weight gradients), per-example norms by ghost norms or
  * per-example gradients (whichever is cheaper per weight), and the clipped sum.
@@ -44,7 +68,7 @@ export function fastClippedChunk(
     const { value, grads } = tf.valueAndGrads(() => tf.sum(loss(y, runGraph(model, xs, session))) as tf.Scalar)([s]);
     const lossSum = value.dataSync()[0]!;
     tf.dispose([value, ...grads]);
-    const { sums, norms } = clipSession(session, clipNorm, method, withNorms);
+    const { sums, norms } = clipSession(model, session, clipNorm, method, withNorms);
     return { sums, norms, lossSum };
   } finally {
     session.dispose();
@@ -128,7 +152,7 @@ export function fastUnitClippedChunk(model: LayersModel, xs: readonly tf.Tensor[
     })([s]);
     tf.dispose([value, ...grads]);
     session.groupRows(units.count);
-    const { sums, norms } = clipSession(session, clipNorm, 'auto', true);
+    const { sums, norms } = clipSession(model, session, clipNorm, 'auto', true);
     return { sums, norms, lossSum };
   } finally {
     session.dispose();

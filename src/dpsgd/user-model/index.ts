@@ -10,4 +10,5 @@ export { perExampleLoss, type PerExampleLoss, type LossName } from './losses.js'
 export { validateModel } from './graph.js';
 export { layersModelScorer, type LayersModelScorerOptions } from './scorer.js';
 export { LAYER_RULES } from './rules/index.js';
-export type { LayerRule, ParamUse, RuleContext } from './types.js';
+export type { LayerRule, RuleContext } from './types.js';
+export type { ParamUse } from '../per-example/types.js';

@@ -1,28 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamUse, RuleContext } from './types.js';
+import type { ParamUse, TapGradients } from '../per-example/types.js';
+import type { RuleContext } from './types.js';
 import { InternalError } from '../../util/errors.js';
 
 /**
  * Records one forward pass with captured pre-activations. Each captured z becomes z + s, where
  * s is a scalar zero that the loss is differentiated by: every capture then lies on the path
  * from s to the loss, so tfjs back-propagates to each of them (and to nothing below the first),
- * forming no weight gradient; a custom gradient keeps dL/dz as it passes through.
+ * forming no weight gradient; a custom gradient keeps dL/dz as it passes through. After the
+ * backward pass it is the per-example engine's input (batch-major).
  */
-export class TapSession implements RuleContext {
+export class TapSession implements RuleContext, TapGradients {
+  readonly layout = 'batch-major';
   readonly uses: ParamUse[] = [];
-  /** dL/dz by tap id, filled during the backward pass (kept tensors). */
-  readonly grads = new Map<number, tf.Tensor>();
+  /** dL/dz by tap name as [B, T, P] (T = all middle axes), filled during the backward pass (kept tensors). */
+  readonly grads = new Map<string, tf.Tensor3D>();
   private nextTap = 0;
 
   constructor(private readonly s: tf.Scalar, readonly training: boolean) {}
 
-  capture(z: tf.Tensor): { value: tf.Tensor; tap: number } {
-    const tap = this.nextTap++;
+  capture(z: tf.Tensor): { value: tf.Tensor; tap: string } {
+    const tap = String(this.nextTap++);
     const shift = tf.customGrad((zz, ss) => ({
       value: tf.add(zz as tf.Tensor, ss as tf.Tensor),
       gradFunc: (dy: tf.Tensor) => {
         // A tap is consumed once, so dy is its whole gradient.
-        this.grads.set(tap, tf.keep(tf.clone(dy)));
+        this.grads.set(tap, tf.keep(tf.reshape(dy, [dy.shape[0]!, -1, dy.shape[dy.rank - 1]!])));
         return [dy, tf.sum(dy)];
       },
     }));
@@ -36,25 +39,9 @@ export class TapSession implements RuleContext {
     else this.uses.push(u);
   }
 
-  /** Number of examples (rows) at a tap, read without creating a tensor. */
-  batchSize(tap: number): number {
-    const g = this.grads.get(tap);
-    if (!g) throw new InternalError(`no gradient reached tap ${tap}`);
-    return g.shape[0];
-  }
-
-  /** The output gradient of a tap as [B, T, P] (a new tensor: call inside a tidy) (T = all middle axes, P = the last). */
-  grad(tap: number): tf.Tensor3D {
-    const g = this.grads.get(tap);
-    if (!g) throw new InternalError(`no gradient reached tap ${tap}`);
-    const B = g.shape[0];
-    const P = g.shape[g.shape.length - 1]!;
-    return tf.reshape(g, [B, -1, P]) as tf.Tensor3D;
-  }
-
   /**
    * Regroups the recorded pass so that each of `units` groups of consecutive rows (unit-major,
-   * k = B / units rows each) is one example: gradients [B, T.., P] -> [U, k T, P], inputs
+   * k = B / units rows each) is one example: gradients [B, T, P] -> [U, k T, P], inputs
    * [B, T, D] -> [U, k T, D], ids [B, T] -> [U, k T] (free reshapes). Call after the backward pass.
    */
   groupRows(units: number): void {

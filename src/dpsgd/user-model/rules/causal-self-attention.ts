@@ -25,14 +25,14 @@ export const causalSelfAttentionRule: LayerRule = {
     let z1 = dotLast(x!, Wqkv as tf.Tensor as tf.Tensor2D);
     if (bqkv) z1 = tf.add(z1, bqkv);
     const qkv = ctx.capture(z1);
-    ctx.use({ kind: 'linear', param: Wqkv, tap: qkv.tap, input: batchTimeFeature(x!) });
-    if (bqkv) ctx.use({ kind: 'bias', param: bqkv, tap: qkv.tap });
+    ctx.use({ kind: 'linear', param: Wqkv.name, tap: qkv.tap, input: batchTimeFeature(x!) });
+    if (bqkv) ctx.use({ kind: 'bias', param: bqkv.name, tap: qkv.tap });
     const a = causalAttention(qkv.value, layer.heads);
     let z2 = dotLast(a, Wo as tf.Tensor as tf.Tensor2D);
     if (bo) z2 = tf.add(z2, bo);
     const y = ctx.capture(z2);
-    ctx.use({ kind: 'linear', param: Wo, tap: y.tap, input: a });
-    if (bo) ctx.use({ kind: 'bias', param: bo, tap: y.tap });
+    ctx.use({ kind: 'linear', param: Wo.name, tap: y.tap, input: a });
+    if (bo) ctx.use({ kind: 'bias', param: bo.name, tap: y.tap });
     return y.value;
   },
 };

@@ -21,8 +21,8 @@ export const conv1dRule: LayerRule = {
     if (b) z = tf.add(z, b);
     const { value, tap } = ctx.capture(z);
     const image = tf.expandDims(x3, 1) as tf.Tensor4D; // [B, 1, L, C]
-    ctx.use({ kind: 'linear', param: K, tap, input: patches2d(image, [1, K.shape[0]], [1, stride], [1, dilation], padding) });
-    if (b) ctx.use({ kind: 'bias', param: b, tap });
+    ctx.use({ kind: 'linear', param: K.name, tap, input: patches2d(image, [1, K.shape[0]], [1, stride], [1, dilation], padding) });
+    if (b) ctx.use({ kind: 'bias', param: b.name, tap });
     return activationOf(layer).apply(value);
   },
 };

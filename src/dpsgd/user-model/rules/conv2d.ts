@@ -21,8 +21,8 @@ export const conv2dRule: LayerRule = {
     let z: tf.Tensor = tf.conv2d(x4, K, strides, padding, 'NHWC', dilations);
     if (b) z = tf.add(z, b);
     const { value, tap } = ctx.capture(z);
-    ctx.use({ kind: 'linear', param: K, tap, input: patches2d(x4, [K.shape[0], K.shape[1]], strides, dilations, padding) });
-    if (b) ctx.use({ kind: 'bias', param: b, tap });
+    ctx.use({ kind: 'linear', param: K.name, tap, input: patches2d(x4, [K.shape[0], K.shape[1]], strides, dilations, padding) });
+    if (b) ctx.use({ kind: 'bias', param: b.name, tap });
     return activationOf(layer).apply(value);
   },
 };

@@ -16,8 +16,8 @@ export const denseRule: LayerRule = {
     let z = dotLast(x!, W as tf.Tensor as tf.Tensor2D);
     if (b) z = tf.add(z, b);
     const { value, tap } = ctx.capture(z);
-    ctx.use({ kind: 'linear', param: W, tap, input: batchTimeFeature(x!) });
-    if (b) ctx.use({ kind: 'bias', param: b, tap });
+    ctx.use({ kind: 'linear', param: W.name, tap, input: batchTimeFeature(x!) });
+    if (b) ctx.use({ kind: 'bias', param: b.name, tap });
     return activationOf(layer).apply(value);
   },
 };

@@ -16,7 +16,7 @@ export const embeddingRule: LayerRule = {
     const flat = tf.reshape(ids, [-1]);
     const z = tf.reshape(tf.gather(table, flat), [...ids.shape, table.shape[1]!]);
     const { value, tap } = ctx.capture(z);
-    ctx.use({ kind: 'embedding', param: table, tap, ids: tf.reshape(ids, [B, -1]) as tf.Tensor2D, vocabSize: table.shape[0]! });
+    ctx.use({ kind: 'embedding', param: table.name, tap, ids: tf.reshape(ids, [B, -1]) as tf.Tensor2D, vocabSize: table.shape[0]! });
     return value;
   },
 };

@@ -29,10 +29,10 @@ export const gruRule: LayerRule = {
       h = tf.add(tf.mul(z!, h), tf.mul(tf.sub(1, z!), hh)) as tf.Tensor2D;
       out.push(h);
     }
-    ctx.use({ kind: 'linear', param: W, tap, input: x3 });
-    ctx.use({ kind: 'linear', param: U, tap, input: tf.stack(prev, 1) as tf.Tensor3D, tapColumns: [0, 2 * H], paramColumns: [0, 2 * H] });
-    ctx.use({ kind: 'linear', param: U, tap, input: tf.stack(resetPrev, 1) as tf.Tensor3D, tapColumns: [2 * H, 3 * H], paramColumns: [2 * H, 3 * H] });
-    if (b) ctx.use({ kind: 'bias', param: b, tap });
+    ctx.use({ kind: 'linear', param: W.name, tap, input: x3 });
+    ctx.use({ kind: 'linear', param: U.name, tap, input: tf.stack(prev, 1) as tf.Tensor3D, tapColumns: [0, 2 * H], paramColumns: [0, 2 * H] });
+    ctx.use({ kind: 'linear', param: U.name, tap, input: tf.stack(resetPrev, 1) as tf.Tensor3D, tapColumns: [2 * H, 3 * H], paramColumns: [2 * H, 3 * H] });
+    if (b) ctx.use({ kind: 'bias', param: b.name, tap });
     return recurrentOutput(layer, out);
   },
 };

@@ -25,8 +25,8 @@ export const layerNormalizationRule: LayerRule = {
     let z: tf.Tensor = gamma ? tf.mul(xhat, gamma) : xhat;
     if (beta) z = tf.add(z, beta);
     const { value, tap } = ctx.capture(z);
-    if (gamma) ctx.use({ kind: 'scale', param: gamma, tap, input: batchTimeFeature(xhat) });
-    if (beta) ctx.use({ kind: 'bias', param: beta, tap });
+    if (gamma) ctx.use({ kind: 'scale', param: gamma.name, tap, input: batchTimeFeature(xhat) });
+    if (beta) ctx.use({ kind: 'bias', param: beta.name, tap });
     return value;
   },
 };

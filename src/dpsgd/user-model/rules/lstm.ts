@@ -23,9 +23,9 @@ export const lstmRule: LayerRule = {
       h = tf.mul(rec.apply(zo!), act.apply(c)) as tf.Tensor2D;
       out.push(h);
     }
-    ctx.use({ kind: 'linear', param: W, tap, input: x3 });
-    ctx.use({ kind: 'linear', param: U, tap, input: tf.stack(prev, 1) as tf.Tensor3D });
-    if (b) ctx.use({ kind: 'bias', param: b, tap });
+    ctx.use({ kind: 'linear', param: W.name, tap, input: x3 });
+    ctx.use({ kind: 'linear', param: U.name, tap, input: tf.stack(prev, 1) as tf.Tensor3D });
+    if (b) ctx.use({ kind: 'bias', param: b.name, tap });
     return recurrentOutput(layer, out);
   },
 };

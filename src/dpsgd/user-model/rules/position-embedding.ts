@@ -20,7 +20,7 @@ export const positionEmbeddingRule: LayerRule = {
     const z = tf.broadcastTo(tf.expandDims(positionRows(table as tf.Tensor as tf.Tensor2D, T, layer.name), 0), [B, T, d]);
     const { value, tap } = ctx.capture(z);
     const ids = tf.tile(tf.expandDims(tf.range(0, T, 1, 'int32'), 0), [B, 1]) as tf.Tensor2D;
-    ctx.use({ kind: 'embedding', param: table, tap, ids, vocabSize: layer.maxLength });
+    ctx.use({ kind: 'embedding', param: table.name, tap, ids, vocabSize: layer.maxLength });
     return tf.add(x!, value);
   },
 };

@@ -55,7 +55,7 @@ export interface RecurrentStart {
   /** Hidden size. */
   readonly H: number;
   /** The capture of X = x W + b (see above), and X split into its T steps [B, G]. */
-  readonly tap: number;
+  readonly tap: string;
   readonly steps: tf.Tensor2D[];
 }
 

@@ -16,9 +16,9 @@ export const simpleRnnRule: LayerRule = {
       h = act.apply(tf.add(steps[t]!, tf.matMul(h, U as tf.Tensor as tf.Tensor2D))) as tf.Tensor2D;
       out.push(h);
     }
-    ctx.use({ kind: 'linear', param: W, tap, input: x3 });
-    ctx.use({ kind: 'linear', param: U, tap, input: tf.stack(prev, 1) as tf.Tensor3D });
-    if (b) ctx.use({ kind: 'bias', param: b, tap });
+    ctx.use({ kind: 'linear', param: W.name, tap, input: x3 });
+    ctx.use({ kind: 'linear', param: U.name, tap, input: tf.stack(prev, 1) as tf.Tensor3D });
+    if (b) ctx.use({ kind: 'bias', param: b.name, tap });
     return recurrentOutput(layer, out);
   },
 };
