@@ -11,6 +11,8 @@ import { useCpu } from '../helpers.js';
 import { fitPrivately, type FitPrivatelyOptions, type FitPrivatelyResult } from '../../../src/dpsgd/user-model/fit.js';
 import { perExampleLoss } from '../../../src/dpsgd/user-model/losses.js';
 import { InvalidArgumentError } from '../../../src/util/errors.js';
+import { shareFitPasses, unitPasses } from '../../../src/dpsgd/user-model/units.js';
+import { seededRandom } from '../../../src/util/random.js';
 import { ints, relErr, seedWeights, uniform } from './brute-force.js';
 import { tinyGpt } from './gpt.js';
 
@@ -60,6 +62,31 @@ function moved(m: tfl.LayersModel, seed: string): number {
 }
 
 const base = { loss: 'sparseCategoricalCrossentropy' as const, clipNorm: 0.5, noiseMultiplier: 0.8, seed: 'threads', warn: () => undefined };
+
+describe('cutting a step among workers', () => {
+  it('gives each sampled row (or whole unit) to exactly one pass, in order, in near-equal shares within the physical size', () => {
+    const r = seededRandom('share');
+    for (let trial = 0; trial < 200; trial++) {
+      const W = 1 + r.int(4);
+      const P = 1 + r.int(9);
+      const idx = Int32Array.from({ length: r.int(40) }, (_, i) => 3 * i + r.int(3));
+      const rows = shareFitPasses(idx, null, P, W);
+      expect(rows.length).toBeLessThanOrEqual(W);
+      expect(rows.flat().flatMap((p) => [...p.indices])).toEqual([...idx]);
+      for (const share of rows) for (const p of share) expect(p.indices.length).toBeLessThanOrEqual(P);
+      const counts = rows.map((share) => share.reduce((n, p) => n + p.indices.length, 0));
+      if (counts.length > 0) expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+      // Units: each share's passes are the one-thread passes of its units; together they hold every unit once, in order.
+      const sizes = Int32Array.from({ length: r.int(12) }, () => 1 + r.int(4));
+      const draw = { rows: Int32Array.from({ length: sizes.reduce((a, b) => a + b, 0) }, (_, i) => i), sizes };
+      const shares = shareFitPasses(new Int32Array(sizes.length), draw, P, W);
+      expect(shares.flat().reduce((n, p) => n + p.units!.count, 0)).toBe(sizes.length);
+      const realRows = shares.flat().flatMap((p) => [...p.indices].filter((_, k) => p.units!.weights[k]! > 0));
+      expect(realRows).toEqual([...draw.rows]);
+      if (W === 1 && sizes.length > 0) expect(shares[0]).toEqual(unitPasses(draw, P));
+    }
+  });
+});
 
 describe('fitPrivately with threads: 2', () => {
   const N = 64;
