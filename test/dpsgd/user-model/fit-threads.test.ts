@@ -113,6 +113,19 @@ describe('fitPrivately with threads: 2', () => {
     expect(weightErr(units.two.model, units.one.model)).toBeLessThan(SUMMATION_TOLERANCE);
   });
 
+  it('the same on the exact path (a layer without a rule, exactFallback)', async () => {
+    const build = () => {
+      // PReLU has a trainable weight and no clipping rule: every example's gradient is computed alone.
+      const m = tfl.sequential({ layers: [tfl.layers.dense({ units: 5, inputShape: [6] }), tfl.layers.prelu({}), tfl.layers.dense({ units: 3, activation: 'softmax' })] });
+      seedWeights(m, 'e');
+      return m;
+    };
+    const { one, two } = await fitTwice(build, x, y, { ...base, epochs: 1, batchSize: 12, exactFallback: true });
+    expect(one.r.mode).toBe('exact');
+    expect(two.r.epsilon).toBe(one.r.epsilon);
+    expect(weightErr(two.model, one.model)).toBeLessThan(SUMMATION_TOLERANCE);
+  });
+
   it("rebuilds dp-canary's own layers in the workers (a tiny GPT, int32 ids)", async () => {
     const shape = { vocab: 7, T: 5, d: 8, heads: 2, ffn: 16, blocks: 1 };
     const build = () => {
