@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_NAMES, currentBackend, initBackend, type BackendName } from '../backend.js';
+import type { BackendName } from '../backend.js';
 import type { StepGradient } from '../gradient.js';
 import { finishLogicalStep, type LogicalStepOptions } from '../logical-batch.js';
 import { validateConfig, type LanguageModel, type LanguageModelConfig } from '../model.js';
@@ -10,7 +7,10 @@ import type { GradientEngine } from '../gradient-engine.js';
 import { paramLayout, tensorsFrom, writeWeights, type ParamLayout } from './layout.js';
 import type { InitRequest, WorkerReply, WorkerRequest } from './messages.js';
 import { shardBatch, shardUnits, splitRange } from './shard.js';
-import { DpCanaryError, InvalidArgumentError, WorkerFailedError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
+import { WorkerHandle as Handle, workerBackend, workerEntry } from './worker-handle.js';
+
+type WorkerHandle = Handle<WorkerRequest, WorkerReply>;
 
 /** Where one data-parallel step's time went, ms. */
 export interface StepTimings {
@@ -35,57 +35,6 @@ export interface PoolOptions {
   readonly examples?: readonly (Int32Array | readonly number[])[];
   /** Backend of the workers (default: the one this thread uses). */
   readonly backend?: BackendName;
-}
-
-/** The compiled worker entry: next to this module under dist/, or dist/'s copy when run from src/ (tests). */
-function workerEntry(): URL {
-  const here = new URL('./worker-main.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../../../dist/src/dpsgd/parallel/worker-main.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new DpCanaryError(`the worker entry ${fileURLToPath(here)} is missing; run npm run build`);
-}
-
-interface Pending {
-  resolve(r: WorkerReply): void;
-  reject(e: Error): void;
-}
-
-/** One worker thread and its request in flight (at most one at a time). */
-class WorkerHandle {
-  private pending: Pending | null = null;
-  private failure: WorkerFailedError | null = null;
-  readonly out: Float32Array;
-  constructor(
-    readonly index: number,
-    readonly worker: Worker,
-    readonly outBuffer: SharedArrayBuffer,
-  ) {
-    this.out = new Float32Array(outBuffer);
-    worker.on('message', (r: WorkerReply) => {
-      const p = this.pending;
-      this.pending = null;
-      if (!p) return;
-      if (r.type === 'error') p.reject(new WorkerFailedError(`worker ${index} failed: ${r.message}`));
-      else p.resolve(r);
-    });
-    worker.on('error', (err) => this.fail(`worker ${index} crashed: ${err.message}`));
-    worker.on('exit', (code) => this.fail(`worker ${index} exited (code ${code})`));
-  }
-  private fail(message: string): void {
-    this.failure ??= new WorkerFailedError(message);
-    const p = this.pending;
-    this.pending = null;
-    p?.reject(this.failure);
-  }
-  request<R extends WorkerReply>(m: WorkerRequest): Promise<R> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.pending) return Promise.reject(new Error(`worker ${this.index} is busy`));
-    return new Promise<R>((resolve, reject) => {
-      this.pending = { resolve: resolve as (r: WorkerReply) => void, reject };
-      this.worker.postMessage(m);
-    });
-  }
 }
 
 /**
@@ -123,17 +72,16 @@ export class DataParallelPool implements GradientEngine {
   static async open(o: PoolOptions): Promise<DataParallelPool> {
     if (!(Number.isInteger(o.threads) && o.threads >= 1)) throw new InvalidArgumentError(`threads must be an integer >= 1, got ${o.threads}`);
     // Workers compute on the backend this thread uses (the numbers then agree with a one-thread run).
-    const active = tf.getBackend();
-    const backend = o.backend ?? (isBackendName(active) ? active : (currentBackend()?.name ?? (await initBackend()).name));
+    const backend = await workerBackend(o.backend);
     const layout = paramLayout(validateConfig(o.config));
     const weightsBuffer = new SharedArrayBuffer(layout.size * 4);
     const examples = o.examples ? shareExamples(o.examples) : null;
-    const entry = workerEntry();
+    const entry = workerEntry('./worker-main.js', import.meta.url, '../../../dist/src/dpsgd/parallel/worker-main.js');
     const handles: WorkerHandle[] = [];
     try {
       for (let i = 0; i < o.threads; i++) {
         const out = new SharedArrayBuffer(layout.size * 4);
-        handles.push(new WorkerHandle(i, new Worker(entry), out));
+        handles.push(new Handle<WorkerRequest, WorkerReply>(i, new Worker(entry), out));
       }
       await Promise.all(
         handles.map((h) => {
@@ -263,10 +211,6 @@ export class DataParallelPool implements GradientEngine {
       throw err;
     }
   }
-}
-
-function isBackendName(name: string | undefined): name is BackendName {
-  return (BACKEND_NAMES as readonly (string | undefined)[]).includes(name);
 }
 
 /** Examples as one shared int32 buffer (all windows must have one length). */

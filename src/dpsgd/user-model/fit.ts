@@ -4,16 +4,17 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ledgerEpsilon, PrivacyLedger, type AccountantName } from '../../accountant/index.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { restoreSeededRandom, secureRandom, seededRandom, type RandomSource } from '../../util/random.js';
-import { clipAndAccumulate, privatizeGradient } from '../step-stages.js';
+import { privatizeGradient } from '../step-stages.js';
 import { checkPositive, resolveRunPlan } from '../run-plan.js';
 import { resumeLedger, runStepLoop, settingsDiff, warnIfSeeded } from '../step-loop.js';
 import { fitSettingsOf, readFitCheckpoint, restoreFitCheckpoint, writeFitCheckpoint, type FitSettings } from './checkpoint.js';
-import { exactClippedChunk, exactUnitClippedChunk, fastClippedChunk, fastUnitClippedChunk, plainChunk, tapsPlainChunk, trainableVariables, type ChunkGradient } from './gradient.js';
+import { trainableVariables } from './gradient.js';
+import { passSums, type ChunkSpec, type PassSums } from './chunk-sums.js';
+import { UserModelPool } from './parallel/pool.js';
 import { checkWindowsPerStep, drawUnitExamples, indexUnits } from '../units.js';
-import { unitPasses } from './units.js';
+import { shareFitPasses, unitPasses } from './units.js';
 import { validateModel } from './graph.js';
 import { guardNonFinite, nonFinitePositions, NON_FINITE_POLICIES, type NonFinitePolicy } from '../non-finite.js';
-import { concatTyped } from '../../util/typed-arrays.js';
 import { isCategorical, perExampleLoss, type LossName, type PerExampleLoss } from './losses.js';
 import { asList, checkFiniteRows, evaluateModel } from './evaluate.js';
 
@@ -74,7 +75,14 @@ export interface FitPrivatelyOptions {
    * calibration for a target all count it (fine-tuning keeps composing onto it).
    */
   readonly priorLedger?: PrivacyLedger;
-  /** Worker threads; only 1 (this thread) is supported for user models: anything else is an InvalidArgumentError. */
+  /**
+   * Worker threads computing each step's per-example clipping (integer >= 1, default 1: this
+   * thread). With N > 1 each worker rebuilds the model from model.toJSON() and takes a
+   * contiguous share of the logical batch; sampling, noise, the optimizer and the ledger stay in
+   * this thread, so results equal threads: 1 up to float summation order. Needs a named loss and
+   * a serialisable model (custom layers registered with tf.serialization.registerClass in a
+   * module the worker loads: dp-canary's own are): otherwise an InvalidArgumentError.
+   */
   readonly threads?: number;
   readonly validationData?: readonly [tf.Tensor | tf.Tensor[], tf.Tensor];
   readonly callbacks?: FitCallbacks;
@@ -169,11 +177,9 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
   const physical = o.physicalBatchSize ?? 256;
   if (!(Number.isInteger(physical) && physical >= 1)) throw new InvalidArgumentError(`physical batch size must be an integer >= 1, got ${physical}.`);
   const threads = o.threads ?? 1;
-  if (threads !== 1) {
-    // The data-parallel pool rebuilds dp-canary's language models in its workers; a user's
-    // LayersModel (any layers, custom losses) cannot be shipped to them.
-    throw new InvalidArgumentError(`fitPrivately runs in this thread only: threads must be 1, got ${threads} (data-parallel training is available for train's language models).`);
-  }
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new InvalidArgumentError(`threads must be an integer >= 1, got ${threads}.`);
+  // Workers rebuild the model and the loss from what can be sent to them: a loss function cannot be.
+  if (threads > 1 && typeof o.loss === 'function') throw new InvalidArgumentError('threads > 1 needs a named loss (a loss function cannot be sent to worker threads); threads: 1 takes any per-example loss.');
   // With units the population is the units (sampling, delta's default and epsilon are per unit).
   const units = o.unitIds !== undefined ? indexUnits(o.unitIds, N) : null;
   const m = o.examplesPerUnit ?? 4;
@@ -274,44 +280,18 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
     return logs;
   };
 
-  /** The clipped (or plain) sums of the chunks of a logical batch, their loss sum and per-example norms. */
-  const chunkSums = (t: number, idx: Int32Array): { acc: Map<string, tf.Tensor> | null; lossSum: number; norms: Float32Array } => {
-    let acc: Map<string, tf.Tensor> | null = null;
-    let lossSum = 0;
-    const norms: Float32Array[] = [];
-    if (units) {
-      // Sampled units: at most m rows of each, in passes of whole units.
-      const draw = drawUnitExamples(units, idx, m, root.fork(`step-${t}/rows`));
-      for (const pass of unitPasses(draw, physical)) {
-        const xb = xs.map((x) => tf.gather(x, pass.indices));
-        const yb = tf.gather(y, pass.indices);
-        let g: ChunkGradient;
-        try {
-          g = mode === 'fast' ? fastUnitClippedChunk(model, xb, yb, loss, clipNorm!, pass.units) : exactUnitClippedChunk(model, xb, yb, loss, clipNorm!, pass.units);
-        } finally {
-          tf.dispose([...xb, yb]);
-        }
-        lossSum += g.lossSum;
-        norms.push(g.norms);
-        acc = clipAndAccumulate(acc, g.sums);
-      }
-      // The report divides by the units sampled; scaled so that it reads as the mean per row.
-      if (draw.rows.length > 0) lossSum *= idx.length / draw.rows.length;
-    }
-    for (const part of units ? [] : physicalChunks(idx, physical)) {
-      const xb = xs.map((x) => tf.gather(x, part));
-      const yb = tf.gather(y, part);
-      let g: ChunkGradient;
-      try {
-        g = !isPrivate ? (plainMode === 'rules' ? tapsPlainChunk(model, xb, yb, loss) : plainChunk(model, xb, yb, loss)) : mode === 'fast' ? fastClippedChunk(model, xb, yb, loss, clipNorm!) : exactClippedChunk(model, xb, yb, loss, clipNorm!);
-      } finally {
-        tf.dispose([...xb, yb]);
-      }
-      lossSum += g.lossSum;
-      norms.push(g.norms);
-      acc = clipAndAccumulate(acc, g.sums);
-    }
-    return { acc, lossSum, norms: concatTyped(norms, (n) => new Float32Array(n)) };
+  const spec: ChunkSpec = { loss, clipNorm, mode, plainMode };
+  let pool: UserModelPool | null = null;
+  /** The clipped (or plain) sums of the passes of a logical batch, in this thread or cut among the pool's workers. */
+  const chunkSums = async (t: number, idx: Int32Array): Promise<PassSums> => {
+    // Sampled units: at most m rows of each (drawn here, from the run's random source), in passes of whole units.
+    const draw = units ? drawUnitExamples(units, idx, m, root.fork(`step-${t}/rows`)) : null;
+    const sums = pool
+      ? await pool.sums(shareFitPasses(idx, draw, physical, pool.threads))
+      : passSums(model, xs, y, spec, draw ? unitPasses(draw, physical) : physicalChunks(idx, physical).map((indices) => ({ indices })));
+    // The report divides by the units sampled; scaled so that it reads as the mean per row.
+    if (draw && draw.rows.length > 0) return { ...sums, lossSum: sums.lossSum * (idx.length / draw.rows.length) };
+    return sums;
   };
   /** Each example's own loss, to find those that are not finite. */
   const exampleLosses = (idx: Int32Array): Float32Array =>
@@ -346,7 +326,11 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
     return lossSum;
   };
 
-  const run = await runStepLoop({
+  let run: Awaited<ReturnType<typeof runStepLoop>>;
+  try {
+    // Closed whatever happens (finally): live workers would keep the process running.
+    if (threads > 1) pool = await UserModelPool.open({ threads, model, xs, y, loss: o.loss as LossName, fromLogits: o.fromLogits ?? false, spec: { clipNorm, mode, plainMode } });
+    run = await runStepLoop({
     numExamples: population, samplingRate: q, totalSteps, startStep: step, random: root,
     privacy: ledger ? { event, delta, ledger, budget: resolved.budget } : null,
     journalPath: ckPath ?? null,
@@ -363,7 +347,10 @@ export async function fitPrivately(model: LayersModel, x: tf.Tensor | tf.Tensor[
       await o.callbacks?.onBatchEnd?.((done.step - 1) % stepsPerEpoch, { loss: batchLoss, epsilon, size: done.batchSize, step: done.step });
       if (done.step % stepsPerEpoch === 0 || done.step === totalSteps) await endEpoch(Math.ceil(done.step / stepsPerEpoch) - 1);
     },
-  });
+    });
+  } finally {
+    await pool?.close();
+  }
   epsilon = run.epsilon;
   if (run.stopReason !== 'completed' && epochCount > 0) await endEpoch(Math.floor(run.steps / stepsPerEpoch));
   const final: FitLogs = { loss: history.loss.at(-1) ?? NaN, epsilon };

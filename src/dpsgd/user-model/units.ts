@@ -4,6 +4,9 @@
  */
 import type { UnitDraw } from '../units.js';
 import type { UnitChunk } from './gradient.js';
+import type { FitPass } from './chunk-sums.js';
+import { physicalChunks } from '../logical-batch.js';
+import { splitRange } from '../parallel/shard.js';
 
 /** One forward/backward pass of whole units: the rows to gather (padded) and their layout. */
 export interface UnitPass {
@@ -40,4 +43,18 @@ export function unitPasses(draw: Pick<UnitDraw, 'rows' | 'sizes'>, physical: num
     a = b;
   }
   return out;
+}
+
+/**
+ * A step's passes cut among `workers` workers: contiguous near-equal shares of the sampled rows
+ * (or, with a unit draw, of the units, none split), each share in passes as a single thread
+ * cuts a batch (physicalChunks, unitPasses). A worker may get none.
+ */
+export function shareFitPasses(idx: Int32Array, draw: Pick<UnitDraw, 'rows' | 'sizes'> | null, physical: number, workers: number): FitPass[][] {
+  if (draw === null) return splitRange(idx.length, workers).map((r) => physicalChunks(idx.subarray(r.from, r.to), physical).map((indices) => ({ indices })));
+  const starts = new Int32Array(draw.sizes.length + 1);
+  draw.sizes.forEach((n, j) => (starts[j + 1] = starts[j]! + n));
+  return splitRange(draw.sizes.length, workers).map((r) =>
+    unitPasses({ rows: draw.rows.subarray(starts[r.from]!, starts[r.to]!), sizes: draw.sizes.subarray(r.from, r.to) }, physical),
+  );
 }

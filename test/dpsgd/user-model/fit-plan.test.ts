@@ -1,6 +1,6 @@
 /**
  * fitPrivately has what train has: the PLD accountant, a starting ledger, the same run plan;
- * threads > 1 is refused for user models; its callback logs type-check as tfjs's Logs.
+ * threads must be a whole number >= 1 (threads > 1: fit-threads.test.ts); its callback logs type-check as tfjs's Logs.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
@@ -53,9 +53,9 @@ describe('fitPrivately and the run plan', () => {
     expect(seen[0]!['epsilon']).toBe(r.epsilon);
   });
 
-  it('refuses threads > 1 with an InvalidArgumentError before training', async () => {
-    await expect(fitPrivately(model(), d.x, d.y, base({ noiseMultiplier: 1, threads: 2 }))).rejects.toThrow(InvalidArgumentError);
-    await expect(fitPrivately(model(), d.x, d.y, base({ noiseMultiplier: 1, threads: 2 }))).rejects.toThrow(/threads must be 1/);
+  it('refuses threads that are not a whole number >= 1 with an InvalidArgumentError before training', async () => {
+    await expect(fitPrivately(model(), d.x, d.y, base({ noiseMultiplier: 1, threads: 0 }))).rejects.toThrow(InvalidArgumentError);
+    await expect(fitPrivately(model(), d.x, d.y, base({ noiseMultiplier: 1, threads: 0 }))).rejects.toThrow(/threads must be an integer >= 1/);
   });
 
   it("calibrates a target with the PLD accountant exactly as train's resolver does, and stays within it by PLD", async () => {
