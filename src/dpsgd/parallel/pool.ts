@@ -8,7 +8,7 @@ import { paramLayout, tensorsFrom, writeWeights, type ParamLayout } from './layo
 import type { InitRequest, WorkerReply, WorkerRequest } from './messages.js';
 import { shardBatch, shardUnits, splitRange } from './shard.js';
 import { InvalidArgumentError } from '../../util/errors.js';
-import { WorkerHandle as Handle, workerBackend, workerEntry } from './worker-handle.js';
+import { WorkerHandle as Handle, workerBackend, workerEntry, workerExecArgv } from './worker-handle.js';
 
 type WorkerHandle = Handle<WorkerRequest, WorkerReply>;
 
@@ -81,7 +81,7 @@ export class DataParallelPool implements GradientEngine {
     try {
       for (let i = 0; i < o.threads; i++) {
         const out = new SharedArrayBuffer(layout.size * 4);
-        handles.push(new Handle<WorkerRequest, WorkerReply>(i, new Worker(entry), out));
+        handles.push(new Handle<WorkerRequest, WorkerReply>(i, new Worker(entry, { execArgv: workerExecArgv() }), out));
       }
       await Promise.all(
         handles.map((h) => {
