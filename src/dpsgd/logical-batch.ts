@@ -8,6 +8,7 @@ import type { LanguageModel } from './model.js';
 import { clipAndAccumulate, privatizeGradient } from './step-stages.js';
 import { shardBatch, shardUnits, type Pass } from './parallel/shard.js';
 import { InvalidArgumentError } from '../util/errors.js';
+import { heapExhausted } from './pass-memory.js';
 import { concatTyped } from '../util/typed-arrays.js';
 
 /** How one logical step treats privacy: DP-SGD (clip + noise) or a plain minibatch step. */
@@ -126,6 +127,8 @@ export function accumulateParts(
           tokens += g.tokens;
           batchSize += g.batchSize;
         }
+      } catch (e) {
+        throw heapExhausted(e, batch.inputs.shape[1], batch.inputs.shape[0]) ?? e;
       } finally {
         tf.dispose([batch.inputs, batch.targets]);
         if (masks) tf.dispose([...masks.values()]);

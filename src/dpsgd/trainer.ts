@@ -16,6 +16,7 @@ import { Optimizer, type OptimizerConfig } from './optimizers.js';
 import { resolveRunPlan, type ResolvedRun, type RunPlan } from './run-plan.js';
 import { resumeLedger, runStepLoop, settingsDiff, warnIfSeeded } from './step-loop.js';
 import { evaluate, perExampleLosses, type Evaluation } from './evaluate.js';
+import { maxExamplesPerPass } from './pass-memory.js';
 import { checkWindowsPerStep, drawUnitExamples, indexUnits, type UnitIndex } from './units.js';
 
 export { defaultDelta } from './run-plan.js';
@@ -308,10 +309,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const resolved = resolveTrainPlan(o, warn);
   const s = resolved.plan;
   const dp = o.privacy.kind === 'dp' ? o.privacy : null;
-  const physicalBatchSize = o.physicalBatchSize ?? Infinity;
-  if (!(physicalBatchSize === Infinity || (Number.isInteger(physicalBatchSize) && physicalBatchSize >= 1))) {
-    throw new InvalidArgumentError(`physical batch size must be an integer >= 1, got ${physicalBatchSize}.`);
+  const requestedPhysical = o.physicalBatchSize ?? Infinity;
+  if (!(requestedPhysical === Infinity || (Number.isInteger(requestedPhysical) && requestedPhysical >= 1))) {
+    throw new InvalidArgumentError(`physical batch size must be an integer >= 1, got ${requestedPhysical}.`);
   }
+  // A transformer's pass is also kept within the wasm heap (pass-memory.ts); results do not depend on it.
+  const physicalBatchSize = Math.min(requestedPhysical, maxExamplesPerPass(o.model instanceof LanguageModel ? o.model.config : o.model, (o.examples[0]?.length ?? 1) - 1));
   const every = o.checkpointEvery ?? 1;
   if (!(Number.isInteger(every) && every >= 1)) throw new InvalidArgumentError(`checkpoint interval must be an integer >= 1, got ${every}.`);
   const threads = o.threads ?? 1;

@@ -6,6 +6,7 @@ import { runCli } from '../../src/cli/program.js';
 import { bufferIO } from '../../src/cli/io.js';
 import { trainRun } from '../../src/pipeline/train-run.js';
 import { readRunRecord, runPath } from '../../src/pipeline/run-folder.js';
+import { TRANSFORMER_VARIANTS } from '../../src/study/config.js';
 import { resolveStudyConfig } from '../../src/study/grid.js';
 import { readJobFile } from '../../src/study/jobs.js';
 import { tinyCorpus } from '../helpers/tiny-corpus.js';
@@ -103,9 +104,13 @@ describe('study --cell transformer', () => {
     expect(r.code, r.err).toBe(0);
     const files = readdirSync(join(dir, 'jobs')).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
-    const width = resolveStudyConfig('quick').shared.hiddenSize;
+    // The preset's transformer variant: its shape (heads as given) and its own recipes.
+    const variant = TRANSFORMER_VARIANTS.quick!;
+    const width = variant.hiddenSize!;
     for (const f of files) {
-      expect(readJobFile(join(dir, 'jobs', f))).toMatchObject({ cell: 'transformer', heads: 2, layers: 2, hiddenSize: width, embeddingDim: width, ffnSize: 4 * width });
+      const job = readJobFile(join(dir, 'jobs', f));
+      expect(job).toMatchObject({ cell: 'transformer', heads: 2, layers: variant.layers, hiddenSize: width, embeddingDim: width, ffnSize: variant.ffnSize });
+      expect(job.fineTuneDpRecipe).toEqual(variant.fineTuneDpRecipe);
     }
     const bad = await cli(['study', '--quick', '--heads', '2', '--write-jobs', join(dir, 'jobs2'), '--out', join(dir, 'out2')]);
     expect(bad.code).toBe(2);
