@@ -8,7 +8,7 @@ import { log2SpaceSize } from './format.js';
 import { type ScoringContext, type TestableSecret, prepareSecret, scoringContexts } from './natural-context.js';
 import { exactRank, exactRankWithin } from './rank.js';
 import type { Scorer } from './scorer.js';
-import { type SpaceModel, closeSecretModel, openSpaceModel, scoreSecrets } from './secret-model.js';
+import { type SpaceModel, closeSecretModel, fitPrefix, openSpaceModel, scoreSecrets } from './secret-model.js';
 import { positionSizes, productOfSizes, sampleSpace, spaceCount } from './space.js';
 
 /**
@@ -210,6 +210,9 @@ export async function measureNaturalSecret(
   for (const ctx of contexts) {
     const { prefixIds: _ids, ...where } = ctx;
     if (ctx.unknownTokens > 0) notes.add("some context characters are outside the tokenizer's vocabulary and were scored as its unknown token");
+    if (fitPrefix(scorer, ctx.prefixIds, sizes.length).length < ctx.prefixIds.length) {
+      notes.add(`contexts longer than the model's context (${scorer.maxLength ?? 0} tokens) were cut to their last tokens`);
+    }
     results.push(
       await withModel(scorer, ctx, prepared, async (model): Promise<NaturalContextExposure> => {
         if (refs === null) {

@@ -24,6 +24,12 @@ export interface Scorer {
   /** Number of token ids the model can emit; ids are 0 .. vocabSize-1. */
   readonly vocabSize: number;
   /**
+   * The most tokens one state may hold (a transformer's position table); undefined for a model
+   * without such a limit (a recurrent one). Canary code then keeps the last tokens of a longer
+   * prefix (fitPrefix in secret-model.ts): a model with a fixed context never saw more.
+   */
+  readonly maxLength?: number;
+  /**
    * Run a fixed prefix once. Returns a batch of one state and the log-probabilities of the
    * token after the prefix. The prefix may be empty (the model's initial state).
    */

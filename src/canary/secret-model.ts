@@ -71,19 +71,33 @@ export async function openSecretModel(
 ): Promise<SecretModel> {
   checkIds(scorer, symbolIds);
   if (!Number.isSafeInteger(length) || length < 1) throw new InvalidArgumentError(`secret length must be >= 1, got ${length}`);
-  const start = await scorer.start(prefixIds);
+  const start = await scorer.start(fitPrefix(scorer, prefixIds, length));
   const positionIds = new Array<Int32Array>(length).fill(symbolIds);
   return { scorer, start, symbolIds, positionIds, length, rowsAdvanced: 0 };
 }
 
 /**
+ * The prefix a secret of `length` tokens is scored after: all of it, or, for a scorer with a
+ * maxLength, its last maxLength - length + 1 tokens (the last secret token is predicted from a
+ * state holding the prefix and the other length - 1). InvalidArgumentError when even the secret
+ * alone does not fit.
+ */
+export function fitPrefix(scorer: Scorer, prefixIds: readonly number[], length: number): readonly number[] {
+  if (scorer.maxLength === undefined) return prefixIds;
+  const room = scorer.maxLength - length + 1;
+  if (room < 0) throw new InvalidArgumentError(`a secret of ${length} tokens does not fit the model's context of ${scorer.maxLength} tokens`);
+  return prefixIds.length > room ? prefixIds.slice(prefixIds.length - room) : prefixIds;
+}
+
+/**
  * Run the prefix once and return a model of a space with one alphabet per position (a
- * multi-slot secret). Call closeSecretModel when done.
+ * multi-slot secret). A prefix longer than the scorer's context keeps its last tokens (fitPrefix).
+ * Call closeSecretModel when done.
  */
 export async function openSpaceModel(scorer: Scorer, prefixIds: readonly number[], positionIds: readonly Int32Array[]): Promise<SpaceModel> {
   if (positionIds.length < 1) throw new InvalidArgumentError('a secret needs at least one position');
   for (const ids of positionIds) checkIds(scorer, ids);
-  const start = await scorer.start(prefixIds);
+  const start = await scorer.start(fitPrefix(scorer, prefixIds, positionIds.length));
   return { scorer, start, positionIds: [...positionIds], length: positionIds.length, rowsAdvanced: 0 };
 }
 

@@ -193,6 +193,7 @@ export function transformerScorer(shape: TransformerShape, param: (name: string)
 
   return {
     vocabSize: V,
+    maxLength,
     async start(prefix: readonly number[]): Promise<StepResult> {
       if (prefix.length > maxLength) {
         throw new InvalidArgumentError(`a prefix of ${prefix.length} tokens is longer than the transformer's maxLength ${maxLength}`);

@@ -105,3 +105,31 @@ describe('languageModelScorer on a transformer LanguageModel', () => {
     }
   });
 });
+
+describe('a prefix longer than the transformer context', () => {
+  it('is scored by its last tokens: the same log-perplexities as the cut prefix, against a full forward', async () => {
+    const model = LanguageModel.create(CONFIG, seededRandom(7));
+    const scorer = languageModelScorer(model);
+    expect(scorer.maxLength).toBe(TINY.maxLength);
+    const long = [1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3]; // 12 tokens, maxLength 10
+    const digits = Int32Array.from({ length: 3 }, (_, i) => i + 2);
+    const secret = Int32Array.of(1, 0); // two positions: the state before the last holds 8 + 1 tokens
+    const cut = await openSecretModel(scorer, long, digits, 2);
+    const expected = await openSecretModel(scorer, long.slice(long.length - 9), digits, 2);
+    const a = await enumerateLogPerplexities(cut);
+    const b = await enumerateLogPerplexities(expected);
+    closeSecretModel(cut);
+    closeSecretModel(expected);
+    expect([...a]).toEqual([...b]);
+    // Brute force: the full forward of the last 9 prefix tokens and the secret's tokens.
+    const seq = [...long.slice(3), digits[secret[0]!]!, digits[secret[1]!]!];
+    const { data, B } = forwardLogProbs(model, [seq.slice(0, 10)]); // position t predicts token t + 1
+    const V = TINY.vocabSize;
+    const at = (t: number, v: number): number => data[(t * B) * V + v]!;
+    const bits = -(at(8, seq[9]!) + at(9, seq[10]!)) / Math.LN2;
+    expect(a[secret[0]! * 3 + secret[1]!]).toBeCloseTo(bits, 4);
+    // A secret longer than the whole context is refused.
+    await expect(openSecretModel(scorer, [], digits, 12)).rejects.toThrow(/does not fit the model's context of 10 tokens/);
+    model.dispose();
+  });
+});
