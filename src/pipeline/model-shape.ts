@@ -1,17 +1,9 @@
 import { CELL_NAMES, type CellName } from '../dpsgd/cell-names.js';
+import type { RunSettings } from './run-config.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
-/** The model-shape settings of a run (RunSettings fields). */
-export interface ModelShape {
-  cell: CellName;
-  embeddingDim: number;
-  hiddenSize: number;
-  layers: number;
-  /** Transformer only: attention heads. */
-  heads?: number;
-  /** Transformer only: the MLP's hidden width. */
-  ffnSize?: number;
-}
+/** The model-shape settings of a run: its RunSettings fields (heads and ffnSize for a transformer only). */
+export type ModelShape = Pick<RunSettings, 'cell' | 'embeddingDim' | 'hiddenSize' | 'layers' | 'heads' | 'ffnSize'>;
 
 /** Transformer shape defaults when only `--cell transformer` is given. */
 export const TRANSFORMER_DEFAULTS = { layers: 2, heads: 4, ffnPerWidth: 4 } as const;
