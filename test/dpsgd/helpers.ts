@@ -6,6 +6,24 @@ import { seededRandom } from '../../src/util/random.js';
 import { LanguageModel, type LanguageModelConfig } from '../../src/dpsgd/model.js';
 import { sequenceCrossEntropy } from '../../src/dpsgd/layers/loss.js';
 import { makeBatch } from '../../src/dpsgd/data.js';
+import { initBackend } from '../../src/dpsgd/backend.js';
+import { afterAll, beforeAll } from 'vitest';
+
+/**
+ * Runs this test file on the wasm backend (with dp-canary's kernels) and restores the backend
+ * that was active before it (if any) when the file ends. Call at the file's top level.
+ */
+export function useWasmForFile(): void {
+  let previous: string | null = null;
+  beforeAll(async () => {
+    const active: unknown = tf.engine().backendName;
+    previous = typeof active === 'string' ? active : null;
+    await initBackend('wasm');
+  });
+  afterAll(async () => {
+    if (previous !== null) await tf.setBackend(previous);
+  });
+}
 
 export async function useCpu(): Promise<void> {
   await tf.setBackend('cpu');

@@ -2,9 +2,8 @@
  * Each wasm kernel fix against the cpu backend (an independent implementation) on seeded random
  * inputs: forward values and gradients agree to relative error <= 1e-5.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/dpsgd/backend.js';
 import { wasmKernelFixesRegistered } from '../../src/dpsgd/kernels/index.js';
 import { batchMatMulFixConfig } from '../../src/dpsgd/kernels/batch-matmul.js';
 import { unpackFixConfig } from '../../src/dpsgd/kernels/unpack.js';
@@ -13,22 +12,11 @@ import { rowSquaredNorms2d, weightedRowSum2d } from '../../src/dpsgd/kernels/wei
 import { clipPass } from '../../src/dpsgd/per-example/clip.js';
 import { makeBatch } from '../../src/dpsgd/data.js';
 import { forwardWithTaps } from '../../src/dpsgd/taps.js';
-import { randomWindows, tinyModel } from './helpers.js';
+import { randomWindows, tinyModel, useWasmForFile } from './helpers.js';
 import { seededRandom, type RandomSource } from '../../src/util/random.js';
 
 const TOLERANCE = 1e-5;
-/** The backend active before this file ran (null: none initialised), restored at the end. */
-let previousBackend: string | null = null;
-
-beforeAll(async () => {
-  const active: unknown = tf.engine().backendName;
-  previousBackend = typeof active === 'string' ? active : null;
-  await initBackend('wasm');
-});
-
-afterAll(async () => {
-  if (previousBackend !== null) await tf.setBackend(previousBackend);
-});
+useWasmForFile();
 
 /** Uniform(-1, 1) values of the given shape from a seeded source. */
 function randomValues(rng: RandomSource, shape: number[]): { values: Float32Array; shape: number[] } {

@@ -3,27 +3,19 @@
  * (transformer-reference.ts), on the cpu and the wasm backends (the wasm kernel fixes gather
  * and multiply there).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/dpsgd/backend.js';
 import { transformerScorer } from '../../src/dpsgd/transformer-scorer.js';
 import type { StepResult } from '../../src/canary/scorer.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 import { seededRandom } from '../../src/util/random.js';
 import { randomContractWeights, referenceLogProbs, tensorWeights, type TinyTransformer } from './transformer-reference.js';
+import { useWasmForFile } from './helpers.js';
 
 const TINY: TinyTransformer = { vocabSize: 7, hiddenSize: 8, layers: 2, heads: 2, ffnSize: 12, maxLength: 9 };
 const WEIGHTS = randomContractWeights(TINY, 'transformer-scorer');
 
-let previousBackend: string | null = null;
-beforeAll(async () => {
-  const active: unknown = tf.engine().backendName;
-  previousBackend = typeof active === 'string' ? active : null;
-  await initBackend('wasm');
-});
-afterAll(async () => {
-  if (previousBackend !== null) await tf.setBackend(previousBackend);
-});
+useWasmForFile();
 
 /** Largest |scorer - reference| over row `row` of a step, the reference being the full forward of `seq`. */
 function gap(step: StepResult, row: number, seq: readonly number[]): number {
