@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { bruteForce, randomWindows, relErr, tinyModel, useCpu } from './helpers.js';
+import { bruteForce, clippingFixture, randomWindows, relErr, tinyModel, useCpu } from './helpers.js';
 import { makeBatch } from '../../src/dpsgd/data.js';
 import { forwardWithTaps } from '../../src/dpsgd/taps.js';
 import { clipFactors, clipPass, perExampleSquaredNorms, weightedGradientSums } from '../../src/dpsgd/per-example/clip.js';
@@ -27,15 +27,7 @@ const cases: Array<[string, Partial<LanguageModelConfig>]> = [
 describe.each(cases)('%s', (_label, config) => {
   const T = 5;
   const B = 6;
-  // A clip norm below the typical norm, so some examples are clipped and some not.
-  const model = tinyModel(config);
-  const windows = randomWindows(B, T, model.config.vocabSize);
-  // Repeat tokens within an example so the embedding's [x_t == x_s] terms are exercised.
-  windows[0]!.set([1, 1, 2, 1, 2, 1]);
-  const brute = bruteForce(model, windows, Infinity);
-  const sortedNorms = [...brute.norms].sort((a, b) => a - b);
-  const clip = sortedNorms[Math.floor(B / 2)]!;
-  const bruteClipped = bruteForce(model, windows, clip);
+  const { model, windows, brute, clip, bruteClipped } = clippingFixture(config, T, B);
 
   it.each(['ghost', 'materialize', 'auto'] as NormMethod[])('per-example norms (%s) equal the brute force', (method) => {
     const batch = makeBatch(windows, Array.from({ length: B }, (_, i) => i), model.config.vocabSize);

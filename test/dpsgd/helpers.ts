@@ -44,6 +44,20 @@ export function randomWindows(n: number, T: number, vocab: number, seed = 'data'
  * Brute force, one example at a time: tfjs autodiff of that example's loss w.r.t. the weights
  * (independent of the tap machinery), then norms, clipping and sums in float64 JS.
  */
+/**
+ * The clipping tests' fixture: a tiny model of `config`, B windows of T tokens (the first repeats
+ * tokens, so an embedding's [x_t == x_s] terms count), the brute-force per-example norms and a clip
+ * norm at their median (some examples clipped, some not) with the brute-force clipped sums.
+ */
+export function clippingFixture(config: Partial<LanguageModelConfig>, T: number, B: number) {
+  const model = tinyModel(config);
+  const windows = randomWindows(B, T, model.config.vocabSize);
+  windows[0]!.set([1, 1, 2, 1, 2, 1]);
+  const brute = bruteForce(model, windows, Infinity);
+  const clip = [...brute.norms].sort((a, b) => a - b)[Math.floor(B / 2)]!;
+  return { model, windows, brute, clip, bruteClipped: bruteForce(model, windows, clip) };
+}
+
 export function bruteForce(
   model: LanguageModel,
   windows: Int32Array[],

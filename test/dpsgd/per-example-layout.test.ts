@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { bruteForce, randomWindows, relErr, tinyModel, useCpu } from './helpers.js';
+import { clippingFixture, relErr, useCpu } from './helpers.js';
 import { makeBatch } from '../../src/dpsgd/data.js';
 import { forwardWithTaps } from '../../src/dpsgd/taps.js';
 import { clipPass, weightedGradientSums } from '../../src/dpsgd/per-example/clip.js';
@@ -54,12 +54,7 @@ const cases: Array<[string, Partial<LanguageModelConfig>]> = [
 describe.each(cases)('one engine for both layouts: %s', (_label, config) => {
   const T = 5;
   const B = 6;
-  const model = tinyModel(config);
-  const windows = randomWindows(B, T, model.config.vocabSize);
-  windows[0]!.set([1, 1, 2, 1, 2, 1]);
-  const brute = bruteForce(model, windows, Infinity);
-  const clip = [...brute.norms].sort((a, b) => a - b)[Math.floor(B / 2)]!;
-  const bruteClipped = bruteForce(model, windows, clip);
+  const { model, windows, brute, clip, bruteClipped } = clippingFixture(config, T, B);
 
   it.each(['ghost', 'materialize', 'auto'] as NormMethod[])(
     'batch-major taps and column blocks give the brute-force norms and clipped sums (%s)',
